@@ -1,0 +1,107 @@
+"""Policy instruments: funding schemes, paid coordinators, mandates and relaxed rules, month by month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from collabsim.events import EventLog
+from collabsim.region import PartnershipState
+from collabsim.scenario import Funding, Scenario
+
+MONEY_SCHEMES = ("one_off", "structural", "tapering", "matched", "challenge_fund", "coordinator")
+
+
+@dataclass
+class PolicyEffects:
+    """What the instruments in force do to each partnership this month."""
+
+    funding_incentive: np.ndarray  # (P,) 0..1 pull of the money received
+    mandate_incentive: np.ndarray  # (P,) 0..1
+    rigidity: np.ndarray  # (P,) regulation rigidity after relaxed rules
+    coordinator: np.ndarray  # (P,) bool, the design's or a paid one
+    binding: np.ndarray  # (P,) bool, the design's or a mandate
+
+
+def monthly_euros(f: Funding, month: int) -> float:
+    """Euros a scheme pays a funded partnership in a month (tapering falls linearly to zero)."""
+    if not (f.start <= month < f.end):
+        return 0.0
+    if f.scheme == "tapering":
+        remaining = f.end - month - 0.5
+        return f.amount * 2.0 * remaining / f.duration**2
+    if f.scheme == "challenge_fund":
+        return f.amount / f.awards / f.duration
+    return f.amount / f.duration
+
+
+class PolicySchedule:
+    """The scenario's instruments; decides each month which partnerships they reach and how."""
+
+    def __init__(self, scenario: Scenario, n_partnerships: int) -> None:
+        self.funding = list(scenario.policy.funding)
+        self.rigidity = scenario.conditions.regulation_rigidity
+        self.awarded = [np.ones(n_partnerships, dtype=bool) for _ in self.funding]
+
+    def jury(self, st: PartnershipState, f: Funding, rng) -> np.ndarray:
+        """A challenge fund's jury picks the strongest proposals (engagement, trust, relevance)."""
+        members = np.maximum(st.member.sum(axis=1), 1)
+        strength = st.engagement.sum(axis=1) / members * st.relevance * st.success_rate
+        strength = strength + 0.05 * rng.random(len(strength))
+        strength = np.where(st.alive & (st.member.sum(axis=1) >= 2), strength, -np.inf)
+        chosen = np.zeros(len(strength), dtype=bool)
+        order = np.argsort(-strength, kind="stable")[: f.awards]
+        chosen[order[np.isfinite(strength[order])]] = True
+        return chosen
+
+    def apply(
+        self, st: PartnershipState, month: int, reference_eur: float, mandate_pull: float, rng,
+        log: EventLog,
+    ) -> PolicyEffects:
+        """Pay this month's money and switch instruments on or off, logging starts and ends."""
+        n = len(st.alive)
+        euros = np.zeros(n)
+        mandate = np.zeros(n)
+        rigidity = np.full(n, self.rigidity)
+        coordinator = st.coordinator.copy()
+        binding = st.binding.copy()
+        for k, f in enumerate(self.funding):
+            if month == f.start and f.scheme == "challenge_fund":
+                self.awarded[k] = self.jury(st, f, rng)
+            reached = self.awarded[k] & st.alive
+            if month == f.start or month == f.end:
+                self._log_switch(st, f, month, reached, log)
+            if not (f.start <= month < f.end):
+                continue
+            if f.scheme in MONEY_SCHEMES:
+                pay = monthly_euros(f, month)
+                if f.scheme == "matched":
+                    members = np.maximum(st.member.sum(axis=1), 1)
+                    invested = st.engagement.sum(axis=1) / members
+                    pay = pay * np.minimum(1.0, invested / max(f.match_share, 1e-9))
+                euros += np.where(reached, pay, 0.0)
+            if f.scheme == "coordinator":
+                coordinator |= reached
+            elif f.scheme == "mandate":
+                binding |= reached
+                mandate = np.where(reached, mandate_pull, mandate)
+            elif f.scheme == "relaxed_rules":
+                rigidity = np.where(reached, rigidity * (1.0 - f.rigidity_reduction), rigidity)
+        st.funding_eur[:] = euros
+        st.funding_total_eur += euros
+        per_member = euros / np.maximum(st.member.sum(axis=1), 1)
+        incentive = 1.0 - np.exp(-per_member / reference_eur)
+        return PolicyEffects(incentive, mandate, rigidity, coordinator, binding)
+
+    @staticmethod
+    def _log_switch(st, f: Funding, month: int, reached: np.ndarray, log: EventLog) -> None:
+        kind = "funding_started" if month == f.start else "funding_ended"
+        for p in np.flatnonzero(reached):
+            log.add(
+                month, st.names[p], kind, f.name, variable="funding_eur_per_month",
+                before=0.0 if kind == "funding_started" else float(monthly_euros(f, month - 1)),
+                after=float(monthly_euros(f, month)),
+                detail=f"{f.scheme.replace('_', ' ')} '{f.name}' "
+                + ("starts" if kind == "funding_started" else "ends"),
+            )

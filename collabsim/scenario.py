@@ -1,0 +1,393 @@
+"""Scenario files: the TOML schema, validation with clear one-line errors, and --set overrides."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from collabsim.errors import CollabsimInputError
+from collabsim.parameters import MechanismParameters
+
+SCHOOL_LEVELS = ("vmbo", "mbo", "hbo")
+ORGANISATION_TYPES = ("school", "firm", "municipality")
+FUNDING_SCHEMES = (
+    "one_off",
+    "structural",
+    "tapering",
+    "matched",
+    "challenge_fund",
+    "coordinator",
+    "mandate",
+    "relaxed_rules",
+)
+
+
+class _Strict(BaseModel):
+    """Base for every section: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ScenarioMeta(_Strict):
+    """[scenario]: name, description, horizon and root seed."""
+
+    name: str = "unnamed"
+    description: str = ""
+    steps: int = Field(120, ge=1, le=1200, description="months to simulate")
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="root seed")
+    partnerships: int = Field(
+        1, ge=1, le=5000, description="partnerships formed from the organisations"
+    )
+
+
+class OrganisationGroup(_Strict):
+    """[[organisations]]: a group of organisations of one type (and level for schools)."""
+
+    type: Literal["school", "firm", "municipality"]
+    level: Literal["vmbo", "mbo", "hbo"] | None = None
+    count: int = Field(1, ge=0, le=100_000)
+    member: bool = Field(True, description="at the table from the start (else a candidate)")
+
+    @model_validator(mode="after")
+    def _level_fits_type(self) -> OrganisationGroup:
+        if self.type == "school" and self.level is None:
+            raise ValueError("a school needs a level: one of vmbo, mbo, hbo")
+        if self.type != "school" and self.level is not None:
+            raise ValueError(f"level is only for schools, not for type '{self.type}'")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Short name used for organisations of this group (vmbo, mbo, hbo, firm, municipality)."""
+        return self.level if self.type == "school" else self.type
+
+
+class PartnershipDesign(_Strict):
+    """[partnership]: the design of the collaboration."""
+
+    kind: Literal["operational", "strategic"] = "operational"
+    governance: Literal["informal", "covenant", "legal_entity"] = "informal"
+    binding: bool = False
+    coordinator: bool = False
+    meeting_rhythm: Literal["none", "monthly", "weekly"] = "monthly"
+
+
+class Drivers(_Strict):
+    """[drivers]: initial levels of the four drivers, 0..1."""
+
+    incentives: float = Field(0.3, ge=0, le=1)
+    urgency: float = Field(0.5, ge=0, le=1)
+    shared_interest: float = Field(0.5, ge=0, le=1)
+    trust: float = Field(0.5, ge=0, le=1)
+
+
+class Conditions(_Strict):
+    """[conditions]: the region's and organisations' conditions, 0..1 unless said."""
+
+    agility: float = Field(0.5, ge=0, le=1)
+    staff_turnover: float = Field(0.15, ge=0, le=1, description="liaisons leaving per year")
+    regulation_rigidity: float = Field(0.5, ge=0, le=1)
+    demand_volatility: float = Field(0.3, ge=0, le=1)
+    staff_shortage: float = Field(0.3, ge=0, le=1)
+    culture_distance: float = Field(0.3, ge=0, le=1)
+    orientation: float = Field(0.5, ge=0, le=1, description="ego 0 ... eco 1")
+
+
+class Funding(_Strict):
+    """[[policy.funding]]: one policy instrument in force for a period."""
+
+    name: str = "funding"
+    scheme: Literal[
+        "one_off",
+        "structural",
+        "tapering",
+        "matched",
+        "challenge_fund",
+        "coordinator",
+        "mandate",
+        "relaxed_rules",
+    ] = "one_off"
+    start: int = Field(0, ge=0, description="first month in force")
+    duration: int = Field(48, ge=1, le=1200, description="months in force")
+    amount: float = Field(0.0, ge=0, description="euros over the whole duration")
+    awards: int = Field(4, ge=1, le=10_000, description="challenge fund: awards granted")
+    match_share: float = Field(0.5, ge=0, le=1, description="matched: partners' co-investment")
+    rigidity_reduction: float = Field(0.5, ge=0, le=1, description="relaxed_rules: cut")
+
+    @property
+    def end(self) -> int:
+        """First month no longer in force."""
+        return self.start + self.duration
+
+
+class Policy(_Strict):
+    """[policy]: the instruments in force."""
+
+    funding: list[Funding] = Field(default_factory=list)
+
+
+class Scenario(_Strict):
+    """A whole scenario: region, organisations, partnership design, drivers, conditions, policy."""
+
+    scenario: ScenarioMeta = Field(default_factory=ScenarioMeta)
+    organisations: list[OrganisationGroup] = Field(default_factory=list)
+    partnership: PartnershipDesign = Field(default_factory=PartnershipDesign)
+    drivers: Drivers = Field(default_factory=Drivers)
+    conditions: Conditions = Field(default_factory=Conditions)
+    policy: Policy = Field(default_factory=Policy)
+    parameters: MechanismParameters = Field(default_factory=MechanismParameters)
+
+    @model_validator(mode="after")
+    def _enough_members(self) -> Scenario:
+        members = sum(g.count for g in self.organisations if g.member)
+        if members < 2 * self.scenario.partnerships and members < 2:
+            raise ValueError("a partnership needs at least two member organisations")
+        for f in self.policy.funding:
+            if f.start >= self.scenario.steps:
+                raise ValueError(
+                    f"funding '{f.name}' starts in month {f.start}, after the horizon "
+                    f"of {self.scenario.steps} months"
+                )
+        return self
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.scenario.name
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved scenario as plain data (for manifests and TOML)."""
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _source_label(source: str | Path | None) -> str:
+    return str(source) if source is not None else "scenario"
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
+        elif item in ("function-after", "function-before") or str(item).startswith("function-"):
+            continue
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic section class that holds the key at loc (for 'did you mean')."""
+    model: Any = Scenario
+    for item in loc[:-1]:
+        if isinstance(item, int):
+            continue
+        field = model.model_fields.get(str(item)) if hasattr(model, "model_fields") else None
+        if field is None:
+            return None
+        ann = field.annotation
+        args = getattr(ann, "__args__", None)
+        if args:
+            ann = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
+        model = ann
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _allowed(model: type[BaseModel] | None, key: str) -> str:
+    if model is None or key not in model.model_fields:
+        return ""
+    f = model.model_fields[key]
+    bounds = {}
+    for m in f.metadata:
+        for attr in ("ge", "gt", "le", "lt"):
+            if getattr(m, attr, None) is not None:
+                bounds[attr] = getattr(m, attr)
+    lo = bounds.get("ge", bounds.get("gt"))
+    hi = bounds.get("le", bounds.get("lt"))
+    ann = f.annotation
+    choices = getattr(ann, "__args__", None)
+    if getattr(ann, "__origin__", None) is Literal and choices:
+        return "allowed: " + ", ".join(map(str, choices))
+    if lo is not None and hi is not None:
+        return f"allowed range {lo}..{hi}"
+    if lo is not None:
+        return f"allowed: at least {lo}"
+    return ""
+
+
+def _explain(err: dict[str, Any], source: str) -> str:
+    """One line for one pydantic error: file, key, what is wrong and what is allowed."""
+    loc = tuple(err.get("loc", ()))
+    where = _format_location(loc) or "(top level)"
+    kind = err.get("type", "")
+    model = _model_for(loc) if loc else None
+    key = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        valid = list(model.model_fields) if model else []
+        guess = difflib.get_close_matches(key, valid, n=1)
+        hint = f"; did you mean '{guess[0]}'?" if guess else ""
+        if valid:
+            hint += f" (valid keys: {', '.join(valid)})"
+        return f"{source}: unknown key '{where}'{hint}"
+    if kind == "literal_error":
+        got = err.get("input")
+        extra = _allowed(model, key)
+        return f"{source}: {where} = {got!r} is not valid; {extra or err.get('msg')}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return (
+            f"{source}: {where} = {err.get('input')!r} is out of range; "
+            f"{_allowed(model, key) or err.get('msg')}"
+        )
+    if kind == "missing":
+        return f"{source}: missing key '{where}'"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return (
+            f"{source}: {where} = {err.get('input')!r} has the wrong type "
+            f"({err.get('msg', '').lower()})"
+        )
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{source}: {where}: {msg}" if loc else f"{source}: {msg}"
+
+
+def validate_scenario(data: dict[str, Any], source: str | Path | None = None) -> Scenario:
+    """Validate plain data into a Scenario, or raise one clear CollabsimInputError."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise CollabsimInputError(
+            _explain(exc.errors()[0], _source_label(source))
+        ) from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing or broken file into one clear line."""
+    p = Path(path)
+    if not p.exists():
+        raise CollabsimInputError(f"{p}: no such scenario file; check the path (try scenarios/)")
+    if p.is_dir():
+        raise CollabsimInputError(f"{p}: is a folder, not a scenario file")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CollabsimInputError(f"{p}: not valid TOML ({exc}); fix the syntax there") from None
+    except UnicodeDecodeError:
+        raise CollabsimInputError(f"{p}: not a UTF-8 text file") from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load and validate a scenario TOML file, applying KEY=VALUE overrides."""
+    data = read_toml(path)
+    if overrides:
+        data = apply_overrides(data, overrides, source=str(path))
+    scenario = validate_scenario(data, source=path)
+    if scenario.scenario.name == "unnamed":
+        scenario.scenario.name = Path(path).stem
+    return scenario
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def _parse_value(text: str) -> Any:
+    """Parse a --set value as TOML (numbers, booleans, strings, arrays); bare words are strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _valid_keys(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _section_model(section: str) -> type[BaseModel] | None:
+    field = Scenario.model_fields.get(section)
+    if field is None:
+        return None
+    ann = field.annotation
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    args = getattr(ann, "__args__", ())
+    return next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+
+
+def _check_override_key(key: str, source: str) -> list[str | int]:
+    """Split 'section.key' (or 'section.N.key' for lists) and check it names a real key."""
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
+    if len(parts) < 2 or not isinstance(parts[0], str):
+        raise CollabsimInputError(
+            f"--set {key}: use SECTION.KEY=VALUE, e.g. drivers.urgency=0.3"
+        )
+    section = parts[0]
+    if section not in Scenario.model_fields:
+        guess = difflib.get_close_matches(section, list(Scenario.model_fields), n=1)
+        hint = f"; did you mean '{guess[0]}'?" if guess else ""
+        raise CollabsimInputError(f"--set {key}: unknown section '{section}'{hint}")
+    model = _section_model(section)
+    if section == "policy" and len(parts) >= 2 and parts[1] == "funding":
+        model = Funding
+        leaf_parts = [p for p in parts[2:] if isinstance(p, str)]
+    elif section == "organisations":
+        model = OrganisationGroup
+        leaf_parts = [p for p in parts[1:] if isinstance(p, str)]
+    else:
+        leaf_parts = [p for p in parts[1:] if isinstance(p, str)]
+    if model is not None and leaf_parts:
+        leaf = leaf_parts[-1]
+        valid = _valid_keys(model)
+        if leaf not in valid:
+            guess = difflib.get_close_matches(leaf, valid, n=1)
+            hint = f"; did you mean '{section}.{guess[0]}'?" if guess else ""
+            raise CollabsimInputError(f"--set {key}: '{leaf}' is not a key of [{section}]{hint}")
+    return parts
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: list[str], source: str = "scenario"
+) -> dict[str, Any]:
+    """Return a copy of data with each 'section.key=value' override applied."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise CollabsimInputError(
+                f"--set {item}: missing '='; use SECTION.KEY=VALUE, e.g. drivers.urgency=0.3"
+            )
+        key, _, raw = item.partition("=")
+        key = key.strip()
+        parts = _check_override_key(key, source)
+        node: Any = out
+        for i, part in enumerate(parts[:-1]):
+            nxt = parts[i + 1]
+            if isinstance(part, int):
+                if not isinstance(node, list) or part >= len(node):
+                    raise CollabsimInputError(f"--set {key}: there is no entry {part} in {source}")
+                node = node[part]
+                continue
+            if part not in node:
+                node[part] = [] if isinstance(nxt, int) else {}
+            node = node[part]
+        last = parts[-1]
+        if isinstance(last, int):
+            raise CollabsimInputError(f"--set {key}: the key must end in a name")
+        if isinstance(node, list):
+            raise CollabsimInputError(
+                f"--set {key}: name an entry, e.g. {key.rsplit('.', 1)[0]}.0.{last}"
+            )
+        node[last] = _parse_value(raw.strip())
+    return out
+
+
+def scenario_from_dict(data: dict[str, Any], overrides: list[str] | None = None) -> Scenario:
+    """Build a scenario from plain data (as the app and the sweeps do)."""
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate_scenario(data)
