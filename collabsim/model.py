@@ -70,10 +70,10 @@ class CollaborationModel(mesa.Model):
         """One month: policy, demand, agenda, urgency, turnover, engagement, action, trust, ..."""
         st, prm, rng, month, log = self.state, self.prm, self.rng, self.steps, self.events
         cond = self.config.conditions
+        self._apply_teacher_moments(month)
         policy = self.policy.apply(
             st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log
         )
-        self._apply_teacher_moments(month)
         mech.shift_demand(st, cond.demand_volatility, prm, rng, month, log)
         agility = mech.follow_demand(st, cond.agility, policy.rigidity, prm)
         trust = mech.effective_trust(st, prm)
@@ -138,8 +138,16 @@ class CollaborationModel(mesa.Model):
         return out
 
     def series(self) -> np.ndarray:
-        """All collected months as an array (months + 1, partnerships, len(SERIES))."""
-        return np.stack(self.datacollector.model_vars["partnerships"])
+        """All collected months as an array (horizon + 1, partnerships, len(SERIES)).
+
+        A run that ended early (every partnership dissolved) is padded with its last month.
+        """
+        rows = self.datacollector.model_vars["partnerships"]
+        out = np.stack(rows)
+        missing = self.horizon_months + 1 - len(rows)
+        if missing > 0 and not self.running:
+            out = np.concatenate([out, np.repeat(out[-1:], missing, axis=0)])
+        return out
 
     @property
     def phase_names(self) -> tuple[str, ...]:

@@ -19,8 +19,8 @@ def apply_moment(model, kind: str, month: int, partnership: int = 0) -> None:
         return
     if kind == "funding_ends":
         for f in model.policy.funding:
-            if f.start <= month < f.end:
-                f.duration = max(month - f.start, 1)
+            if f.start < month <= f.end:
+                f.duration = max(month - 1 - f.start, 1)
         log.add(month, st.names[p], "teacher_moment", "teacher", detail="the funding stops now")
     elif kind == "key_person_leaves":
         engaged = np.where(st.member[p], st.engagement[p], -1.0)

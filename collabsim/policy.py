@@ -24,12 +24,17 @@ class PolicyEffects:
     binding: np.ndarray  # (P,) bool, the design's or a mandate
 
 
+def in_force(f: Funding, month: int) -> bool:
+    """Whether a scheme is in force in a month (months count from 1; start=0 is from the first)."""
+    return f.start < month <= f.end
+
+
 def monthly_euros(f: Funding, month: int) -> float:
     """Euros a scheme pays a funded partnership in a month (tapering falls linearly to zero)."""
-    if not (f.start <= month < f.end):
+    if not in_force(f, month):
         return 0.0
     if f.scheme == "tapering":
-        remaining = f.end - month - 0.5
+        remaining = f.end - month + 0.5
         return f.amount * 2.0 * remaining / f.duration**2
     if f.scheme == "challenge_fund":
         return f.amount / f.awards / f.duration
@@ -40,7 +45,7 @@ class PolicySchedule:
     """The scenario's instruments; decides each month which partnerships they reach and how."""
 
     def __init__(self, scenario: Scenario, n_partnerships: int) -> None:
-        self.funding = list(scenario.policy.funding)
+        self.funding = [f.model_copy() for f in scenario.policy.funding]
         self.rigidity = scenario.conditions.regulation_rigidity
         self.awarded = [np.ones(n_partnerships, dtype=bool) for _ in self.funding]
 
@@ -67,12 +72,13 @@ class PolicySchedule:
         coordinator = st.coordinator.copy()
         binding = st.binding.copy()
         for k, f in enumerate(self.funding):
-            if month == f.start and f.scheme == "challenge_fund":
+            first, after = f.start + 1, f.end + 1
+            if month == first and f.scheme == "challenge_fund":
                 self.awarded[k] = self.jury(st, f, rng)
             reached = self.awarded[k] & st.alive
-            if month == f.start or month == f.end:
+            if month in (first, after):
                 self._log_switch(st, f, month, reached, log)
-            if not (f.start <= month < f.end):
+            if not in_force(f, month):
                 continue
             if f.scheme in MONEY_SCHEMES:
                 pay = monthly_euros(f, month)
@@ -96,7 +102,7 @@ class PolicySchedule:
 
     @staticmethod
     def _log_switch(st, f: Funding, month: int, reached: np.ndarray, log: EventLog) -> None:
-        kind = "funding_started" if month == f.start else "funding_ended"
+        kind = "funding_started" if month == f.start + 1 else "funding_ended"
         for p in np.flatnonzero(reached):
             log.add(
                 month, st.names[p], kind, f.name, variable="funding_eur_per_month",

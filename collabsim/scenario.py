@@ -111,7 +111,7 @@ class Funding(_Strict):
         "mandate",
         "relaxed_rules",
     ] = "one_off"
-    start: int = Field(0, ge=0, description="first month in force")
+    start: int = Field(0, ge=0, description="months before it starts (0: from the first month)")
     duration: int = Field(48, ge=1, le=1200, description="months in force")
     amount: float = Field(0.0, ge=0, description="euros over the whole duration")
     awards: int = Field(4, ge=1, le=10_000, description="challenge fund: awards granted")
@@ -120,7 +120,7 @@ class Funding(_Strict):
 
     @property
     def end(self) -> int:
-        """First month no longer in force."""
+        """Last month in force (months count from 1)."""
         return self.start + self.duration
 
 
