@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from collabsim.errors import CollabsimInputError
 
@@ -21,9 +22,14 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+@app.callback()
+def _group() -> None:
+    """collabsim: simulate horizontal collaboration between schools, firms and municipalities."""
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print one clear error line and exit with the given code (2 for bad input)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -77,7 +83,7 @@ def main() -> None:
     try:
         app()
     except CollabsimInputError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

@@ -1,0 +1,187 @@
+"""Writing a run's results: tables, manifest and figures, all-or-nothing, plus the terminal summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from collabsim import __version__
+from collabsim.errors import CollabsimInputError
+from collabsim.runner import ReplicateResults, run_replicates, with_steps
+from collabsim.scenario import load_scenario
+
+DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "SALib")
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval for a share (sound for shares near 0 or 1)."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, collabsim and its main dependencies."""
+    out = {"python": platform.python_version(), "collabsim": __version__}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_revision() -> str | None:
+    """The git commit of the working tree, if it is a git checkout (with '+dirty' if changed)."""
+    here = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5)
+        if rev.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, timeout=5).stdout
+        return rev.stdout.strip() + ("+dirty" if dirty.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def default_out_dir(name: str) -> Path:
+    """results/<scenario>-<timestamp>/ (UTC, to the second)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return Path("results") / f"{name}-{stamp}"
+
+
+def summary_figures(summary: pd.DataFrame) -> dict[str, float]:
+    """Survival share with its 95% interval, median lifetime and public value over all runs."""
+    n = len(summary)
+    alive = int(summary["survived"].sum())
+    lo, hi = wilson_interval(alive, n)
+    return {
+        "runs": n,
+        "survival_share": alive / n if n else float("nan"),
+        "survival_low": lo,
+        "survival_high": hi,
+        "median_lifetime_months": float(summary["lifetime_months"].median()),
+        "mean_public_value": float(summary["public_value"].mean()),
+        "mean_trust": float(summary["mean_trust"].mean()),
+        "tensions_per_run": float(summary["tensions"].mean()),
+        "resolved_share": float(
+            summary["tensions_resolved"].sum() / max(summary["tensions"].sum(), 1)
+        ),
+    }
+
+
+def write_outputs(
+    result: ReplicateResults, out: Path, manifest: dict, plots: bool = True
+) -> Path:
+    """Write every output into a temporary folder beside `out`, then rename it into place."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result.summary.to_csv(tmp / "summary.csv", index=False)
+        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+        result.events.to_csv(tmp / "events.csv", index=False)
+        if plots:
+            from collabsim.plots import plot_timeline, plot_trajectories
+
+            plot_trajectories(result.timeseries, result.scenario, tmp / "trajectories.png")
+            plot_timeline(result.timeseries, result.events, result.scenario, tmp / "timeline.png")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def print_summary(console: Console, result: ReplicateResults, out: Path) -> None:
+    """A rich table: survival with its 95% interval, median lifetime, public value."""
+    f = summary_figures(result.summary)
+    table = Table(title=f"{result.scenario.name}: {f['runs']} runs", show_header=True)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row(
+        f"survival after {result.scenario.scenario.steps} months",
+        f"{f['survival_share']:.0%}  (95% CI {f['survival_low']:.0%}–{f['survival_high']:.0%})",
+    )
+    table.add_row("median lifetime", f"{f['median_lifetime_months']:.0f} months")
+    table.add_row("public value (mean)", f"{f['mean_public_value']:.1f}")
+    table.add_row("trust (mean over months)", f"{f['mean_trust']:.2f}")
+    table.add_row("tensions per run / share resolved",
+                  f"{f['tensions_per_run']:.1f} / {f['resolved_share']:.0%}")
+    console.print(table)
+    console.print(f"outputs in [bold]{out}[/]")
+
+
+def run_command(
+    scenario_path: Path, replicates: int, seed: int | None, run_seed: int | None,
+    steps: int | None, overrides: list[str], out: Path | None, plots: bool, console: Console,
+) -> Path:
+    """What `collabsim run` does: validate, run with a progress bar, write, summarise."""
+    if replicates < 1:
+        raise CollabsimInputError(
+            f"--replicates {replicates}: must be at least 1 (allowed range 1..100000)"
+        )
+    if steps is not None and steps < 1:
+        raise CollabsimInputError(f"--steps {steps}: must be at least 1 month (allowed 1..1200)")
+    if seed is not None and seed < 0:
+        raise CollabsimInputError(f"--seed {seed}: must be 0 or more")
+    scenario = with_steps(load_scenario(scenario_path, overrides), steps)
+    root = scenario.scenario.seed if seed is None else seed
+    seeds = [run_seed] if run_seed is not None else None
+    n = 1 if run_seed is not None else replicates
+    out = Path(out) if out is not None else default_out_dir(scenario.name)
+    if out.exists() and any(out.iterdir()):
+        raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=console, transient=True,
+    ) as bar:
+        task = bar.add_task(f"running {scenario.name}", total=n)
+        result = run_replicates(
+            scenario, n, root_seed=root, seeds=seeds,
+            progress=lambda k: bar.advance(task, k),
+        )
+    wall = time.perf_counter() - started
+    manifest = {
+        "scenario_file": str(scenario_path),
+        "scenario": scenario.to_dict(),
+        "overrides": overrides,
+        "root_seed": None if run_seed is not None else root,
+        "run_seed": run_seed,
+        "replicate_seeds": result.seeds,
+        "replicates": n,
+        "steps": scenario.scenario.steps,
+        "versions": versions(),
+        "git_revision": git_revision(),
+        "wall_time_seconds": round(wall, 3),
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "summary": summary_figures(result.summary),
+    }
+    write_outputs(result, out, manifest, plots=plots)
+    print_summary(console, result, out)
+    return out

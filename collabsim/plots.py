@@ -1,0 +1,120 @@
+"""Figures of a run: trajectories with bands, and one replicate's bumpy road with its events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+DRIVER_SERIES = ("trust", "engagement", "urgency", "incentives", "shared_interest")
+COLOURS = {
+    "trust": "#1b9e77",
+    "engagement": "#d95f02",
+    "urgency": "#7570b3",
+    "incentives": "#e7298a",
+    "shared_interest": "#66a61e",
+}
+EVENT_STYLE = {
+    "tension_resolved": ("#1b9e77", "o", "tension resolved"),
+    "tension_escalated": ("#d62728", "X", "tension escalated"),
+    "liaison_left": ("#7f3c8d", "v", "liaison left"),
+    "member_left": ("#8c564b", "<", "member left"),
+    "member_joined": ("#17becf", ">", "member joined"),
+    "formalised": ("#000000", "s", "formalised"),
+    "dissolved": ("#000000", "*", "dissolved"),
+    "demand_shock": ("#ff7f0e", "D", "demand shock"),
+    "teacher_moment": ("#bcbd22", "P", "teacher moment"),
+}
+
+
+def funding_periods(scenario) -> list[tuple[int, int, str]]:
+    """(first month, last month, name) of each instrument that brings money."""
+    return [
+        (f.start + 1, f.end, f.name)
+        for f in scenario.policy.funding
+        if f.scheme not in ("mandate", "relaxed_rules")
+    ]
+
+
+def _shade_funding(ax, periods, horizon: int) -> None:
+    for k, (first, last, name) in enumerate(periods):
+        ax.axvspan(first - 0.5, min(last, horizon) + 0.5, color="#f2c14e", alpha=0.18, lw=0,
+                   label="funding in force" if k == 0 else None)
+
+
+def plot_trajectories(timeseries: pd.DataFrame, scenario, path: Path) -> Path:
+    """Mean and 10–90% band over replicates of the drivers, engagement and trust; funding shaded."""
+    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
+    horizon = int(timeseries["step"].max())
+    _shade_funding(ax, funding_periods(scenario), horizon)
+    for name in DRIVER_SERIES:
+        wide = timeseries.pivot_table(
+            index="step", columns=["replicate", "partnership"], values=name, observed=True
+        )
+        values = wide.to_numpy()
+        lo, hi = np.nanpercentile(values, [10, 90], axis=1)
+        mean = np.nanmean(values, axis=1)
+        ax.fill_between(wide.index, lo, hi, color=COLOURS[name], alpha=0.15, lw=0)
+        ax.plot(wide.index, mean, color=COLOURS[name], lw=2, label=name.replace("_", " "))
+    runs = timeseries.groupby(["replicate", "partnership"], observed=True).ngroups
+    ax.set_title(f"{scenario.name}: mean and 10–90% band over {runs} runs")
+    ax.set_xlabel("month")
+    ax.set_ylabel("level (0–1), members' mean")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(0, horizon)
+    ax.legend(loc="lower left", ncol=3, fontsize=9, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def pick_bumpy_replicate(timeseries: pd.DataFrame, events: pd.DataFrame) -> int:
+    """A replicate worth showing: the one with the most notable events (ties: the first)."""
+    notable = events[events["kind"].isin(EVENT_STYLE)]
+    if notable.empty:
+        return int(timeseries["replicate"].min())
+    counts = notable.groupby("replicate").size()
+    return int(counts.idxmax())
+
+
+def plot_timeline(
+    timeseries: pd.DataFrame, events: pd.DataFrame, scenario, path: Path,
+    replicate: int | None = None,
+) -> Path:
+    """One replicate's trust and engagement with its events marked on them: the bumpy road."""
+    rep = pick_bumpy_replicate(timeseries, events) if replicate is None else replicate
+    ts = timeseries[timeseries["replicate"] == rep]
+    name = ts["partnership"].iloc[0]
+    ts = ts[ts["partnership"] == name]
+    ev = events[(events["replicate"] == rep) & (events["partnership"] == name)]
+    fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
+    horizon = int(ts["step"].max())
+    _shade_funding(ax, funding_periods(scenario), horizon)
+    ax.plot(ts["step"], ts["trust"], color=COLOURS["trust"], lw=2.2, label="trust")
+    ax.plot(ts["step"], ts["engagement"], color=COLOURS["engagement"], lw=2.2, label="engagement")
+    trust_at = dict(zip(ts["step"], ts["trust"], strict=False))
+    for kind, (colour, marker, label) in EVENT_STYLE.items():
+        sel = ev[ev["kind"] == kind]
+        if sel.empty:
+            continue
+        y = [trust_at.get(int(s), np.nan) for s in sel["step"]]
+        ax.scatter(sel["step"], y, color=colour, marker=marker, s=55, zorder=5, label=label,
+                   edgecolor="white", linewidth=0.6)
+    ax.set_title(f"{scenario.name}: the bumpy road of replicate {rep} ({name})")
+    ax.set_xlabel("month")
+    ax.set_ylabel("level (0–1)")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(0, horizon)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", ncol=4, fontsize=8.5, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
