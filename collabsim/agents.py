@@ -88,8 +88,13 @@ class Municipality(Organisation):
     """A municipality: interests lean to regional economy, youth and lifelong learning."""
 
 
-AGENT_CLASS = {"vmbo": School, "mbo": School, "hbo": School, "firm": Firm,
-               "municipality": Municipality}
+AGENT_CLASS = {
+    "vmbo": School,
+    "mbo": School,
+    "hbo": School,
+    "firm": Firm,
+    "municipality": Municipality,
+}
 
 
 class Partnership:

@@ -35,21 +35,32 @@ def fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="scenario TOML file, e.g. scenarios/baseline.toml")],
-    replicates: Annotated[int, typer.Option("--replicates", "-n", help="number of replicates")] = 10,
+    scenario: Annotated[
+        Path, typer.Argument(help="scenario TOML file, e.g. scenarios/baseline.toml")
+    ],
+    replicates: Annotated[
+        int, typer.Option("--replicates", "-n", help="number of replicates")
+    ] = 10,
     seed: Annotated[
-        int | None, typer.Option(help="root seed (default: the scenario's); replicates spawn from it")
+        int | None,
+        typer.Option(help="root seed (default: the scenario's); replicates spawn from it"),
     ] = None,
     run_seed: Annotated[
         int | None,
-        typer.Option(help="run ONE replicate with exactly this model seed (as recorded in a sweep)"),
+        typer.Option(
+            help="run ONE replicate with exactly this model seed (as recorded in a sweep)"
+        ),
     ] = None,
-    steps: Annotated[int | None, typer.Option(help="months to simulate (default: scenario)")] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="months to simulate (default: scenario)")
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="override a scenario key, e.g. --set drivers.urgency=0.3"),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="output folder (default results/<name>-<time>)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default results/<name>-<time>)")
+    ] = None,
     plots: Annotated[bool, typer.Option(help="write trajectories.png and timeline.png")] = True,
 ) -> None:
     """Run a scenario's replicates and write summary, time series, events, manifest and figures."""
@@ -83,7 +94,9 @@ def main() -> None:
     try:
         app()
     except CollabsimInputError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
 
 

@@ -1,13 +1,20 @@
 """The model's equations, one function per mechanism of the design (MODEL.md §3, docs/ODD.md §7).
 
-Every function updates the partnership arrays in place for all partnerships at once. `prm` holds
-the mechanism parameters (collabsim.parameters) as plain floats. Random draws come only from the
-model's generator `rng`, in a fixed order, so the same seed gives the same run.
+Every mechanism updates the partnership arrays (collabsim.region.PartnershipState) for all
+partnerships at once. The month-by-month arithmetic runs in small compiled kernels (numba; plain
+loops "for each partnership, for each member, for each partner") because numpy's per-call overhead
+on arrays of a dozen members made a run eight times slower than the 10 ms target (see
+benchmarks/README.md). Rare events (a liaison leaving, a tension settled, a member joining) are
+handled in plain Python and written to the event log.
+
+`prm` is the mechanism parameters as a named tuple of floats (collabsim.parameters). Random draws
+come only from the model's generator `rng`, in a fixed order, so the same seed gives the same run.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from collabsim.events import EventLog
 from collabsim.region import (
@@ -21,18 +28,58 @@ from collabsim.region import (
 )
 
 
+@njit(cache=True)
 def sigmoid(x):
     """Logistic function: turns a balance of reasons into a share or a probability."""
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def pair_mask(st: PartnershipState) -> np.ndarray:
-    """(P, S, S) float mask of pairs of distinct current members."""
-    m = st.member.astype(float)
-    pm = m[:, :, None] * m[:, None, :]
-    idx = np.arange(pm.shape[1])
-    pm[:, idx, idx] = 0.0
-    return pm
+# --------------------------------------------------------------------------- trust as seen
+
+
+@njit(cache=True)
+def _trust_views(personal, org, member, engagement, w, trust, seen, pair_trust):
+    p_n, s_n = member.shape
+    for p in range(p_n):
+        total, pairs = 0.0, 0
+        for i in range(s_n):
+            num, den, plain, count = 0.0, 0.0, 0.0, 0
+            for j in range(s_n):
+                t = w * personal[p, i, j] + (1.0 - w) * org[p, i, j]
+                trust[p, i, j] = t
+                if j != i and member[p, j]:
+                    num += t * engagement[p, j]
+                    den += engagement[p, j]
+                    plain += t
+                    count += 1
+                    if member[p, i]:
+                        total += t
+                        pairs += 1
+            if den > 1e-9:
+                seen[p, i] = num / den
+            elif count > 0:
+                seen[p, i] = plain / count
+            else:
+                seen[p, i] = 0.0
+        pair_trust[p] = total / pairs if pairs > 0 else 0.0
+
+
+def trust_views(st: PartnershipState, prm, scratch) -> None:
+    """Trust between members (personal and organisational layers blended), as each member sees it.
+
+    Fills scratch.trust (P, S, S), scratch.trust_seen (P, S): each member's trust in its partners
+    weighted by how engaged they are, and scratch.pair_trust (P,): mean over member pairs.
+    """
+    _trust_views(
+        st.personal_trust,
+        st.org_trust,
+        st.member,
+        st.engagement,
+        prm.personal_trust_weight,
+        scratch.trust,
+        scratch.trust_seen,
+        scratch.pair_trust,
+    )
 
 
 def effective_trust(st: PartnershipState, prm) -> np.ndarray:
@@ -41,112 +88,238 @@ def effective_trust(st: PartnershipState, prm) -> np.ndarray:
     return w * st.personal_trust + (1.0 - w) * st.org_trust
 
 
-def trust_in_partners(st: PartnershipState, trust: np.ndarray) -> np.ndarray:
-    """Each member's trust in its partners, weighted by how engaged those partners are."""
-    w = st.engagement * st.member
-    total = trust @ w[:, :, None]
-    weight = w.sum(axis=1, keepdims=True) - w
-    plain = (trust * st.member[:, None, :]).sum(axis=2) / np.maximum(
-        st.member.sum(axis=1, keepdims=True) - 1, 1
-    )
-    return np.where(weight > 1e-9, total[:, :, 0] / np.maximum(weight, 1e-9), plain)
+def effective_trust_row(st: PartnershipState, p: int, s: int, prm) -> np.ndarray:
+    """Trust of member s in each other slot of partnership p."""
+    w = prm.personal_trust_weight
+    return w * st.personal_trust[p, s] + (1.0 - w) * st.org_trust[p, s]
 
 
-def partnership_trust(st: PartnershipState, trust: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """Mean trust over pairs of current members (0 where fewer than two members)."""
-    n = pairs.sum(axis=(1, 2))
-    return np.where(n > 0, (trust * pairs).sum(axis=(1, 2)) / np.maximum(n, 1), 0.0)
+@njit(cache=True)
+def _misfit(member, formality, operational, out):
+    for p in range(member.shape[0]):
+        n = 0
+        for s in range(member.shape[1]):
+            n += member[p, s]
+        fitting = (n - 3) / 20.0 + (0.25 if operational[p] else 0.0)
+        fitting = min(max(fitting, 0.0), 1.0)
+        out[p] = abs(formality[p] - fitting)
 
 
-def governance_misfit(st: PartnershipState) -> np.ndarray:
-    """How far the governance is from the form that fits the partnership (Provan & Kenis 2008)."""
-    members = st.member.sum(axis=1)
-    fitting = np.clip((members - 3) / 20.0 + np.where(st.operational, 0.25, 0.0), 0.0, 1.0)
-    return np.abs(st.formality - fitting)
+def governance_misfit(st: PartnershipState, out: np.ndarray) -> np.ndarray:
+    """How far the governance is from the form that fits the partnership (Provan & Kenis 2008).
+
+    Few members fit informal shared governance; many members, and operational work, fit a formal
+    lead organisation or covenant: fitting = clip((members - 3)/20 + 0.25·operational, 0, 1).
+    """
+    _misfit(st.member, st.formality, st.operational, out)
+    return out
 
 
 # --------------------------------------------------------------------------- demand and urgency
 
 
+@njit(cache=True)
+def _drift(demand, demand_ref, normals, step_sd, reversion):
+    for p in range(demand.shape[0]):
+        for k in range(demand.shape[1]):
+            d = (
+                demand[p, k]
+                + step_sd * normals[p, k]
+                + reversion * (demand_ref[p, k] - demand[p, k])
+            )
+            demand[p, k] = min(max(d, 0.0), 1.0)
+
+
 def shift_demand(st: PartnershipState, volatility: float, prm, rng, month: int, log: EventLog):
     """Regional demand drifts and sometimes jumps (a labour shortage, demographic decline)."""
     n, k = st.demand.shape
-    drift = rng.normal(0.0, 1.0, size=(n, k))
-    st.demand += volatility * prm.demand_drift_per_month * drift
-    st.demand += prm.demand_reversion_per_month * (st.demand_ref - st.demand)
-    shock_chance = volatility * prm.demand_shocks_per_year / 12.0
-    hits = np.flatnonzero((rng.random(n) < shock_chance) & st.alive) if shock_chance > 0 else []
-    for p in hits:
+    normals = rng.normal(0.0, 1.0, size=(n, k))
+    _drift(
+        st.demand,
+        st.demand_ref,
+        normals,
+        volatility * prm.demand_drift_per_month,
+        prm.demand_reversion_per_month,
+    )
+    chance = volatility * prm.demand_shocks_per_year / 12.0
+    if chance <= 0:
+        return
+    draws = rng.random(n)
+    if draws.min() >= chance:
+        return
+    for p in np.flatnonzero((draws < chance) & st.alive):
         theme = int(rng.integers(k))
         sign = 1.0 if rng.random() < 0.7 else -1.0
         before = st.demand[p, theme]
         st.demand[p, theme] = min(max(before + sign * prm.demand_shock_size, 0.0), 1.0)
         log.add(
-            month, st.names[p], "demand_shock", "region", variable=f"demand_theme_{theme}",
-            before=float(before), after=float(st.demand[p, theme]),
+            month,
+            st.names[p],
+            "demand_shock",
+            "region",
+            variable=f"demand_theme_{theme}",
+            before=float(before),
+            after=float(st.demand[p, theme]),
             detail="demand rises sharply" if sign > 0 else "demand falls sharply",
         )
-    np.clip(st.demand, 0.0, 1.0, out=st.demand)
 
 
-def follow_demand(st: PartnershipState, agility: float, rigidity: np.ndarray, prm) -> np.ndarray:
-    """The agenda follows shifting demand as fast as agility allows; returns effective agility."""
-    agility_eff = (
-        agility
-        * (1.0 - prm.formal_agility_loss * st.formality)
-        * (1.0 - prm.rules_agility_loss * rigidity)
+@njit(cache=True)
+def _follow(
+    agenda,
+    demand,
+    relevance,
+    formality,
+    rigidity,
+    agility,
+    rate,
+    formal_loss,
+    rules_loss,
+    agility_eff,
+):
+    p_n, k_n = agenda.shape
+    for p in range(p_n):
+        a = agility * (1.0 - formal_loss * formality[p]) * (1.0 - rules_loss * rigidity[p])
+        agility_eff[p] = a
+        total = 0.0
+        for k in range(k_n):
+            total += demand[p, k]
+        total = max(total, 1e-9)
+        gap = 0.0
+        for k in range(k_n):
+            target = demand[p, k] / total
+            agenda[p, k] += rate * a * (target - agenda[p, k])
+            gap += abs(agenda[p, k] - target)
+        relevance[p] = 1.0 - 0.5 * gap
+
+
+def follow_demand(
+    st: PartnershipState, agility: float, rigidity: np.ndarray, prm, out: np.ndarray
+) -> np.ndarray:
+    """The agenda follows shifting demand as fast as agility allows; returns effective agility.
+
+    Effective agility = agility · (1 − formal loss · formality) · (1 − rules loss · rigidity);
+    relevance = 1 − half the total distance between agenda shares and demand shares.
+    """
+    _follow(
+        st.agenda,
+        st.demand,
+        st.relevance,
+        st.formality,
+        rigidity,
+        agility,
+        prm.agenda_adjust_per_month,
+        prm.formal_agility_loss,
+        prm.rules_agility_loss,
+        out,
     )
-    target = st.demand / np.maximum(st.demand.sum(axis=1, keepdims=True), 1e-9)
-    st.agenda += (prm.agenda_adjust_per_month * agility_eff)[:, None] * (target - st.agenda)
-    st.relevance[:] = 1.0 - 0.5 * np.abs(st.agenda - target).sum(axis=1)
-    return agility_eff
+    return out
+
+
+@njit(cache=True)
+def _shared_interest(interests, agenda, engagement, trust_seen, has_org, rate, shared):
+    p_n, s_n, k_n = interests.shape
+    for p in range(p_n):
+        for s in range(s_n):
+            pull = rate * engagement[p, s] * trust_seen[p, s]
+            overlap = 0.0
+            for k in range(k_n):
+                interests[p, s, k] += pull * (agenda[p, k] - interests[p, s, k])
+                overlap += min(interests[p, s, k], agenda[p, k])
+            shared[p, s] = overlap if has_org[p, s] else 0.0
 
 
 def update_shared_interest(st: PartnershipState, trust_seen: np.ndarray, prm) -> None:
-    """Shared interest is the overlap of interests with the agenda; working together aligns them."""
-    pull = prm.understanding_per_month * st.engagement * trust_seen
-    st.interests += pull[:, :, None] * (st.agenda[:, None, :] - st.interests)
-    overlap = np.minimum(st.interests, st.agenda[:, None, :]).sum(axis=2)
-    st.shared_interest[:] = overlap * st.has_org
+    """Shared interest is the overlap of interests with the agenda; working together aligns them.
+
+    Interests move toward the agenda by understanding · engagement · trust a month (loop R1).
+    """
+    _shared_interest(
+        st.interests,
+        st.agenda,
+        st.engagement,
+        trust_seen,
+        st.has_org,
+        prm.understanding_per_month,
+        st.shared_interest,
+    )
+
+
+@njit(cache=True)
+def _urgency(urgency, base, need_ref, interests, demand, results, erosion_rate, rate):
+    p_n, s_n, k_n = interests.shape
+    for p in range(p_n):
+        erosion = 1.0 - erosion_rate * results[p]
+        for s in range(s_n):
+            need = 0.0
+            for k in range(k_n):
+                need += interests[p, s, k] * demand[p, k]
+            target = min(max(base[p, s] * need / need_ref[p, s] * erosion, 0.0), 1.0)
+            urgency[p, s] += rate * (target - urgency[p, s])
 
 
 def update_urgency(st: PartnershipState, prm) -> None:
-    """Urgency tracks demand on each member's own themes and fades as results come in (B2)."""
-    need = (st.interests * st.demand[:, None, :]).sum(axis=2)
-    erosion = 1.0 - prm.success_erodes_urgency * st.results[:, None]
-    target = np.clip(st.base_urgency * need / st.need_ref * erosion, 0.0, 1.0)
-    st.urgency += prm.urgency_adjust_per_month * (target - st.urgency)
+    """Urgency tracks demand on each member's own themes and fades as results come in (B2).
+
+    target = base urgency · need / need at start · (1 − erosion · recent results).
+    """
+    _urgency(
+        st.urgency,
+        st.base_urgency,
+        st.need_ref,
+        st.interests,
+        st.demand,
+        st.results,
+        prm.success_erodes_urgency,
+        prm.urgency_adjust_per_month,
+    )
+
+
+@njit(cache=True)
+def _incentives(incentives, base, funding, mandate):
+    for p in range(incentives.shape[0]):
+        outside = 1.0 - (1.0 - funding[p]) * (1.0 - mandate[p])
+        for s in range(incentives.shape[1]):
+            incentives[p, s] = 1.0 - (1.0 - base[p, s]) * (1.0 - outside)
 
 
 def update_incentives(st: PartnershipState, funding: np.ndarray, mandate: np.ndarray) -> None:
     """Incentives combine the partners' own reasons with money and mandates in force (B3)."""
-    outside = 1.0 - (1.0 - funding) * (1.0 - mandate)
-    st.incentives[:] = 1.0 - (1.0 - st.base_incentive) * (1.0 - outside[:, None])
+    _incentives(st.incentives, st.base_incentive, funding, mandate)
 
 
 # --------------------------------------------------------------------------- staff turnover
 
 
 def liaison_turnover(
-    st: PartnershipState, org: Organisations, turnover_per_year: float, prm, rng, month: int,
+    st: PartnershipState,
+    org: Organisations,
+    turnover_per_year: float,
+    prm,
+    rng,
+    month: int,
     log: EventLog,
 ) -> None:
-    """Liaisons leave at random; personal trust resets to what their organisation kept (B4)."""
+    """Liaisons leave at random; personal trust resets to what their organisation kept (B4).
+
+    The organisation keeps a share base + formal · formality + handover · coordinator of its
+    trust; the successor starts from that organisational trust and with less engagement.
+    """
     st.tenure_months += 1
     draws = rng.random(st.member.shape)
-    leaving = (draws < turnover_per_year / 12.0) & st.member & st.alive[:, None]
-    if not leaving.any():
+    if draws.min() >= turnover_per_year / 12.0:
         return
-    kept_share = np.minimum(
-        prm.trust_retained_base
-        + prm.trust_retained_formal * st.formality
-        + prm.trust_retained_handover * st.coordinator,
-        1.0,
-    )
+    leaving = (draws < turnover_per_year / 12.0) & st.member & st.alive[:, None]
     for p, s in np.argwhere(leaving):
+        kept = min(
+            prm.trust_retained_base
+            + prm.trust_retained_formal * st.formality[p]
+            + prm.trust_retained_handover * st.coordinator[p],
+            1.0,
+        )
         before = effective_trust_row(st, p, s, prm)
-        st.org_trust[p, s, :] *= kept_share[p]
-        st.org_trust[p, :, s] *= kept_share[p]
+        st.org_trust[p, s, :] *= kept
+        st.org_trust[p, :, s] *= kept
         st.personal_trust[p, s, :] = st.org_trust[p, s, :]
         st.personal_trust[p, :, s] = st.org_trust[p, :, s]
         st.engagement[p, s] *= 1.0 - prm.turnover_engagement_loss
@@ -156,238 +329,526 @@ def liaison_turnover(
         partners[s] = False
         other = int(np.argmax(np.where(partners, before - after, -np.inf))) if partners.any() else s
         log.add(
-            month, st.names[p], "liaison_left", org.names[st.slot_org[p, s]],
+            month,
+            st.names[p],
+            "liaison_left",
+            org.names[st.slot_org[p, s]],
             other=org.names[st.slot_org[p, other]] if other != s else "",
-            variable="trust", before=float(before[other]), after=float(after[other]),
+            variable="trust",
+            before=float(before[other]),
+            after=float(after[other]),
             detail="the liaison leaves; a successor starts from what the organisation kept",
         )
-
-
-def effective_trust_row(st: PartnershipState, p: int, s: int, prm) -> np.ndarray:
-    """Trust of member s in each other slot of partnership p."""
-    w = prm.personal_trust_weight
-    return w * st.personal_trust[p, s] + (1.0 - w) * st.org_trust[p, s]
 
 
 # --------------------------------------------------------------------------- engagement
 
 
-def memberships_per_org(st: PartnershipState, n_orgs: int) -> np.ndarray:
-    """How many partnerships each organisation is at the table of (a hub splits its time)."""
-    return np.bincount(st.slot_org[st.member], minlength=n_orgs)
+@njit(cache=True)
+def _engagement(
+    engagement,
+    member,
+    has_org,
+    slot_org,
+    capacity,
+    orientation,
+    is_school,
+    urgency,
+    shared,
+    incentives,
+    trust_seen,
+    results,
+    culture_gap,
+    misfit,
+    rigidity,
+    coordinator,
+    params,
+    memberships,
+):
+    prm = params[0]
+    p_n, s_n = member.shape
+    memberships[:] = 0
+    for p in range(p_n):
+        for s in range(s_n):
+            if member[p, s]:
+                memberships[slot_org[p, s]] += 1
+    for p in range(p_n):
+        partners = -1
+        for s in range(s_n):
+            partners += member[p, s]
+        for s in range(s_n):
+            if not member[p, s]:
+                engagement[p, s] = 0.0
+                continue
+            o = slot_org[p, s]
+            gap = 0.0
+            for j in range(s_n):
+                if member[p, j] and j != s:
+                    gap += culture_gap[p, s, j]
+            gap /= max(partners, 1)
+            hubs = max(memberships[o], 1)
+            worth = (
+                prm.weight_urgency * urgency[p, s]
+                + prm.weight_shared_interest * shared[p, s]
+                + prm.weight_incentives * incentives[p, s]
+                + prm.weight_trust * trust_seen[p, s]
+                + prm.weight_results * results[p]
+                + prm.weight_eco * orientation[o]
+            )
+            cost = (
+                prm.cost_base
+                + prm.cost_per_partner * partners
+                + prm.cost_culture * gap
+                + prm.cost_misfit * misfit[p]
+                + prm.cost_rules * rigidity[p] * is_school[o]
+                + prm.cost_shortage * (1.0 - capacity[o])
+                + prm.cost_extra_partnership * (hubs - 1)
+                - prm.coordinator_relief * coordinator[p]
+            )
+            available = capacity[o] / np.sqrt(hubs)
+            target = available * sigmoid((worth - cost) / prm.decision_temperature)
+            engagement[p, s] += prm.engagement_adjust_per_month * (target - engagement[p, s])
 
 
 def decide_engagement(
-    st: PartnershipState, org: Organisations, trust_seen: np.ndarray, misfit: np.ndarray,
-    rigidity: np.ndarray, coordinator: np.ndarray, prm,
+    st: PartnershipState,
+    org: Organisations,
+    trust_seen: np.ndarray,
+    misfit: np.ndarray,
+    rigidity: np.ndarray,
+    coordinator: np.ndarray,
+    prm,
+    memberships: np.ndarray,
 ) -> None:
-    """Each member invests the share of its capacity collaboration is worth to it, with inertia."""
-    safe = np.where(st.has_org, st.slot_org, 0)
-    n_memberships = np.maximum(memberships_per_org(st, len(org.names)), 1)[safe]
-    partners = st.member.sum(axis=1, keepdims=True) - 1
-    culture_gap = (st.culture_gap * st.member[:, None, :]).sum(axis=2) / np.maximum(partners, 1)
-    worth = (
-        prm.weight_urgency * st.urgency
-        + prm.weight_shared_interest * st.shared_interest
-        + prm.weight_incentives * st.incentives
-        + prm.weight_trust * trust_seen
-        + prm.weight_results * st.results[:, None]
-        + prm.weight_eco * org.orientation[safe]
+    """Each member invests the share of its capacity collaboration is worth to it, with inertia.
+
+    worth = Σ weights · (urgency, shared interest, incentives, trust in partners, recent
+    results, eco-orientation); cost = base + per partner + culture gap + misfit + rules (schools)
+    + staff shortage + further partnerships − coordinator relief. The target engagement is
+    capacity / √(partnerships) · logistic((worth − cost) / temperature); engagement closes a
+    fixed share of the gap to it each month (inertia).
+    """
+    _engagement(
+        st.engagement,
+        st.member,
+        st.has_org,
+        st.slot_org,
+        org.capacity,
+        org.orientation,
+        org.is_school,
+        st.urgency,
+        st.shared_interest,
+        st.incentives,
+        trust_seen,
+        st.results,
+        st.culture_gap,
+        misfit,
+        rigidity,
+        coordinator,
+        prm.record,
+        memberships,
     )
-    cost = (
-        prm.cost_base
-        + prm.cost_per_partner * partners
-        + prm.cost_culture * culture_gap
-        + prm.cost_misfit * misfit[:, None]
-        + prm.cost_rules * rigidity[:, None] * org.is_school[safe]
-        + prm.cost_shortage * (1.0 - org.capacity[safe])
-        + prm.cost_extra_partnership * (n_memberships - 1)
-        - prm.coordinator_relief * coordinator[:, None]
-    )
-    available = org.capacity[safe] / np.sqrt(n_memberships)
-    target = available * sigmoid((worth - cost) / prm.decision_temperature)
-    st.engagement += prm.engagement_adjust_per_month * (target - st.engagement)
-    st.engagement *= st.member
 
 
 # --------------------------------------------------------------------------- joint action
 
 
-def joint_action(
-    st: PartnershipState, org: Organisations, trust: np.ndarray, pairs: np.ndarray,
-    rigidity: np.ndarray, coordinator: np.ndarray, prm, rng,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """With two or more engaged members the partnership acts; success adds public value."""
-    engaged = st.member & (st.engagement >= prm.min_engagement_to_act)
-    acts = (engaged.sum(axis=1) >= 2) & st.alive
-    members = np.maximum(st.member.sum(axis=1), 1)
-    capacity = st.engagement.sum(axis=1) / members
-    safe = np.where(st.has_org, st.slot_org, 0)
-    covered = np.where(engaged[:, :, None], org.knowledge[safe], 0.0).max(axis=1)
-    complementarity = (covered * st.agenda).sum(axis=1)
-    both = engaged[:, :, None] & engaged[:, None, :] & (pairs > 0)
-    trust_engaged = np.where(
-        both.any(axis=(1, 2)), (trust * both).sum(axis=(1, 2)) / np.maximum(both.sum((1, 2)), 1), 0
-    )
-    logit = (
-        prm.success_base
-        + prm.success_capacity * capacity
-        + prm.success_complementarity * complementarity
-        + prm.success_relevance * st.relevance
-        + prm.success_trust * trust_engaged
-        + prm.coordinator_boost * coordinator
-        + prm.meeting_boost * (st.contact - 0.2) / 0.8
-        - prm.rules_penalty * rigidity
-    )
-    draws = rng.random(len(acts))
-    success = acts & (draws < sigmoid(logit))
-    produced = np.where(success, capacity * complementarity * st.relevance, 0.0)
-    st.public_value += produced
+@njit(cache=True)
+def _joint_action(
+    engagement,
+    member,
+    alive,
+    slot_org,
+    knowledge,
+    agenda,
+    relevance,
+    contact,
+    trust,
+    rigidity,
+    coordinator,
+    draws,
+    params,
+    public_value,
+    success_rate,
+    results,
+    joint_successes,
+    ever_succeeded,
+    months_without_action,
+    engaged,
+    success,
+    acts,
+):
+    prm = params[0]
+    p_n, s_n = member.shape
+    k_n = agenda.shape[1]
     memory = 1.0 / prm.results_memory_months
-    alive = st.alive
-    st.success_rate += alive * memory * (success - st.success_rate)
-    st.results += alive * memory * (produced - st.results)
-    st.joint_successes += success
-    st.ever_succeeded |= success
-    st.months_without_action = np.where(acts, 0, st.months_without_action + 1)
-    return success, acts, both
+    for p in range(p_n):
+        n_members, n_engaged, capacity = 0, 0, 0.0
+        for s in range(s_n):
+            engaged[p, s] = member[p, s] and engagement[p, s] >= prm.min_engagement_to_act
+            n_members += member[p, s]
+            n_engaged += engaged[p, s]
+            capacity += engagement[p, s] * member[p, s]
+        capacity /= max(n_members, 1)
+        acts[p] = alive[p] and n_engaged >= 2
+        complementarity = 0.0
+        for k in range(k_n):
+            best = 0.0
+            for s in range(s_n):
+                if engaged[p, s]:
+                    best = max(best, knowledge[slot_org[p, s], k])
+            complementarity += best * agenda[p, k]
+        t_sum, t_n = 0.0, 0
+        for i in range(s_n):
+            for j in range(s_n):
+                if i != j and engaged[p, i] and engaged[p, j]:
+                    t_sum += trust[p, i, j]
+                    t_n += 1
+        trust_engaged = t_sum / t_n if t_n > 0 else 0.0
+        logit = (
+            prm.success_base
+            + prm.success_capacity * capacity
+            + prm.success_complementarity * complementarity
+            + prm.success_relevance * relevance[p]
+            + prm.success_trust * trust_engaged
+            + prm.coordinator_boost * coordinator[p]
+            + prm.meeting_boost * (contact[p] - 0.2) / 0.8
+            - prm.rules_penalty * rigidity[p]
+        )
+        success[p] = acts[p] and draws[p] < sigmoid(logit)
+        produced = capacity * complementarity * relevance[p] if success[p] else 0.0
+        public_value[p] += produced
+        if alive[p]:
+            success_rate[p] += memory * (success[p] - success_rate[p])
+            results[p] += memory * (produced - results[p])
+        joint_successes[p] += success[p]
+        ever_succeeded[p] = ever_succeeded[p] or success[p]
+        months_without_action[p] = 0 if acts[p] else months_without_action[p] + 1
+
+
+def joint_action(
+    st: PartnershipState,
+    org: Organisations,
+    trust: np.ndarray,
+    rigidity: np.ndarray,
+    coordinator: np.ndarray,
+    prm,
+    rng,
+    scratch,
+) -> None:
+    """With two or more engaged members the partnership acts; success adds public value.
+
+    P(success) = logistic(base + capacity · engaged capacity + complementarity · knowledge
+    covering the agenda + relevance · relevance + trust · trust among the engaged + coordinator +
+    meeting rhythm − rules · rigidity). A success adds engaged capacity · complementarity ·
+    relevance to public value (a small win); the moving averages remember success and results.
+    """
+    draws = rng.random(len(st.alive))
+    _joint_action(
+        st.engagement,
+        st.member,
+        st.alive,
+        st.slot_org,
+        org.knowledge,
+        st.agenda,
+        st.relevance,
+        st.contact,
+        trust,
+        rigidity,
+        coordinator,
+        draws,
+        prm.record,
+        st.public_value,
+        st.success_rate,
+        st.results,
+        st.joint_successes,
+        st.ever_succeeded,
+        st.months_without_action,
+        scratch.engaged,
+        scratch.success,
+        scratch.acts,
+    )
 
 
 # --------------------------------------------------------------------------- trust
 
 
-def update_trust(
-    st: PartnershipState, success: np.ndarray, acts: np.ndarray, both: np.ndarray,
-    pairs: np.ndarray, prm,
-) -> None:
-    """Trust grows with contact and small wins, falls faster with failures, decays without contact."""
-    tp = st.personal_trust
-    e = st.engagement
-    contact = st.contact[:, None, None] * np.sqrt(e[:, :, None] * e[:, None, :])
-    failure = acts & ~success
-    outcome = np.where(
-        success[:, None, None],
-        prm.trust_gain_success * (1.0 - tp),
-        np.where(failure[:, None, None], -prm.trust_loss_failure * tp, 0.0),
+@njit(cache=True)
+def _update_trust(personal, org, member, engagement, engaged, contact_level, success, acts, params):
+    prm = params[0]
+    p_n, s_n = member.shape
+    for p in range(p_n):
+        failure = acts[p] and not success[p]
+        for i in range(s_n):
+            if not member[p, i]:
+                continue
+            for j in range(s_n):
+                if j == i or not member[p, j]:
+                    continue
+                tp = personal[p, i, j]
+                contact = contact_level[p] * np.sqrt(engagement[p, i] * engagement[p, j])
+                change = prm.trust_gain_contact * contact * (1.0 - tp)
+                change -= prm.trust_decay_per_month * (1.0 - contact) * tp
+                if engaged[p, i] and engaged[p, j]:
+                    if success[p]:
+                        change += prm.trust_gain_success * (1.0 - tp)
+                    elif failure:
+                        change -= prm.trust_loss_failure * tp
+                tp = min(max(tp + change, 0.0), 1.0)
+                personal[p, i, j] = tp
+                org[p, i, j] += prm.org_trust_per_month * (tp - org[p, i, j])
+
+
+def update_trust(st: PartnershipState, prm, scratch) -> None:
+    """Trust grows with contact and small wins, falls faster with failures, decays without contact.
+
+    For each pair of members: contact = meeting rhythm · √(engagement_i · engagement_j);
+    Δ personal trust = gain_contact · contact · (1 − T) − decay · (1 − contact) · T, plus
+    gain_success · (1 − T) after a joint success or − loss_failure · T after a failure, for
+    pairs that both took part. Organisational trust follows personal trust slowly.
+    """
+    _update_trust(
+        st.personal_trust,
+        st.org_trust,
+        st.member,
+        st.engagement,
+        scratch.engaged,
+        st.contact,
+        scratch.success,
+        scratch.acts,
+        prm.record,
     )
-    change = (
-        prm.trust_gain_contact * contact * (1.0 - tp)
-        + both * outcome
-        - prm.trust_decay_per_month * (1.0 - contact) * tp
-    )
-    tp += pairs * change
-    np.clip(tp, 0.0, 1.0, out=tp)
-    st.org_trust += prm.org_trust_per_month * pairs * (tp - st.org_trust)
 
 
 # --------------------------------------------------------------------------- tensions
 
 
-def raise_tensions(
-    st: PartnershipState, org: Organisations, misfit: np.ndarray, rigidity: np.ndarray, prm, rng,
-    month: int, log: EventLog,
-) -> None:
-    """Tensions arise with cultural distance, ego-orientation, rigid rules, misfit, divergence."""
-    safe = np.where(st.has_org, st.slot_org, 0)
-    members = st.member.sum(axis=1)
-    n = np.maximum(members, 1)
-    eco = (org.orientation[safe] * st.member).sum(axis=1) / n
-    divergence = 1.0 - (st.shared_interest * st.member).sum(axis=1) / n
-    pairs = pair_mask(st)
-    gap = (st.culture_gap * pairs).sum(axis=(1, 2)) / np.maximum(pairs.sum(axis=(1, 2)), 1)
-    rate = (
-        prm.tensions_per_month
-        * members
-        / 6.0
-        * (
-            1.0
-            + prm.tension_culture * gap
-            + prm.tension_ego * (1.0 - eco)
-            + prm.tension_rules * rigidity
-            + prm.tension_misfit * misfit
-            + prm.tension_divergence * divergence
+@njit(cache=True)
+def _tension_rates(
+    member, alive, slot_org, orientation, shared, culture_gap, misfit, rigidity, params, rates
+):
+    prm = params[0]
+    p_n, s_n = member.shape
+    for p in range(p_n):
+        n, eco, interest, gap, pairs = 0, 0.0, 0.0, 0.0, 0
+        for s in range(s_n):
+            if member[p, s]:
+                n += 1
+                eco += orientation[slot_org[p, s]]
+                interest += shared[p, s]
+                for j in range(s_n):
+                    if j != s and member[p, j]:
+                        gap += culture_gap[p, s, j]
+                        pairs += 1
+        if not alive[p] or n < 2:
+            rates[p] = 0.0
+            continue
+        eco /= n
+        divergence = 1.0 - interest / n
+        gap /= max(pairs, 1)
+        rates[p] = (
+            prm.tensions_per_month
+            * n
+            / 6.0
+            * (
+                1.0
+                + prm.tension_culture * gap
+                + prm.tension_ego * (1.0 - eco)
+                + prm.tension_rules * rigidity[p]
+                + prm.tension_misfit * misfit[p]
+                + prm.tension_divergence * divergence
+            )
         )
+
+
+def raise_tensions(
+    st: PartnershipState,
+    org: Organisations,
+    misfit: np.ndarray,
+    rigidity: np.ndarray,
+    prm,
+    rng,
+    month: int,
+    log: EventLog,
+    rates: np.ndarray,
+) -> None:
+    """Tensions arise with cultural distance, ego-orientation, rigid rules, misfit, divergence.
+
+    New tensions a month ~ Poisson(base · members/6 · (1 + culture · gap + ego · (1 − eco) +
+    rules · rigidity + misfit · misfit + divergence · (1 − shared interest))); each falls on a
+    pair of members, more often between distant cultures.
+    """
+    _tension_rates(
+        st.member,
+        st.alive,
+        st.slot_org,
+        org.orientation,
+        st.shared_interest,
+        st.culture_gap,
+        misfit,
+        rigidity,
+        prm.record,
+        rates,
     )
-    counts = rng.poisson(np.where(st.alive & (members >= 2), rate, 0.0))
+    counts = rng.poisson(rates)
+    if counts.max() == 0:
+        return
     for p in np.flatnonzero(counts):
         for _ in range(int(counts[p])):
-            _open_tension(st, org, p, pairs[p], rng, month, log)
+            _open_tension(st, org, p, rng, month, log)
 
 
-def _open_tension(st, org, p: int, pairs_p: np.ndarray, rng, month: int, log: EventLog) -> None:
+@njit(cache=True)
+def _pick_pair(member, culture_gap, u):
+    """A pair of members drawn with weight (cultural gap + 0.1), from one uniform number u."""
+    s_n = member.shape[0]
+    total = 0.0
+    for i in range(s_n):
+        for j in range(i + 1, s_n):
+            if member[i] and member[j]:
+                total += culture_gap[i, j] + 0.1
+    target, run = u * total, 0.0
+    last_i, last_j = -1, -1
+    for i in range(s_n):
+        for j in range(i + 1, s_n):
+            if member[i] and member[j]:
+                run += culture_gap[i, j] + 0.1
+                last_i, last_j = i, j
+                if run >= target:
+                    return i, j
+    return last_i, last_j
+
+
+def _open_tension(st, org, p: int, rng, month: int, log: EventLog) -> None:
     """Open one tension between a pair of members, more likely between distant cultures."""
-    weight = np.triu(pairs_p * (st.culture_gap[p] + 0.1), 1).ravel()
-    pick = int(rng.choice(weight.size, p=weight / weight.sum()))
-    i, j = divmod(pick, pairs_p.shape[0])
+    i, j = _pick_pair(st.member[p], st.culture_gap[p], rng.random())
     st.open_tensions.append([p, i, j, 0])
     st.tensions_raised[p] += 1
     log.add(
-        month, st.names[p], "tension_raised", org.names[st.slot_org[p, i]],
-        other=org.names[st.slot_org[p, j]], detail="a tension or dilemma comes up",
+        month,
+        st.names[p],
+        "tension_raised",
+        org.names[st.slot_org[p, i]],
+        other=org.names[st.slot_org[p, j]],
+        detail="a tension or dilemma comes up",
     )
 
 
+@njit(cache=True)
+def _resolve_chances(
+    tensions, personal, org, slot_org, culture, agility_eff, rigidity, coordinator, params, out
+):
+    prm = params[0]
+    w = prm.personal_trust_weight
+    for n in range(tensions.shape[0]):
+        p, i, j = tensions[n, 0], tensions[n, 1], tensions[n, 2]
+        trust = 0.5 * (
+            w * (personal[p, i, j] + personal[p, j, i]) + (1.0 - w) * (org[p, i, j] + org[p, j, i])
+        )
+        informal = 1.0 - 0.5 * (culture[slot_org[p, i]] + culture[slot_org[p, j]])
+        out[n] = sigmoid(
+            prm.resolve_base
+            + prm.resolve_trust * trust
+            + prm.resolve_informal * informal
+            + prm.resolve_agility * agility_eff[p]
+            + prm.resolve_coordinator * coordinator[p]
+            - prm.resolve_rigidity * rigidity[p]
+        )
+
+
 def work_through_tensions(
-    st: PartnershipState, org: Organisations, agility_eff: np.ndarray, rigidity: np.ndarray,
-    coordinator: np.ndarray, prm, rng, month: int, log: EventLog,
+    st: PartnershipState,
+    org: Organisations,
+    agility_eff: np.ndarray,
+    rigidity: np.ndarray,
+    coordinator: np.ndarray,
+    prm,
+    rng,
+    month: int,
+    log: EventLog,
 ) -> None:
-    """An open tension is resolved if trust, informal culture and agility suffice, else escalates."""
+    """An open tension is resolved if trust, informal culture and agility suffice, else escalates.
+
+    P(resolved this month) = logistic(base + trust · pair trust + informal · informal culture +
+    agility · effective agility + coordinator − rigidity · rules). Unresolved after a few
+    months, it escalates: the pair's trust and engagement drop. Worked through, trust rises.
+    """
     if not st.open_tensions:
         return
     still_open = [
-        t for t in st.open_tensions if st.alive[t[0]] and st.member[t[0], t[1]]
-        and st.member[t[0], t[2]]
+        t
+        for t in st.open_tensions
+        if st.alive[t[0]] and st.member[t[0], t[1]] and st.member[t[0], t[2]]
     ]
     st.open_tensions = []
     if not still_open:
         return
-    arr = np.array(still_open)
-    p, i, j = arr[:, 0], arr[:, 1], arr[:, 2]
-    w = prm.personal_trust_weight
-    trust = 0.5 * (
-        w * (st.personal_trust[p, i, j] + st.personal_trust[p, j, i])
-        + (1 - w) * (st.org_trust[p, i, j] + st.org_trust[p, j, i])
+    arr = np.array(still_open, dtype=np.int64)
+    chance = np.empty(len(arr))
+    _resolve_chances(
+        arr,
+        st.personal_trust,
+        st.org_trust,
+        st.slot_org,
+        org.culture,
+        agility_eff,
+        rigidity,
+        coordinator,
+        prm.record,
+        chance,
     )
-    culture = org.culture[st.slot_org[p, i]] + org.culture[st.slot_org[p, j]]
-    informal = 1.0 - 0.5 * culture
-    logit = (
-        prm.resolve_base
-        + prm.resolve_trust * trust
-        + prm.resolve_informal * informal
-        + prm.resolve_agility * agility_eff[p]
-        + prm.resolve_coordinator * coordinator[p]
-        - prm.resolve_rigidity * rigidity[p]
-    )
-    resolved = rng.random(len(arr)) < sigmoid(logit)
+    resolved = rng.random(len(arr)) < chance
     for k, (pk, ik, jk, age) in enumerate(still_open):
         if resolved[k]:
             _settle(st, org, pk, ik, jk, prm.tension_trust_gain_resolved, 0.0, prm, month, log)
         elif age + 1 >= prm.tension_months_to_escalate:
-            _settle(st, org, pk, ik, jk, -prm.tension_trust_loss_escalated,
-                    prm.tension_engagement_loss, prm, month, log)
+            _settle(
+                st,
+                org,
+                pk,
+                ik,
+                jk,
+                -prm.tension_trust_loss_escalated,
+                prm.tension_engagement_loss,
+                prm,
+                month,
+                log,
+            )
         else:
             st.open_tensions.append([pk, ik, jk, age + 1])
 
 
+def _pair_trust(st, p, i, j, prm) -> float:
+    return float(
+        0.5 * (effective_trust_row(st, p, i, prm)[j] + effective_trust_row(st, p, j, prm)[i])
+    )
+
+
 def _settle(st, org, p, i, j, trust_step, engagement_loss, prm, month, log) -> None:
     """Close a tension: working it through builds trust; an escalation breaks it down."""
-    before = float(0.5 * (effective_trust_row(st, p, i, prm)[j] + effective_trust_row(st, p, j, prm)[i]))
+    before = _pair_trust(st, p, i, j, prm)
     for a, b in ((i, j), (j, i)):
         t = st.personal_trust[p, a, b]
         st.personal_trust[p, a, b] = t + trust_step * ((1 - t) if trust_step > 0 else t)
         o = st.org_trust[p, a, b]
         st.org_trust[p, a, b] = o + 0.5 * trust_step * ((1 - o) if trust_step > 0 else o)
-    st.engagement[p, [i, j]] *= 1.0 - engagement_loss
-    after = float(0.5 * (effective_trust_row(st, p, i, prm)[j] + effective_trust_row(st, p, j, prm)[i]))
+    st.engagement[p, i] *= 1.0 - engagement_loss
+    st.engagement[p, j] *= 1.0 - engagement_loss
+    after = _pair_trust(st, p, i, j, prm)
     resolved = trust_step > 0
     if resolved:
         st.tensions_resolved[p] += 1
     else:
         st.tensions_escalated[p] += 1
     log.add(
-        month, st.names[p], "tension_resolved" if resolved else "tension_escalated",
-        org.names[st.slot_org[p, i]], other=org.names[st.slot_org[p, j]], variable="trust",
-        before=before, after=after,
+        month,
+        st.names[p],
+        "tension_resolved" if resolved else "tension_escalated",
+        org.names[st.slot_org[p, i]],
+        other=org.names[st.slot_org[p, j]],
+        variable="trust",
+        before=before,
+        after=after,
         detail="worked through in practice" if resolved else "left unresolved; it escalates",
     )
 
@@ -395,12 +856,39 @@ def _settle(st, org, p, i, j, trust_step, engagement_loss, prm, month, log) -> N
 # --------------------------------------------------------------------------- structure
 
 
-def formalise(st: PartnershipState, prm, month: int, log: EventLog) -> None:
-    """Operational partnerships formalise after sustained success; strategic ones later (B5)."""
-    sustained = st.alive & (st.success_rate >= prm.formalise_success_level)
-    st.sustained_success_months = np.where(sustained, st.sustained_success_months + 1, 0)
-    needed = np.where(st.operational, prm.formalise_months_operational, prm.formalise_months_strategic)
-    ready = sustained & (st.sustained_success_months >= needed) & (st.formality < 1.0)
+@njit(cache=True)
+def _sustained(alive, success_rate, formality, operational, sustained, params, ready):
+    prm = params[0]
+    any_ready = False
+    for p in range(alive.shape[0]):
+        if alive[p] and success_rate[p] >= prm.formalise_success_level:
+            sustained[p] += 1
+        else:
+            sustained[p] = 0
+        needed = (
+            prm.formalise_months_operational if operational[p] else (prm.formalise_months_strategic)
+        )
+        ready[p] = sustained[p] > 0 and sustained[p] >= needed and formality[p] < 1.0
+        any_ready = any_ready or ready[p]
+    return any_ready
+
+
+def formalise(st: PartnershipState, prm, month: int, log: EventLog, ready: np.ndarray) -> None:
+    """Operational partnerships formalise after sustained success; strategic ones later (B5).
+
+    After enough consecutive months with a success rate above a level, informal governance
+    becomes a covenant, and a covenant a legal entity.
+    """
+    if not _sustained(
+        st.alive,
+        st.success_rate,
+        st.formality,
+        st.operational,
+        st.sustained_success_months,
+        prm.record,
+        ready,
+    ):
+        return
     for p in np.flatnonzero(ready):
         before = st.formality[p]
         st.formality[p] = min(before + 0.5, 1.0)
@@ -408,35 +896,87 @@ def formalise(st: PartnershipState, prm, month: int, log: EventLog) -> None:
         if st.formalised_month[p] < 0:
             st.formalised_month[p] = month
         log.add(
-            month, st.names[p], "formalised", st.names[p], variable="formality",
-            before=float(before), after=float(st.formality[p]),
+            month,
+            st.names[p],
+            "formalised",
+            st.names[p],
+            variable="formality",
+            before=float(before),
+            after=float(st.formality[p]),
             detail="covenant signed" if st.formality[p] < 1 else "legal entity founded",
         )
 
 
+@njit(cache=True)
+def _membership_counters(
+    member, has_org, alive, engagement, binding, low_months, rejoin_wait, params, leaving
+):
+    prm = params[0]
+    p_n, s_n = member.shape
+    any_leaving, any_candidate = False, False
+    for p in range(p_n):
+        for s in range(s_n):
+            low = member[p, s] and engagement[p, s] < prm.leave_engagement
+            low_months[p, s] = low_months[p, s] + 1 if low else 0
+            leaving[p, s] = (
+                low and low_months[p, s] >= prm.leave_after_months and not binding[p] and alive[p]
+            )
+            any_leaving = any_leaving or leaving[p, s]
+            rejoin_wait[p, s] = max(rejoin_wait[p, s] - 1, 0.0)
+            if has_org[p, s] and not member[p, s] and rejoin_wait[p, s] == 0 and alive[p]:
+                any_candidate = True
+    return any_leaving, any_candidate
+
+
 def leave_and_join(
-    st: PartnershipState, org: Organisations, trust: np.ndarray, binding: np.ndarray, prm, rng,
-    month: int, log: EventLog,
+    st: PartnershipState,
+    org: Organisations,
+    trust: np.ndarray,
+    binding: np.ndarray,
+    prm,
+    rng,
+    month: int,
+    log: EventLog,
+    leaving: np.ndarray,
 ) -> None:
-    """Members drift off after a spell of low engagement; fitting organisations join (R3)."""
-    low = st.member & (st.engagement < prm.leave_engagement)
-    st.low_months = np.where(low, st.low_months + 1, 0)
-    leaving = low & (st.low_months >= prm.leave_after_months) & ~binding[:, None]
-    for p, s in np.argwhere(leaving & st.alive[:, None]):
-        before = float(st.engagement[p, s])
-        st.member[p, s] = False
-        st.engagement[p, s] = 0.0
-        st.low_months[p, s] = 0
-        st.rejoin_wait[p, s] = prm.rejoin_after_months
-        log.add(
-            month, st.names[p], "member_left", org.names[st.slot_org[p, s]], variable="engagement",
-            before=before, after=0.0, detail="leaves after months of low engagement",
-        )
-    np.maximum(st.rejoin_wait - 1, 0, out=st.rejoin_wait)
-    candidates = st.has_org & ~st.member & (st.rejoin_wait == 0) & st.alive[:, None]
-    if not candidates.any():
+    """Members drift off after a spell of low engagement; fitting organisations join (R3).
+
+    A candidate joins with chance join rate · shared interest · (0.5 + success rate); its trust
+    in members comes through common partners (Cowan, Jonard & Zimmermann 2007).
+    """
+    any_leaving, any_candidate = _membership_counters(
+        st.member,
+        st.has_org,
+        st.alive,
+        st.engagement,
+        binding,
+        st.low_months,
+        st.rejoin_wait,
+        prm.record,
+        leaving,
+    )
+    if any_leaving:
+        for p, s in np.argwhere(leaving):
+            before = float(st.engagement[p, s])
+            st.member[p, s] = False
+            st.engagement[p, s] = 0.0
+            st.low_months[p, s] = 0
+            st.rejoin_wait[p, s] = prm.rejoin_after_months
+            log.add(
+                month,
+                st.names[p],
+                "member_left",
+                org.names[st.slot_org[p, s]],
+                variable="engagement",
+                before=before,
+                after=0.0,
+                detail="leaves after months of low engagement",
+            )
+    if not any_candidate:
         return
-    appeal = st.shared_interest * (0.5 + st.success_rate[:, None]) * (st.member.sum(1) >= 2)[:, None]
+    candidates = st.has_org & ~st.member & (st.rejoin_wait == 0) & st.alive[:, None]
+    appeal = st.shared_interest * (0.5 + st.success_rate[:, None])
+    appeal *= (st.member.sum(axis=1) >= 2)[:, None]
     joins = candidates & (rng.random(st.member.shape) < prm.join_per_month * appeal)
     for p, s in np.argwhere(joins):
         _join(st, org, trust, p, s, month, log)
@@ -454,21 +994,45 @@ def _join(st, org, trust, p: int, s: int, month: int, log: EventLog) -> None:
     st.engagement[p, s] = 0.3 * org.capacity[st.slot_org[p, s]]
     st.tenure_months[p, s] = 0
     log.add(
-        month, st.names[p], "member_joined", org.names[st.slot_org[p, s]], variable="members",
-        before=float(st.member[p].sum() - 1), after=float(st.member[p].sum()),
+        month,
+        st.names[p],
+        "member_joined",
+        org.names[st.slot_org[p, s]],
+        variable="members",
+        before=float(st.member[p].sum() - 1),
+        after=float(st.member[p].sum()),
         detail="joins through common partners",
     )
 
 
+@njit(cache=True)
+def _few_engaged(member, engagement, alive, binding, few_months, params, gone):
+    prm = params[0]
+    any_gone = False
+    for p in range(member.shape[0]):
+        n = 0
+        for s in range(member.shape[1]):
+            n += member[p, s] and engagement[p, s] >= prm.min_engagement_to_act
+        few = alive[p] and n < 2
+        few_months[p] = few_months[p] + 1 if few else 0
+        limit = prm.dissolve_after_months * (2.0 if binding[p] else 1.0)
+        gone[p] = few and few_months[p] >= limit
+        any_gone = any_gone or gone[p]
+    return any_gone
+
+
 def check_dissolution(
-    st: PartnershipState, binding: np.ndarray, prm, month: int, log: EventLog
+    st: PartnershipState, binding: np.ndarray, prm, month: int, log: EventLog, gone: np.ndarray
 ) -> None:
-    """A partnership dissolves when fewer than two members stay engaged for a sustained spell."""
-    engaged = (st.member & (st.engagement >= prm.min_engagement_to_act)).sum(axis=1)
-    few = st.alive & (engaged < 2)
-    st.few_engaged_months = np.where(few, st.few_engaged_months + 1, 0)
-    limit = np.where(binding, 2 * prm.dissolve_after_months, prm.dissolve_after_months)
-    for p in np.flatnonzero(few & (st.few_engaged_months >= limit)):
+    """A partnership dissolves when fewer than two members stay engaged for a sustained spell.
+
+    A binding (mandated) partnership holds out twice as long.
+    """
+    if not _few_engaged(
+        st.member, st.engagement, st.alive, binding, st.few_engaged_months, prm.record, gone
+    ):
+        return
+    for p in np.flatnonzero(gone):
         before = float(st.member[p].sum())
         st.alive[p] = False
         st.dissolved_month[p] = month
@@ -476,19 +1040,108 @@ def check_dissolution(
         st.engagement[p] = 0.0
         st.phase[p] = DISSOLVED
         log.add(
-            month, st.names[p], "dissolved", st.names[p], variable="members", before=before,
-            after=0.0, detail="fewer than two members stayed engaged",
+            month,
+            st.names[p],
+            "dissolved",
+            st.names[p],
+            variable="members",
+            before=before,
+            after=0.0,
+            detail="fewer than two members stayed engaged",
         )
+
+
+@njit(cache=True)
+def _phase(
+    member, engagement, alive, ever_succeeded, months_without_action, success_rate, month, phase
+):
+    for p in range(member.shape[0]):
+        if not alive[p]:
+            phase[p] = DISSOLVED
+            continue
+        n, total = 0, 0.0
+        for s in range(member.shape[1]):
+            if member[p, s]:
+                n += 1
+                total += engagement[p, s]
+        mean_engagement = total / max(n, 1)
+        if month < 6 and not ever_succeeded[p]:
+            phase[p] = FORMING
+        elif months_without_action[p] >= 3:
+            phase[p] = DORMANT
+        elif success_rate[p] < 0.3 or mean_engagement < 0.2:
+            phase[p] = STRUGGLING
+        else:
+            phase[p] = ACTIVE
 
 
 def update_phase(st: PartnershipState, month: int) -> None:
     """Phase: forming, active, struggling, dormant or dissolved, from the partnership's state."""
-    members = np.maximum(st.member.sum(axis=1), 1)
-    mean_engagement = st.engagement.sum(axis=1) / members
-    phase = np.where(
-        st.months_without_action >= 3,
-        DORMANT,
-        np.where((st.success_rate < 0.3) | (mean_engagement < 0.2), STRUGGLING, ACTIVE),
+    _phase(
+        st.member,
+        st.engagement,
+        st.alive,
+        st.ever_succeeded,
+        st.months_without_action,
+        st.success_rate,
+        month,
+        st.phase,
     )
-    phase = np.where((month < 6) & ~st.ever_succeeded, FORMING, phase)
-    st.phase[:] = np.where(st.alive, phase, DISSOLVED)
+
+
+# --------------------------------------------------------------------------- observation
+
+
+@njit(cache=True)
+def _snapshot(
+    member,
+    engagement,
+    urgency,
+    incentives,
+    shared,
+    pair_trust,
+    public_value,
+    phase,
+    relevance,
+    funding_eur,
+    out,
+):
+    for p in range(member.shape[0]):
+        n, e, u, inc, si = 0, 0.0, 0.0, 0.0, 0.0
+        for s in range(member.shape[1]):
+            if member[p, s]:
+                n += 1
+                e += engagement[p, s]
+                u += urgency[p, s]
+                inc += incentives[p, s]
+                si += shared[p, s]
+        d = max(n, 1)
+        out[p, 0] = pair_trust[p]
+        out[p, 1] = e / d
+        out[p, 2] = u / d
+        out[p, 3] = inc / d
+        out[p, 4] = si / d
+        out[p, 5] = public_value[p]
+        out[p, 6] = n
+        out[p, 7] = phase[p]
+        out[p, 8] = relevance[p]
+        out[p, 9] = funding_eur[p]
+
+
+def snapshot(st: PartnershipState, pair_trust: np.ndarray) -> np.ndarray:
+    """This month's state of every partnership, one row each, columns as in model.SERIES."""
+    out = np.empty((len(st.alive), 10))
+    _snapshot(
+        st.member,
+        st.engagement,
+        st.urgency,
+        st.incentives,
+        st.shared_interest,
+        pair_trust,
+        st.public_value,
+        st.phase,
+        st.relevance,
+        st.funding_eur,
+        out,
+    )
+    return out

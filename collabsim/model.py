@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import mesa
 import numpy as np
 
 from collabsim import mechanisms as mech
 from collabsim.agents import AGENT_CLASS, Partnership
 from collabsim.events import EventLog
+from collabsim.parameters import as_tuple
 from collabsim.policy import PolicySchedule
 from collabsim.region import (
     PHASES,
@@ -34,30 +33,53 @@ SERIES = (
 )
 
 
+class Scratch:
+    """Work arrays reused every month (so a step allocates almost nothing)."""
+
+    def __init__(self, st, n_orgs: int) -> None:
+        p, s = st.member.shape
+        self.trust = np.zeros((p, s, s))
+        self.trust_seen = np.zeros((p, s))
+        self.pair_trust = np.zeros(p)
+        self.engaged = np.zeros((p, s), dtype=bool)
+        self.leaving = np.zeros((p, s), dtype=bool)
+        self.success = np.zeros(p, dtype=bool)
+        self.acts = np.zeros(p, dtype=bool)
+        self.ready = np.zeros(p, dtype=bool)
+        self.gone = np.zeros(p, dtype=bool)
+        self.misfit = np.zeros(p)
+        self.agility = np.zeros(p)
+        self.rates = np.zeros(p)
+        self.memberships = np.zeros(n_orgs, dtype=np.int64)
+
+
 class CollaborationModel(mesa.Model):
     """Horizontal collaboration in a region: organisations, partnerships, policy; monthly steps."""
 
     def __init__(self, scenario: Scenario | None = None, *, rng=None, collect: bool = True):
-        scenario = scenario if scenario is not None else Scenario.model_validate(
-            {"organisations": [{"type": "school", "level": "mbo"}, {"type": "firm"}]}
+        scenario = (
+            scenario
+            if scenario is not None
+            else Scenario.model_validate(
+                {"organisations": [{"type": "school", "level": "mbo"}, {"type": "firm"}]}
+            )
         )
         super().__init__(rng=scenario.scenario.seed if rng is None else rng)
         self.config = scenario
         self.horizon_months = scenario.scenario.steps
-        self.prm = SimpleNamespace(**scenario.parameters.model_dump())
+        self.prm = as_tuple(scenario.parameters)
         orgs, slots = assign_to_partnerships(scenario)
         self.orgs = build_organisations(orgs, scenario, self.rng)
         self.state = build_partnerships(scenario, orgs, slots, self.orgs, self.rng)
         self.organisations = [AGENT_CLASS[lab](self, i) for i, lab in enumerate(self.orgs.labels)]
         self.partnerships = [Partnership(self, p) for p in range(len(self.state.names))]
         self.events = EventLog()
-        self.policy = PolicySchedule(scenario, len(self.state.names))
+        self.policy = PolicySchedule(scenario, self.state)
+        self.scratch = Scratch(self.state, len(self.orgs.names))
+        mech.trust_views(self.state, self.prm, self.scratch)
         self.collecting = collect
         self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "partnerships": CollaborationModel.snapshot,
-                "alive_partnerships": lambda m: int(m.state.alive.sum()),
-            }
+            model_reporters={"partnerships": CollaborationModel.snapshot}
         )
         self.running = True
         self._shock_pending: list[tuple[str, dict]] = []
@@ -68,40 +90,53 @@ class CollaborationModel(mesa.Model):
 
     def step(self) -> None:
         """One month: policy, demand, agenda, urgency, turnover, engagement, action, trust, ..."""
-        st, prm, rng, month, log = self.state, self.prm, self.rng, self.steps, self.events
+        st, prm, rng, month, log, sc = (
+            self.state,
+            self.prm,
+            self.rng,
+            self.steps,
+            self.events,
+            self.scratch,
+        )
         cond = self.config.conditions
         self._apply_teacher_moments(month)
         policy = self.policy.apply(
             st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log
         )
         mech.shift_demand(st, cond.demand_volatility, prm, rng, month, log)
-        agility = mech.follow_demand(st, cond.agility, policy.rigidity, prm)
-        trust = mech.effective_trust(st, prm)
-        trust_seen = mech.trust_in_partners(st, trust)
-        mech.update_shared_interest(st, trust_seen, prm)
+        agility = mech.follow_demand(st, cond.agility, policy.rigidity, prm, sc.agility)
+        mech.update_shared_interest(st, sc.trust_seen, prm)
         mech.update_urgency(st, prm)
         mech.update_incentives(st, policy.funding_incentive, policy.mandate_incentive)
         mech.liaison_turnover(st, self.orgs, cond.staff_turnover, prm, rng, month, log)
-        misfit = mech.governance_misfit(st)
+        misfit = mech.governance_misfit(st, sc.misfit)
         mech.decide_engagement(
-            st, self.orgs, trust_seen, misfit, policy.rigidity, policy.coordinator, prm
+            st,
+            self.orgs,
+            sc.trust_seen,
+            misfit,
+            policy.rigidity,
+            policy.coordinator,
+            prm,
+            sc.memberships,
         )
-        trust = mech.effective_trust(st, prm)
-        pairs = mech.pair_mask(st)
-        success, acts, both = mech.joint_action(
-            st, self.orgs, trust, pairs, policy.rigidity, policy.coordinator, prm, rng
+        mech.trust_views(st, prm, sc)
+        mech.joint_action(
+            st, self.orgs, sc.trust, policy.rigidity, policy.coordinator, prm, rng, sc
         )
-        mech.update_trust(st, success, acts, both, pairs, prm)
-        mech.raise_tensions(st, self.orgs, misfit, policy.rigidity, prm, rng, month, log)
+        mech.update_trust(st, prm, sc)
+        mech.raise_tensions(st, self.orgs, misfit, policy.rigidity, prm, rng, month, log, sc.rates)
         mech.work_through_tensions(
             st, self.orgs, agility, policy.rigidity, policy.coordinator, prm, rng, month, log
         )
-        mech.formalise(st, prm, month, log)
+        mech.formalise(st, prm, month, log, sc.ready)
+        mech.trust_views(st, prm, sc)
         mech.leave_and_join(
-            st, self.orgs, mech.effective_trust(st, prm), policy.binding, prm, rng, month, log
+            st, self.orgs, sc.trust, policy.binding, prm, rng, month, log, sc.leaving
         )
-        mech.check_dissolution(st, policy.binding, prm, month, log)
+        mech.check_dissolution(st, policy.binding, prm, month, log, sc.gone)
         mech.update_phase(st, month)
+        mech.trust_views(st, prm, sc)
         if self.collecting:
             self.datacollector.collect(self)
         if month >= self.horizon_months or not st.alive.any():
@@ -118,24 +153,7 @@ class CollaborationModel(mesa.Model):
 
     def snapshot(self) -> np.ndarray:
         """This month's state of every partnership, one row each, columns as in SERIES."""
-        st = self.state
-        m = st.member
-        n = m.sum(axis=1)
-        d = np.maximum(n, 1)
-        pairs = mech.pair_mask(st)
-        trust = mech.partnership_trust(st, mech.effective_trust(st, self.prm), pairs)
-        out = np.empty((len(n), len(SERIES)))
-        out[:, 0] = trust
-        out[:, 1] = (st.engagement * m).sum(axis=1) / d
-        out[:, 2] = (st.urgency * m).sum(axis=1) / d
-        out[:, 3] = (st.incentives * m).sum(axis=1) / d
-        out[:, 4] = (st.shared_interest * m).sum(axis=1) / d
-        out[:, 5] = st.public_value
-        out[:, 6] = n
-        out[:, 7] = st.phase
-        out[:, 8] = st.relevance
-        out[:, 9] = st.funding_eur
-        return out
+        return mech.snapshot(self.state, self.scratch.pair_trust)
 
     def series(self) -> np.ndarray:
         """All collected months as an array (horizon + 1, partnerships, len(SERIES)).

@@ -25,16 +25,29 @@ def apply_moment(model, kind: str, month: int, partnership: int = 0) -> None:
     elif kind == "key_person_leaves":
         engaged = np.where(st.member[p], st.engagement[p], -1.0)
         s = int(np.argmax(engaged))
-        log.add(month, st.names[p], "teacher_moment", orgs.names[st.slot_org[p, s]],
-                detail="a key person leaves")
+        log.add(
+            month,
+            st.names[p],
+            "teacher_moment",
+            orgs.names[st.slot_org[p, s]],
+            detail="a key person leaves",
+        )
         leaving = np.zeros_like(st.member)
         leaving[p, s] = True
         _force_turnover(model, leaving, month)
     elif kind == "demand_shock":
         before = float(st.demand[p].mean())
         st.demand[p] = np.clip(st.demand[p] + 0.3 * np.array([1.0, -0.5, 0.5, 1.0]), 0.0, 1.0)
-        log.add(month, st.names[p], "teacher_moment", "region", variable="demand",
-                before=before, after=float(st.demand[p].mean()), detail="demand shifts suddenly")
+        log.add(
+            month,
+            st.names[p],
+            "teacher_moment",
+            "region",
+            variable="demand",
+            before=before,
+            after=float(st.demand[p].mean()),
+            detail="demand shifts suddenly",
+        )
     elif kind == "conflict":
         members = np.flatnonzero(st.member[p])
         if len(members) < 2:
@@ -42,8 +55,14 @@ def apply_moment(model, kind: str, month: int, partnership: int = 0) -> None:
         gap = st.culture_gap[p][np.ix_(members, members)]
         a, b = np.unravel_index(int(np.argmax(gap)), gap.shape)
         i, j = int(members[a]), int(members[b])
-        log.add(month, st.names[p], "teacher_moment", orgs.names[st.slot_org[p, i]],
-                other=orgs.names[st.slot_org[p, j]], detail="a conflict breaks out")
+        log.add(
+            month,
+            st.names[p],
+            "teacher_moment",
+            orgs.names[st.slot_org[p, i]],
+            other=orgs.names[st.slot_org[p, j]],
+            detail="a conflict breaks out",
+        )
         st.open_tensions.append([p, i, j, int(prm.tension_months_to_escalate) - 1])
         st.tensions_raised[p] += 1
 

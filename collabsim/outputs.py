@@ -52,12 +52,18 @@ def git_revision() -> str | None:
     """The git commit of the working tree, if it is a git checkout (with '+dirty' if changed)."""
     here = Path(__file__).resolve().parent.parent
     try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5)
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
         if rev.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=here, capture_output=True, text=True, timeout=5).stdout
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
         return rev.stdout.strip() + ("+dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -89,9 +95,7 @@ def summary_figures(summary: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def write_outputs(
-    result: ReplicateResults, out: Path, manifest: dict, plots: bool = True
-) -> Path:
+def write_outputs(result: ReplicateResults, out: Path, manifest: dict, plots: bool = True) -> Path:
     """Write every output into a temporary folder beside `out`, then rename it into place."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -130,15 +134,24 @@ def print_summary(console: Console, result: ReplicateResults, out: Path) -> None
     table.add_row("median lifetime", f"{f['median_lifetime_months']:.0f} months")
     table.add_row("public value (mean)", f"{f['mean_public_value']:.1f}")
     table.add_row("trust (mean over months)", f"{f['mean_trust']:.2f}")
-    table.add_row("tensions per run / share resolved",
-                  f"{f['tensions_per_run']:.1f} / {f['resolved_share']:.0%}")
+    table.add_row(
+        "tensions per run / share resolved",
+        f"{f['tensions_per_run']:.1f} / {f['resolved_share']:.0%}",
+    )
     console.print(table)
     console.print(f"outputs in [bold]{out}[/]")
 
 
 def run_command(
-    scenario_path: Path, replicates: int, seed: int | None, run_seed: int | None,
-    steps: int | None, overrides: list[str], out: Path | None, plots: bool, console: Console,
+    scenario_path: Path,
+    replicates: int,
+    seed: int | None,
+    run_seed: int | None,
+    steps: int | None,
+    overrides: list[str],
+    out: Path | None,
+    plots: bool,
+    console: Console,
 ) -> Path:
     """What `collabsim run` does: validate, run with a progress bar, write, summarise."""
     if replicates < 1:
@@ -158,12 +171,19 @@ def run_command(
         raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
     started = time.perf_counter()
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task(f"running {scenario.name}", total=n)
         result = run_replicates(
-            scenario, n, root_seed=root, seeds=seeds,
+            scenario,
+            n,
+            root_seed=root,
+            seeds=seeds,
             progress=lambda k: bar.advance(task, k),
         )
     wall = time.perf_counter() - started

@@ -43,8 +43,14 @@ def funding_periods(scenario) -> list[tuple[int, int, str]]:
 
 def _shade_funding(ax, periods, horizon: int) -> None:
     for k, (first, last, name) in enumerate(periods):
-        ax.axvspan(first - 0.5, min(last, horizon) + 0.5, color="#f2c14e", alpha=0.18, lw=0,
-                   label="funding in force" if k == 0 else None)
+        ax.axvspan(
+            first - 0.5,
+            min(last, horizon) + 0.5,
+            color="#f2c14e",
+            alpha=0.18,
+            lw=0,
+            label="funding in force" if k == 0 else None,
+        )
 
 
 def plot_trajectories(timeseries: pd.DataFrame, scenario, path: Path) -> Path:
@@ -85,7 +91,10 @@ def pick_bumpy_replicate(timeseries: pd.DataFrame, events: pd.DataFrame) -> int:
 
 
 def plot_timeline(
-    timeseries: pd.DataFrame, events: pd.DataFrame, scenario, path: Path,
+    timeseries: pd.DataFrame,
+    events: pd.DataFrame,
+    scenario,
+    path: Path,
     replicate: int | None = None,
 ) -> Path:
     """One replicate's trust and engagement with its events marked on them: the bumpy road."""
@@ -105,8 +114,17 @@ def plot_timeline(
         if sel.empty:
             continue
         y = [trust_at.get(int(s), np.nan) for s in sel["step"]]
-        ax.scatter(sel["step"], y, color=colour, marker=marker, s=55, zorder=5, label=label,
-                   edgecolor="white", linewidth=0.6)
+        ax.scatter(
+            sel["step"],
+            y,
+            color=colour,
+            marker=marker,
+            s=55,
+            zorder=5,
+            label=label,
+            edgecolor="white",
+            linewidth=0.6,
+        )
     ax.set_title(f"{scenario.name}: the bumpy road of replicate {rep} ({name})")
     ax.set_xlabel("month")
     ax.set_ylabel("level (0–1)")

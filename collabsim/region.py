@@ -163,7 +163,11 @@ def build_organisations(orgs: list[tuple[str, bool]], scenario: Scenario, rng) -
 
 
 def build_partnerships(
-    scenario: Scenario, orgs: list[tuple[str, bool]], slots: list[list[int]], org: Organisations, rng
+    scenario: Scenario,
+    orgs: list[tuple[str, bool]],
+    slots: list[list[int]],
+    org: Organisations,
+    rng,
 ) -> PartnershipState:
     """Initial state of every partnership: members, drivers, trust, agenda and demand."""
     d, design = scenario.drivers, scenario.partnership

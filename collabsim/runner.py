@@ -168,5 +168,6 @@ def run_replicates(
         if progress is not None:
             progress(1)
     summary = pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS))
-    return ReplicateResults(scenario, seeds, summary, timeseries_frame(series, names),
-                            events_frame(events))
+    return ReplicateResults(
+        scenario, seeds, summary, timeseries_frame(series, names), events_frame(events)
+    )

@@ -261,9 +261,7 @@ def validate_scenario(data: dict[str, Any], source: str | Path | None = None) ->
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise CollabsimInputError(
-            _explain(exc.errors()[0], _source_label(source))
-        ) from None
+        raise CollabsimInputError(_explain(exc.errors()[0], _source_label(source))) from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -322,9 +320,7 @@ def _check_override_key(key: str, source: str) -> list[str | int]:
     """Split 'section.key' (or 'section.N.key' for lists) and check it names a real key."""
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
     if len(parts) < 2 or not isinstance(parts[0], str):
-        raise CollabsimInputError(
-            f"--set {key}: use SECTION.KEY=VALUE, e.g. drivers.urgency=0.3"
-        )
+        raise CollabsimInputError(f"--set {key}: use SECTION.KEY=VALUE, e.g. drivers.urgency=0.3")
     section = parts[0]
     if section not in Scenario.model_fields:
         guess = difflib.get_close_matches(section, list(Scenario.model_fields), n=1)
