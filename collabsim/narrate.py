@@ -38,7 +38,9 @@ _T = {
         "liaison_left": "the {who} liaison leaves — trust with {other} {moves} from {a} to {b}",
         "liaison_left_alone": "the {who} liaison leaves",
         "tension_raised": "a tension comes up between {who} and {other}",
-        "tension_resolved": "{who} and {other} work out their tension — trust {moves} from {a} to {b}",
+        "tension_resolved": (
+            "{who} and {other} work out their tension — trust {moves} from {a} to {b}"
+        ),
         "tension_escalated": (
             "the tension between {who} and {other} escalates — trust {moves} from {a} to {b}"
         ),
