@@ -219,6 +219,7 @@ def follow_demand(
 @njit(cache=True)
 def _shared_interest(interests, agenda, engagement, trust_seen, has_org, rate, shared):
     p_n, s_n, k_n = interests.shape
+    chance = 1.0 / k_n
     for p in range(p_n):
         for s in range(s_n):
             pull = rate * engagement[p, s] * trust_seen[p, s]
@@ -226,13 +227,16 @@ def _shared_interest(interests, agenda, engagement, trust_seen, has_org, rate, s
             for k in range(k_n):
                 interests[p, s, k] += pull * (agenda[p, k] - interests[p, s, k])
                 overlap += min(interests[p, s, k], agenda[p, k])
-            shared[p, s] = overlap if has_org[p, s] else 0.0
+            above_chance = (overlap - chance) / (1.0 - chance)
+            shared[p, s] = min(max(above_chance, 0.0), 1.0) if has_org[p, s] else 0.0
 
 
 def update_shared_interest(st: PartnershipState, trust_seen: np.ndarray, prm) -> None:
     """Shared interest is the overlap of interests with the agenda; working together aligns them.
 
-    Interests move toward the agenda by understanding · engagement · trust a month (loop R1).
+    overlap = Σ_k min(interest_k, agenda_k) (1 when identical, 1/K for a chance match); shared
+    interest = (overlap − 1/K) / (1 − 1/K), clipped to 0..1: only what is shared beyond chance
+    counts. Interests move toward the agenda by understanding · engagement · trust a month (R1).
     """
     _shared_interest(
         st.interests,
@@ -591,7 +595,7 @@ def _update_trust(personal, org, member, engagement, engaged, contact_level, suc
                 change -= prm.trust_decay_per_month * (1.0 - contact) * tp
                 if engaged[p, i] and engaged[p, j]:
                     if success[p]:
-                        change += prm.trust_gain_success * (1.0 - tp)
+                        change += prm.trust_gain_success * tp * (1.0 - tp)
                     elif failure:
                         change -= prm.trust_loss_failure * tp
                 tp = min(max(tp + change, 0.0), 1.0)
@@ -604,8 +608,9 @@ def update_trust(st: PartnershipState, prm, scratch) -> None:
 
     For each pair of members: contact = meeting rhythm · √(engagement_i · engagement_j);
     Δ personal trust = gain_contact · contact · (1 − T) − decay · (1 − contact) · T, plus
-    gain_success · (1 − T) after a joint success or − loss_failure · T after a failure, for
-    pairs that both took part. Organisational trust follows personal trust slowly.
+    gain_success · T · (1 − T) after a joint success (the risk partners dared to take grows with
+    trust: Vangen & Huxham's loop, which cannot start from zero) or − loss_failure · T after a
+    failure, for pairs that both took part. Organisational trust follows personal trust slowly.
     """
     _update_trust(
         st.personal_trust,

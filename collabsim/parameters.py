@@ -33,7 +33,7 @@ class MechanismParameters(BaseModel):
     agenda_adjust_per_month: float = _p(0.15, 0, 1, "agenda's pull toward demand at agility 1")
     formal_agility_loss: float = _p(0.4, 0, 1, "share of agility lost by full formalisation")
     rules_agility_loss: float = _p(0.4, 0, 1, "share of agility lost at full rule rigidity")
-    understanding_per_month: float = _p(0.02, 0, 0.5, "interests' pull toward the agenda (R1)")
+    understanding_per_month: float = _p(0.01, 0, 0.5, "interests' pull toward the agenda (R1)")
     # engagement decision
     engagement_adjust_per_month: float = _p(0.25, 0.01, 1, "inertia: share of gap closed a month")
     weight_urgency: float = _p(0.45, 0, 2, "value of urgency in the engagement decision")
@@ -42,7 +42,7 @@ class MechanismParameters(BaseModel):
     weight_trust: float = _p(0.45, 0, 2, "value of trust in partners")
     weight_results: float = _p(0.3, 0, 2, "value of recent joint results (small wins)")
     weight_eco: float = _p(0.15, 0, 2, "value an eco-oriented organisation puts on 'us'")
-    cost_base: float = _p(0.75, 0, 3, "threshold cost of collaborating at all")
+    cost_base: float = _p(0.9, 0, 3, "threshold cost of collaborating at all")
     cost_per_partner: float = _p(0.012, 0, 0.2, "coordination cost per active partner (B6)")
     cost_culture: float = _p(0.2, 0, 2, "cost of cultural distance to partners")
     cost_misfit: float = _p(0.15, 0, 2, "cost of a governance that does not fit")
@@ -64,7 +64,7 @@ class MechanismParameters(BaseModel):
     results_memory_months: float = _p(10, 1, 60, "memory of the success and results averages")
     # trust
     personal_trust_weight: float = _p(0.6, 0, 1, "weight of personal (liaison) trust in trust")
-    trust_gain_success: float = _p(0.05, 0, 1, "trust gained from a joint success")
+    trust_gain_success: float = _p(0.1, 0, 1, "trust gained from a joint success")
     trust_loss_failure: float = _p(0.08, 0, 1, "trust lost from a failure (falls faster)")
     trust_gain_contact: float = _p(0.01, 0, 1, "trust gained from a month of contact")
     trust_decay_per_month: float = _p(0.02, 0, 1, "trust lost in a month without contact")
@@ -74,7 +74,7 @@ class MechanismParameters(BaseModel):
     trust_retained_handover: float = _p(0.2, 0, 1, "extra kept with a coordinator's handover")
     turnover_engagement_loss: float = _p(0.3, 0, 1, "engagement lost when a liaison leaves")
     # tensions
-    tensions_per_month: float = _p(0.06, 0, 2, "base rate of tensions for six members")
+    tensions_per_month: float = _p(0.05, 0, 2, "base rate of tensions for six members")
     tension_culture: float = _p(2.0, 0, 10, "extra tensions from cultural distance")
     tension_ego: float = _p(1.5, 0, 10, "extra tensions from ego-orientation")
     tension_rules: float = _p(1.0, 0, 10, "extra tensions from rigid rules")

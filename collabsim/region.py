@@ -29,11 +29,11 @@ INTEREST_PROFILE = {
 }
 # What each kind brings to joint action, per theme (complementary knowledge and resources).
 KNOWLEDGE_PROFILE = {
-    "vmbo": (0.30, 0.70, 0.10, 0.10),
-    "mbo": (0.80, 0.80, 0.50, 0.30),
-    "hbo": (0.40, 0.60, 0.70, 0.90),
-    "firm": (0.90, 0.30, 0.60, 0.70),
-    "municipality": (0.30, 0.10, 0.60, 0.50),
+    "vmbo": (0.20, 0.60, 0.05, 0.10),
+    "mbo": (0.50, 0.80, 0.40, 0.20),
+    "hbo": (0.30, 0.50, 0.60, 0.90),
+    "firm": (0.95, 0.40, 0.50, 0.70),
+    "municipality": (0.20, 0.10, 0.60, 0.50),
 }
 # Organisational culture: schools are vertical organisations, firms horizontal (STO programme).
 CULTURE_LEANING = {"vmbo": 1.0, "mbo": 1.0, "hbo": 0.5, "firm": -1.0, "municipality": 0.5}
@@ -184,7 +184,7 @@ def build_partnerships(
     demand_ref = np.tile(np.array(DEMAND_BY_KIND[design.kind], dtype=float), (n_part, 1))
     agenda = demand_ref / demand_ref.sum(axis=1, keepdims=True)
     alpha = np.array([INTEREST_PROFILE[org.labels[i]] for i in safe.ravel()], dtype=float)
-    own = _dirichlet_rows(rng, 4.0 * alpha).reshape(n_part, width, k)
+    own = _dirichlet_rows(rng, 0.3 + alpha).reshape(n_part, width, k)
     interests = d.shared_interest * agenda[:, None, :] + (1 - d.shared_interest) * own
     noise = rng.normal(0.0, 1.0, size=(4, n_part, width))
     base_urgency = np.clip(d.urgency + 0.1 * noise[0], 0.0, 1.0) * has_org
@@ -216,7 +216,7 @@ def build_partnerships(
         base_incentive=base_incentive,
         incentives=base_incentive.copy(),
         interests=interests,
-        shared_interest=np.minimum(interests, agenda[:, None, :]).sum(axis=2) * has_org,
+        shared_interest=np.zeros((n_part, width)),
         need_ref=need_ref,
         tenure_months=tenure,
         low_months=np.zeros((n_part, width)),
