@@ -607,13 +607,13 @@ def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
         solara.Select(t["preset"], value=values["preset"], values=names, on_value=choose_preset)
         for key, en, nl in DRIVER_SLIDERS:
             solara.SliderFloat(
-                en if lang == "en" else nl,
+                f"{en if lang == 'en' else nl}: {values[key]:.2f}",
                 value=values[key],
                 min=0.0,
                 max=1.0,
                 step=0.05,
                 on_value=set_key(key),
-                thumb_label="always",
+                thumb_label=False,
             )
         solara.Checkbox(
             label=t["coordinator"],
@@ -675,16 +675,45 @@ def TeacherMoments(model: solara.Reactive):
 
 COMPONENTS = [DriversChart, NetworkView, TimelineView, ValueChart]
 
+# SolaraViz's sidebar holds a "Model Parameters" card that stays empty here (the scenario card
+# replaces it); hide it. Cards are otherwise left as SolaraViz draws them.
+CSS = """
+.v-navigation-drawer .v-card:has(> .v-card__text:empty),
+.v-navigation-drawer .v-card:has(> .v-card__text > div:empty:only-child) { display: none; }
+"""
+
+
+@solara.component
+def _Deeper(child):
+    """Render child one level deeper (the sidebar lists portals from shallow to deep)."""
+    return child
+
+
+@solara.component
+def _SidebarCards(settings: solara.Reactive, model: solara.Reactive):
+    with solara.Sidebar():
+        TeacherMoments(model)
+    _Deeper(_ScenarioCard(settings, model))
+
+
+@solara.component
+def _ScenarioCard(settings: solara.Reactive, model: solara.Reactive):
+    with solara.Sidebar():
+        ScenarioControls(settings, model)
+
 
 @solara.component
 def Page():
-    """The classroom page: SolaraViz with the scenario controls and teacher moments beside it."""
+    """The classroom page: SolaraViz with the teacher moments and scenario card below its controls.
+
+    SolaraViz's own cards (controls: reset, play/pause, step, speed) come first in the sidebar,
+    then the teacher moments, then the scenario; the main area holds the charts, the network and
+    the timeline.
+    """
     settings = solara.use_reactive(solara.use_memo(default_settings, []))
     first = solara.use_memo(lambda: ClassroomModel(settings.peek()), [])
     model = solara.use_reactive(first)
-    with solara.Sidebar():
-        ScenarioControls(settings, model)
-        TeacherMoments(model)
+    solara.Style(CSS)
     SolaraViz(
         model,
         components=[(c, 0) for c in COMPONENTS],
@@ -692,3 +721,4 @@ def Page():
         name="collabsim — the bumpy road of collaboration",
         play_interval=300,
     )
+    _Deeper(_Deeper(_SidebarCards(settings, model)))
