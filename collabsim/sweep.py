@@ -1,0 +1,957 @@
+"""The sweep engine: many replicated runs on a process pool or a Dask cluster, streamed to disk.
+
+Runs are numbered in design order (point-major, replicate-minor). They are cut into chunks of a
+fixed number of runs (a property of the experiment, not of the workers) and each chunk is one task.
+The driver (this process) writes every finished chunk as Parquet files under the output folder,
+each to a hidden temporary name first and then renamed, so a chunk file is either complete or
+absent. A chunk's summary file, named after its run range, is renamed last and marks it done:
+`--resume` runs exactly the missing ranges again, and because each run's seed depends only on the
+root seed, its design point and its replicate, the result equals an uninterrupted sweep.
+
+Output folder::
+
+    sweep.json                      experiment, design, versions, root seed, counts, timings
+    design.parquet                  one row per design point: point, factor values
+    summary/part-<start>-<stop>.parquet    one row per run and partnership
+    timeseries/part-<start>-<stop>.parquet (if outputs.timeseries_every > 0)
+    failures/part-<start>-<stop>.parquet   runs that raised (only chunks that had some)
+    failures.parquet                all failures (point, replicate, seed, error, factor values)
+
+Read it back with `collabsim.results.load_sweep(DIR)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import math
+import os
+import re
+import socket
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from collabsim.errors import CollabsimInputError
+from collabsim.experiment import Experiment, point_scenario_data, run_seed
+
+FORMAT = "collabsim-sweep/1"
+SCHEDULER_ENV = "COLLABSIM_SCHEDULER"
+# Test-only fault injection, read by the driver and passed to every task, e.g.
+# "raise=3,7" (runs of points 3 and 7 raise), "sleep=0.02" (seconds before each run),
+# "exit=5@/tmp/marker" (the worker process dies hard at point 5, once: when marker is absent).
+TEST_HOOK_ENV = "COLLABSIM_SWEEP_TEST_HOOK"
+CONNECT_TIMEOUT_S = 10.0
+PART_RE = re.compile(r"^part-(\d{10})-(\d{10})\.parquet$")
+
+SUMMARY_TYPES: dict[str, pa.DataType] = {
+    "point": pa.int64(),
+    "replicate": pa.int64(),
+    "seed": pa.int64(),
+    "partnership": pa.string(),
+    "step": pa.int64(),
+    "survived": pa.bool_(),
+    "lifetime_months": pa.int64(),
+    "public_value": pa.float64(),
+    "mean_trust": pa.float64(),
+    "final_trust": pa.float64(),
+    "final_engagement": pa.float64(),
+    "final_members": pa.int64(),
+    "tensions": pa.int64(),
+    "tensions_resolved": pa.int64(),
+    "tensions_escalated": pa.int64(),
+    "liaisons_left": pa.int64(),
+    "joint_successes": pa.int64(),
+    "formalised_month": pa.float64(),
+    "funding_total_eur": pa.float64(),
+    "phase": pa.string(),
+    "active_members": pa.int64(),
+}
+KIND_TYPES = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "str": pa.string()}
+
+
+class SweepError(CollabsimInputError):
+    """A sweep cannot start or continue (bad folder, unreachable scheduler...): one line, exit 2."""
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+@dataclass
+class ChunkTask:
+    """Everything a worker needs to run runs [start, stop) of an experiment."""
+
+    start: int
+    stop: int
+    base: dict[str, Any]
+    keys: list[str]
+    points: dict[int, tuple]
+    replicates: int
+    root_seed: int
+    seeds: str
+    summary_columns: list[str]
+    timeseries_every: int
+    timeseries_columns: list[str]
+    hooks: dict[str, Any] | None = None
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back: summary rows, failures, series rows and its timings."""
+
+    start: int
+    stop: int
+    summary: dict[str, list]
+    failures: list[dict[str, Any]]
+    timeseries: dict[str, list] | None
+    model_seconds: float
+    worker_seconds: float
+
+
+def parse_hooks(text: str | None) -> dict[str, Any] | None:
+    """Parse the test-only fault-injection setting (see TEST_HOOK_ENV)."""
+    if not text:
+        return None
+    hooks: dict[str, Any] = {}
+    for item in text.split(";"):
+        name, _, value = item.strip().partition("=")
+        if name == "raise":
+            hooks["raise"] = {int(v) for v in value.split(",") if v.strip()}
+        elif name == "sleep":
+            hooks["sleep"] = float(value)
+        elif name == "exit":
+            point, _, marker = value.partition("@")
+            hooks["exit"] = (int(point), marker)
+        elif name:
+            raise SweepError(f"{TEST_HOOK_ENV}: unknown hook '{name}' (raise, sleep, exit)")
+    return hooks
+
+
+def _apply_hooks(hooks: dict[str, Any], point: int) -> None:
+    if "sleep" in hooks:
+        time.sleep(hooks["sleep"])
+    if "exit" in hooks and hooks["exit"][0] == point:
+        marker = Path(hooks["exit"][1])
+        if not marker.exists():
+            marker.write_text(str(os.getpid()))
+            os._exit(13)
+    if point in hooks.get("raise", ()):
+        raise RuntimeError(f"injected test fault at point {point}")
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Run one chunk (in a worker): every run's summary rows, or its error; never raises."""
+    from collabsim.model import SERIES
+    from collabsim.region import PHASES
+    from collabsim.runner import run_single
+    from collabsim.scenario import Scenario
+
+    t0 = time.perf_counter()
+    model_seconds = 0.0
+    ids = ["point", *task.keys, "replicate", "seed", "partnership"]
+    summary: dict[str, list] = {c: [] for c in [*ids, *task.summary_columns]}
+    ts_ids = ["point", *task.keys, "replicate", "seed", "partnership", "step"]
+    ts_cols = [*ts_ids, *task.timeseries_columns]
+    series_out: dict[str, list] | None = (
+        {c: [] for c in ts_cols} if task.timeseries_every > 0 else None
+    )
+    series_index = [SERIES.index(c) for c in task.timeseries_columns]
+    failures: list[dict[str, Any]] = []
+    scenarios: dict[int, Any] = {}
+    for run in range(task.start, task.stop):
+        point, rep = divmod(run, task.replicates)
+        values = task.points[point]
+        seed = run_seed(task.root_seed, point, rep, task.seeds)
+        try:
+            if task.hooks:
+                _apply_hooks(task.hooks, point)
+            scenario = scenarios.get(point)
+            if scenario is None:
+                data = point_scenario_data(task.base, task.keys, values)
+                scenario = scenarios[point] = Scenario.model_validate(data)
+            t_run = time.perf_counter()
+            tables = run_single(scenario, seed, rep)
+            model_seconds += time.perf_counter() - t_run
+        except Exception as exc:  # a run that raises is recorded, the chunk goes on
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
+            failures.append(
+                {
+                    "point": point,
+                    "replicate": rep,
+                    "seed": seed,
+                    "error": f"{type(exc).__name__}: {exc}{where}",
+                    **dict(zip(task.keys, values, strict=True)),
+                }
+            )
+            continue
+        fixed = (point, *values, rep, seed)
+        for row in tables.summary:
+            for c, v in zip(ids, (*fixed, row["partnership"]), strict=True):
+                summary[c].append(v)
+            for c in task.summary_columns:
+                summary[c].append(row[c])
+        if series_out is not None:
+            names = [row["partnership"] for row in tables.summary]
+            arr = tables.series
+            for step in range(0, arr.shape[0], task.timeseries_every):
+                for p, name in enumerate(names):
+                    for c, v in zip(ts_ids, (*fixed, name, step), strict=True):
+                        series_out[c].append(v)
+                    for c, k in zip(task.timeseries_columns, series_index, strict=True):
+                        x = float(arr[step, p, k])
+                        if c == "phase":
+                            series_out[c].append(PHASES[int(x)])
+                        elif c == "active_members":
+                            series_out[c].append(int(x))
+                        else:
+                            series_out[c].append(x)
+    return ChunkResult(
+        task.start,
+        task.stop,
+        summary,
+        failures,
+        series_out,
+        model_seconds,
+        time.perf_counter() - t0,
+    )
+
+
+def worker_versions() -> dict[str, str]:
+    """collabsim and mesa versions on a worker (checked against the driver's)."""
+    from importlib import metadata
+
+    import collabsim
+
+    return {"collabsim": collabsim.__version__, "mesa": metadata.version("mesa")}
+
+
+def _warm_up() -> int:
+    """Import the model in a worker before the first task."""
+    import collabsim.runner  # noqa: F401
+
+    return os.getpid()
+
+
+# --------------------------------------------------------------------------- tables on disk
+
+
+def _schema(exp: Experiment, columns: list[str]) -> pa.Schema:
+    kinds = {f.key: KIND_TYPES[f.kind] for f in exp.factors}
+    fields = []
+    for c in columns:
+        t = kinds.get(c) or SUMMARY_TYPES.get(c) or pa.float64()
+        fields.append(pa.field(c, t))
+    return pa.schema(fields)
+
+
+def summary_schema(exp: Experiment) -> pa.Schema:
+    return _schema(
+        exp, ["point", *exp.factor_names, "replicate", "seed", "partnership", *exp.summary_columns]
+    )
+
+
+def timeseries_schema(exp: Experiment) -> pa.Schema:
+    return _schema(
+        exp,
+        [
+            "point",
+            *exp.factor_names,
+            "replicate",
+            "seed",
+            "partnership",
+            "step",
+            *exp.timeseries_columns,
+        ],
+    )
+
+
+def failures_schema(exp: Experiment) -> pa.Schema:
+    base = _schema(exp, ["point", "replicate", "seed", *exp.factor_names])
+    return base.insert(3, pa.field("error", pa.string()))
+
+
+def _table(columns: dict[str, list] | list[dict], schema: pa.Schema) -> pa.Table:
+    if isinstance(columns, list):
+        columns = {f.name: [row.get(f.name) for row in columns] for f in schema}
+    return pa.Table.from_pydict({f.name: columns[f.name] for f in schema}, schema=schema)
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file to a hidden temporary name beside it, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def write_json_atomic(data: dict[str, Any], path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def part_name(start: int, stop: int) -> str:
+    return f"part-{start:010d}-{stop:010d}.parquet"
+
+
+def done_ranges(out: Path) -> list[tuple[int, int]]:
+    """Run ranges whose summary chunk is complete on disk (unreadable files are removed)."""
+    folder = out / "summary"
+    ranges = []
+    if not folder.is_dir():
+        return ranges
+    for p in sorted(folder.iterdir()):
+        m = PART_RE.match(p.name)
+        if not m:
+            continue
+        try:
+            pq.read_metadata(p)
+        except Exception:  # a damaged file (e.g. the disk filled up): run it again
+            p.unlink(missing_ok=True)
+            continue
+        ranges.append((int(m.group(1)), int(m.group(2))))
+    return ranges
+
+
+def missing_chunks(total: int, chunk: int, done: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Run ranges still to do, cut at multiples of the chunk size."""
+    covered = np.zeros(total, dtype=bool)
+    for a, b in done:
+        covered[a:b] = True
+    todo = []
+    for start in range(0, total, chunk):
+        stop = min(start + chunk, total)
+        block = covered[start:stop]
+        if block.all():
+            continue
+        # the uncovered sub-ranges of this chunk (several only after a --limit cut)
+        idx = np.flatnonzero(~block)
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) != 1) + 1)
+        todo.extend((start + int(r[0]), start + int(r[-1]) + 1) for r in runs)
+    return todo
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class _Serial:
+    """Runs chunks in this process, one at a time."""
+
+    workers = 1
+    backend = "serial"
+
+    def submit(self, task: ChunkTask):
+        return task
+
+    def wait_any(self, pending: list) -> tuple[list, list]:
+        task = pending[0]
+        return [(task, _call(task))], pending[1:]
+
+    def close(self) -> None:
+        pass
+
+
+def _call(task: ChunkTask) -> ChunkResult | BaseException:
+    try:
+        return run_chunk(task)
+    except Exception as exc:
+        return exc
+
+
+class _Pool:
+    """A local process pool (forkserver, the model imported once), restarted if a worker dies."""
+
+    backend = "processes"
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["collabsim.sweep", "collabsim.runner"])
+        self._make = lambda: ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self.pool = self._make()
+        self.tasks: dict[Any, ChunkTask] = {}
+        list(self.pool.map(_warm_up_slow, range(workers)))
+
+    def submit(self, task: ChunkTask):
+        fut = self.pool.submit(run_chunk, task)
+        self.tasks[fut] = task
+        return fut
+
+    def wait_any(self, pending: list) -> tuple[list, list]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+        out = []
+        broken = False
+        for fut in done:
+            task = self.tasks.pop(fut)
+            exc = fut.exception()
+            if isinstance(exc, BrokenProcessPool):
+                broken = True
+                out.append((task, exc))
+            else:
+                out.append((task, exc if exc is not None else fut.result()))
+        if broken:  # every pending future of a broken pool fails too; they are retried
+            for fut in rest:
+                task = self.tasks.pop(fut)
+                out.append((task, BrokenProcessPool("a worker process died")))
+            rest = set()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._make()
+        return out, list(rest)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm_up_slow(_: int) -> int:
+    time.sleep(0.05)  # so each worker process gets one (all start before the first chunk)
+    return _warm_up()
+
+
+class _Dask:
+    """A dask.distributed client: an existing scheduler, or a LocalCluster with 1 thread/worker."""
+
+    backend = "dask"
+
+    def __init__(self, scheduler: str | None, local_workers: int | None) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler is None:
+            import logging
+
+            try:
+                self.cluster = LocalCluster(
+                    n_workers=local_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    host="127.0.0.1",
+                )
+            except Exception as exc:
+                raise SweepError(f"could not start a Dask LocalCluster: {exc}") from None
+            self.client = Client(self.cluster)
+            self.address = self.cluster.scheduler_address
+        else:
+            self.address = scheduler
+            self.client = connect_scheduler(scheduler)
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self.client.run(_warm_up)
+        mine = worker_versions()
+        for addr, theirs in self.client.run(worker_versions).items():
+            if theirs != mine:
+                self.close()
+                raise SweepError(
+                    f"Dask worker {addr} runs collabsim {theirs['collabsim']} / mesa "
+                    f"{theirs['mesa']}, this machine {mine['collabsim']} / {mine['mesa']}; "
+                    "install the same versions on every worker"
+                )
+        self.tasks: dict[Any, ChunkTask] = {}
+
+    def submit(self, task: ChunkTask):
+        fut = self.client.submit(run_chunk, task, pure=False)
+        self.tasks[fut] = task
+        return fut
+
+    def wait_any(self, pending: list) -> tuple[list, list]:
+        from distributed import wait
+
+        done, rest = wait(pending, return_when="FIRST_COMPLETED")
+        out = []
+        for fut in done:
+            task = self.tasks.pop(fut)
+            if fut.status == "finished":
+                out.append((task, fut.result()))
+            else:
+                out.append((task, fut.exception() or RuntimeError(f"task {fut.status}")))
+            fut.release()
+        return out, list(rest)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close(timeout=5)
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close(timeout=10)
+
+
+def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S):
+    """Connect to a Dask scheduler, or raise one clear line within `timeout` seconds."""
+    from distributed import Client
+
+    url = urlparse(address if "://" in address else f"tcp://{address}")
+    if url.scheme not in ("tcp", "tls") or not url.hostname or not url.port:
+        raise SweepError(f"--scheduler {address}: use tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
+    hint = f"is `dask scheduler` running there? (check the address, or unset {SCHEDULER_ENV})"
+    try:
+        with socket.create_connection((url.hostname, url.port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, TimeoutError | socket.timeout):
+            reason = f"no answer within {timeout:.0f} s"
+        raise SweepError(
+            f"cannot reach the Dask scheduler at {address}: {reason}; {hint}"
+        ) from None
+    try:
+        client = Client(f"{url.scheme}://{url.hostname}:{url.port}", timeout=f"{timeout}s")
+    except Exception as exc:
+        raise SweepError(
+            f"cannot connect to the Dask scheduler at {address}: {exc or type(exc).__name__}; "
+            f"{hint}"
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except Exception:
+        client.close()
+        raise SweepError(
+            f"the Dask scheduler at {address} has no workers (waited {timeout:.0f} s); "
+            f"start some with `dask worker {address} --nthreads 1`"
+        ) from None
+    return client
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def make_executor(workers: int | str | None, scheduler: str | None):
+    """The executor for --workers / --scheduler (COLLABSIM_SCHEDULER if neither is given)."""
+    if scheduler is None and workers is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    if scheduler is not None:
+        return _Dask(scheduler, None)
+    if workers == "dask":
+        return _Dask(None, default_workers())
+    n = default_workers() if workers is None else int(workers)
+    if n < 1:
+        raise SweepError(f"--workers {workers}: must be at least 1, or 'dask'")
+    return _Serial() if n == 1 else _Pool(n)
+
+
+def parse_workers(text: str | None) -> int | str | None:
+    """--workers: a number of processes, or 'dask' (a LocalCluster)."""
+    if text is None:
+        return None
+    if text.strip().lower() == "dask":
+        return "dask"
+    try:
+        n = int(text)
+    except ValueError:
+        raise SweepError(
+            f"--workers {text}: give a number of processes (e.g. 4) or 'dask'"
+        ) from None
+    if n < 1:
+        raise SweepError(f"--workers {text}: must be at least 1, or 'dask'")
+    return n
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep did: where, how many runs in all, done, failed, and this session's timings."""
+
+    out: Path
+    total_runs: int
+    runs_done: int
+    runs_failed: int
+    runs_this_session: int
+    wall_seconds: float
+    startup_seconds: float
+    model_seconds: float
+    worker_seconds: float
+    workers: int
+    backend: str
+    status: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.runs_done == self.total_runs
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SweepError(f"{out}: another sweep is writing to this folder right now") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _prepare(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any], list[str]]:
+    """Check the output folder against the experiment; return sweep.json content and notes."""
+    from collabsim.outputs import git_revision, versions
+
+    notes: list[str] = []
+    meta_path = out / "sweep.json"
+    fingerprint = exp.fingerprint()
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, json.JSONDecodeError):
+            raise SweepError(f"{out}: sweep.json is unreadable; choose another --out") from None
+        if not resume:
+            raise SweepError(
+                f"{out}: already holds a sweep ({meta.get('status', '?')}, "
+                f"{meta.get('counts', {}).get('runs_done', '?')} of "
+                f"{meta.get('counts', {}).get('runs_total', '?')} runs); "
+                "add --resume to complete it, or choose another --out"
+            )
+        if meta.get("fingerprint") != fingerprint:
+            old = meta.get("experiment", {})
+            raise SweepError(
+                f"{out}: holds a different experiment ('{old.get('name', '?')}' from "
+                f"{old.get('source', '?')}, fingerprint {meta.get('fingerprint')}; this one is "
+                f"{fingerprint}); --resume only completes the same experiment: choose another --out"
+            )
+        rev = git_revision()
+        if meta.get("git_revision") != rev:
+            notes.append(
+                f"note: resuming a sweep started at git revision {meta.get('git_revision')}, "
+                f"now {rev}"
+            )
+        meta["git_revision_resumed"] = rev
+        return meta, notes
+    if out.exists() and any(p.name != ".lock" for p in out.iterdir()):
+        raise SweepError(f"{out}: output folder exists and is not a sweep; choose another --out")
+    meta = {
+        "format": FORMAT,
+        "experiment": {"name": exp.name, "source": exp.source, "description": exp.description},
+        "fingerprint": fingerprint,
+        "design": {
+            **exp.design,
+            "factors": exp.factor_names,
+            "points": len(exp.points),
+            "replicates": exp.replicates,
+            "total_runs": exp.total_runs,
+            "chunk_runs": exp.runs_per_chunk(),
+        },
+        "root_seed": exp.root_seed,
+        "seeds": exp.seeds,
+        "seed_rule": "SeedSequence(root_seed, spawn_key=(point, replicate)) -> uint64 >> 1"
+        if exp.seeds == "per_point"
+        else "SeedSequence(root_seed, spawn_key=(replicate,)) -> uint64 >> 1",
+        "spec": exp.spec(),
+        "versions": versions(),
+        "git_revision": git_revision(),
+        "created_utc": _now(),
+        "status": "running",
+        "counts": {"runs_total": exp.total_runs, "runs_done": 0, "runs_failed": 0, "rows": 0},
+        "sessions": [],
+    }
+    return meta, notes
+
+
+def _design_table(exp: Experiment) -> pa.Table:
+    schema = _schema(exp, ["point", *exp.factor_names])
+    cols: dict[str, list] = {"point": list(range(len(exp.points)))}
+    for j, k in enumerate(exp.factor_names):
+        cols[k] = [p[j] for p in exp.points]
+    return pa.Table.from_pydict(cols, schema=schema)
+
+
+def _count_on_disk(out: Path) -> tuple[int, int, int]:
+    """Runs done, runs failed and summary rows, from the chunk files."""
+    done = sum(b - a for a, b in done_ranges(out))
+    failed = rows = 0
+    if (out / "failures").is_dir():
+        failed = sum(pq.read_metadata(p).num_rows for p in (out / "failures").glob("part-*"))
+    rows = sum(pq.read_metadata(p).num_rows for p in (out / "summary").glob("part-*"))
+    return done, failed, rows
+
+
+def run_sweep(
+    exp: Experiment,
+    out: str | Path,
+    workers: int | str | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    limit: int | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
+    on_start: Callable[[int, int, str, int], None] | None = None,
+    notes: Callable[[str], None] | None = None,
+    hooks: dict[str, Any] | None = None,
+) -> SweepOutcome:
+    """Run (or complete, with resume) an experiment into `out`; results stream to disk.
+
+    on_start(total_runs, already_done, backend, workers) is called once the executor is ready,
+    on_progress(runs, failed, total_done) after every chunk written.
+    """
+    t_start = time.perf_counter()
+    out = Path(out)
+    if limit is not None and limit < 1:
+        raise SweepError(f"--limit {limit}: must be at least 1 run")
+    if hooks is None:
+        hooks = parse_hooks(os.environ.get(TEST_HOOK_ENV))
+    out.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        meta, msgs = _prepare(exp, out, resume)
+        for m in msgs:
+            if notes:
+                notes(m)
+        for sub in ("summary", "failures") + (("timeseries",) if exp.timeseries_every else ()):
+            (out / sub).mkdir(exist_ok=True)
+        if not (out / "design.parquet").exists():
+            write_atomic(_design_table(exp), out / "design.parquet")
+        chunk = exp.runs_per_chunk()
+        todo = missing_chunks(exp.total_runs, chunk, done_ranges(out))
+        if limit is not None:
+            cut, left = [], limit
+            for a, b in todo:
+                if left <= 0:
+                    break
+                cut.append((a, min(b, a + left)))
+                left -= cut[-1][1] - a
+            todo = cut
+        already = exp.total_runs - sum(
+            b - a for a, b in missing_chunks(exp.total_runs, chunk, done_ranges(out))
+        )
+        session = {
+            "started_utc": _now(),
+            "limit": limit,
+            "runs_planned": sum(b - a for a, b in todo),
+        }
+        meta["status"] = "running"
+        meta["sessions"].append(session)
+        write_json_atomic(meta, out / "sweep.json")
+
+        schemas = {
+            "summary": summary_schema(exp),
+            "failures": failures_schema(exp),
+            "timeseries": timeseries_schema(exp),
+        }
+        executor = None
+        runs = failed = 0
+        model_s = worker_s = 0.0
+        status = "interrupted"
+        startup = 0.0
+        try:
+            if todo:
+                executor = make_executor(workers, scheduler)
+            startup = time.perf_counter() - t_start
+            backend = executor.backend if executor else "none"
+            n_workers = executor.workers if executor else 0
+            session.update(backend=backend, workers=n_workers)
+            if on_start:
+                on_start(exp.total_runs, already, backend, n_workers)
+            tasks = iter(_tasks(exp, todo, hooks))
+            window = max(2, 2 * n_workers)
+            pending: list = []
+            attempts: dict[tuple[int, int], int] = {}
+            retry: list[ChunkTask] = []
+            while True:
+                while len(pending) < window:
+                    task = retry.pop() if retry else next(tasks, None)
+                    if task is None:
+                        break
+                    pending.append(executor.submit(task))
+                if not pending:
+                    break
+                finished, pending = executor.wait_any(pending)
+                for task, result in finished:
+                    if isinstance(result, BaseException):
+                        key = (task.start, task.stop)
+                        attempts[key] = attempts.get(key, 0) + 1
+                        if attempts[key] < 3 and executor.backend == "processes":
+                            retry.append(task)
+                            continue
+                        result = _chunk_failed(task, result)
+                    _write_chunk(out, result, schemas)
+                    n = result.stop - result.start
+                    runs += n
+                    failed += len(result.failures)
+                    model_s += result.model_seconds
+                    worker_s += result.worker_seconds
+                    if on_progress:
+                        on_progress(n, len(result.failures), already + runs)
+            status = "complete" if already + runs == exp.total_runs else "partial"
+        finally:
+            if executor is not None:
+                executor.close()
+            wall = time.perf_counter() - t_start
+            done, failed_all, rows = _count_on_disk(out)
+            if done == exp.total_runs:
+                status = "complete"
+            _write_failures(out, schemas["failures"])
+            session.update(
+                finished_utc=_now(),
+                status=status,
+                runs=runs,
+                runs_failed=failed,
+                wall_seconds=round(wall, 3),
+                startup_seconds=round(startup, 3),
+                model_seconds=round(model_s, 3),
+                worker_seconds=round(worker_s, 3),
+                runs_per_second=round(runs / wall, 2) if wall > 0 else None,
+            )
+            meta["status"] = status
+            meta["counts"] = {
+                "runs_total": exp.total_runs,
+                "runs_done": done,
+                "runs_failed": failed_all,
+                "rows": rows,
+            }
+            meta["updated_utc"] = _now()
+            write_json_atomic(meta, out / "sweep.json")
+    return SweepOutcome(
+        out=out,
+        total_runs=exp.total_runs,
+        runs_done=done,
+        runs_failed=failed_all,
+        runs_this_session=runs,
+        wall_seconds=wall,
+        startup_seconds=startup,
+        model_seconds=model_s,
+        worker_seconds=worker_s,
+        workers=session.get("workers", 0),
+        backend=session.get("backend", "none"),
+        status=status,
+        meta=meta,
+    )
+
+
+def _tasks(exp: Experiment, todo: list[tuple[int, int]], hooks) -> Iterator[ChunkTask]:
+    keys = exp.factor_names
+    for a, b in todo:
+        first, last = a // exp.replicates, (b - 1) // exp.replicates
+        yield ChunkTask(
+            start=a,
+            stop=b,
+            base=exp.base,
+            keys=keys,
+            points={p: exp.points[p] for p in range(first, last + 1)},
+            replicates=exp.replicates,
+            root_seed=exp.root_seed,
+            seeds=exp.seeds,
+            summary_columns=exp.summary_columns,
+            timeseries_every=exp.timeseries_every,
+            timeseries_columns=exp.timeseries_columns,
+            hooks=hooks,
+        )
+
+
+def _chunk_failed(task: ChunkTask, exc: BaseException) -> ChunkResult:
+    """A chunk whose task itself failed (e.g. its worker kept dying): every run is a failure."""
+    failures = []
+    for run in range(task.start, task.stop):
+        point, rep = divmod(run, task.replicates)
+        failures.append(
+            {
+                "point": point,
+                "replicate": rep,
+                "seed": run_seed(task.root_seed, point, rep, task.seeds),
+                "error": f"task failed: {type(exc).__name__}: {exc}",
+                **dict(zip(task.keys, task.points[point], strict=True)),
+            }
+        )
+    empty = {
+        c: []
+        for c in ["point", *task.keys, "replicate", "seed", "partnership", *task.summary_columns]
+    }
+    ts = None
+    if task.timeseries_every:
+        ts = {
+            c: []
+            for c in [
+                "point",
+                *task.keys,
+                "replicate",
+                "seed",
+                "partnership",
+                "step",
+                *task.timeseries_columns,
+            ]
+        }
+    return ChunkResult(task.start, task.stop, empty, failures, ts, 0.0, 0.0)
+
+
+def _write_chunk(out: Path, result: ChunkResult, schemas: dict[str, pa.Schema]) -> None:
+    name = part_name(result.start, result.stop)
+    if result.timeseries is not None:
+        write_atomic(_table(result.timeseries, schemas["timeseries"]), out / "timeseries" / name)
+    if result.failures:
+        write_atomic(_table(result.failures, schemas["failures"]), out / "failures" / name)
+    # the summary part is renamed last: its presence marks the chunk done
+    write_atomic(_table(result.summary, schemas["summary"]), out / "summary" / name)
+
+
+def _write_failures(out: Path, schema: pa.Schema) -> None:
+    parts = sorted((out / "failures").glob("part-*.parquet"))
+    tables = [pq.read_table(p, schema=schema) for p in parts]
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
+    write_atomic(table, out / "failures.parquet")
+
+
+def eta_text(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    return str(dt.timedelta(seconds=round(seconds)))
+
+
+def run_design(
+    base_scenario,
+    factor_names: list[str],
+    matrix,
+    replicates: int,
+    root_seed: int,
+    out_dir: str | Path,
+    workers: int | str | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    summary_columns: list[str] | None = None,
+    seeds: str = "per_point",
+    chunk_runs: int | None = None,
+    name: str = "design",
+):
+    """Run a ready design matrix (points x factors, e.g. a SALib sample) and return the rows.
+
+    The returned DataFrame has one row per run and partnership: point (the matrix row), the
+    factor values, replicate, seed, partnership and the summary metrics. Raises
+    CollabsimInputError for bad input; failed runs are in out_dir/failures.parquet.
+    """
+    from collabsim.experiment import experiment_from_matrix
+    from collabsim.results import load_sweep
+
+    exp = experiment_from_matrix(
+        base_scenario,
+        factor_names,
+        matrix,
+        replicates,
+        root_seed,
+        name=name,
+        summary_columns=summary_columns,
+        seeds=seeds,
+        chunk_runs=chunk_runs,
+    )
+    run_sweep(exp, out_dir, workers=workers, scheduler=scheduler, resume=resume)
+    return load_sweep(out_dir)
