@@ -1,0 +1,144 @@
+"""The classroom app without a browser: the page rendered with solara.render, driven by clicks."""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from collabsim import app
+from collabsim.moments import MOMENTS
+
+
+@pytest.fixture()
+def page():
+    """The page inside Solara's app layout (which shows the sidebars), in English."""
+    app.language.set("en")
+    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    yield rc
+    rc.close()
+    app.language.set("en")
+
+
+def _button(rc, label: str):
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def _slider(rc, name: str):
+    found = [s for s in rc.find(v.Slider).widgets if s.label.split(":")[0] == name]
+    assert len(found) == 1, f"no single slider '{name}'"
+    return found[0]
+
+
+def _select(rc, label: str):
+    return rc.find(v.Select, label=label).widget
+
+
+def _walk(widget):
+    """Every widget below widget, including the grid's items (which find() does not enter)."""
+    yield widget
+    for name in ("children", "items"):
+        for child in getattr(widget, name, None) or []:
+            if hasattr(child, "keys"):  # a widget, not a string
+                yield from _walk(child)
+
+
+def _with_class(rc, widget_type, css_class: str) -> list:
+    return [
+        w
+        for w in _walk(rc.container)
+        if isinstance(w, widget_type) and css_class in (getattr(w, "class_", "") or "").split()
+    ]
+
+
+def _spec(rc, css_class: str) -> dict:
+    (column,) = _with_class(rc, v.Sheet, css_class)
+    (vega,) = [c for c in column.children if type(c).__name__ == "VegaLite"]
+    return vega.spec
+
+
+def _series(spec: dict, name: str) -> list[float]:
+    lines = spec["layer"][0]["data"]["values"]
+    return [row["v"] for row in lines if row["s"] == name]
+
+
+def _timeline(rc) -> str:
+    (card,) = _with_class(rc, v.Sheet, "collabsim-timeline-card")
+    (html,) = [c for c in card.children if hasattr(c, "unsafe_innerHTML")]
+    return html.unsafe_innerHTML
+
+
+def _text(rc, css_class: str) -> list[str]:
+    return [w.children[0] for w in _with_class(rc, v.Html, css_class)]
+
+
+def test_controls_exist(page):
+    for label in ("Reset", "▶", "Step"):
+        _button(page, label)
+    for kind in MOMENTS:
+        _button(page, app.MOMENT_LABEL["en"][kind])
+    for _, label, _ in app.DRIVER_SLIDERS:
+        slider = _slider(page, label)
+        assert slider.min == 0 and slider.max == 1
+    _slider(page, "Play Interval (ms)")  # the speed control
+    page.find(v.Checkbox, label="Paid coordinator").assert_single()
+    assert set(_select(page, "Governance").items) == {"informal", "covenant", "legal_entity"}
+    assert set(_select(page, "Kind of collaboration").items) == {"operational", "strategic"}
+    presets = _select(page, "Preset scenario").items
+    assert presets[0] == "baseline"
+    assert {"classroom_lasting", "classroom_funding_cliff", "classroom_crisis_trust"} <= set(
+        presets
+    )
+    page.find(v.BtnToggle).assert_single()  # the language switch
+
+
+def test_step_advances_the_model(page):
+    before = _spec(page, "collabsim-drivers")
+    assert len(_series(before, "trust")) == 1
+    assert _text(page, "collabsim-phase") == ["Month 0 · phase: forming · 12 members"]
+    step = _button(page, "Step")
+    for _ in range(3):
+        step.click()
+    after = _spec(page, "collabsim-drivers")
+    assert len(_series(after, "trust")) == 4  # months 0..3
+    (phase,) = _text(page, "collabsim-phase")
+    assert phase.startswith("Month 3 ")
+    assert "Month 1:" in _timeline(page)  # the first month's events are on the timeline
+    network = _spec(page, "collabsim-network")
+    nodes = network["layer"][1]["data"]["values"]
+    assert len(nodes) == 12 and all(0 <= n["e"] <= 1 for n in nodes)
+    assert network["layer"][0]["data"]["values"], "no trust edges drawn"
+
+
+def test_changing_a_slider_changes_the_next_model(page):
+    urgency_before = _series(_spec(page, "collabsim-drivers"), "urgency")[0]
+    _slider(page, "Urgency").v_model = 0.95
+    assert _with_class(page, v.Alert, "collabsim-apply")  # "press Reset"
+    _button(page, "Step").click()  # the running model is not changed by the slider
+    assert _series(_spec(page, "collabsim-drivers"), "urgency")[0] == urgency_before
+    _button(page, "Reset").click()
+    urgency_after = _series(_spec(page, "collabsim-drivers"), "urgency")
+    assert len(urgency_after) == 1, "Reset should start a new model at month 0"
+    assert urgency_after[0] > urgency_before + 0.2
+    assert not _with_class(page, v.Alert, "collabsim-apply")
+
+
+def test_preset_sets_the_sliders_and_the_next_model(page):
+    _select(page, "Preset scenario").v_model = "classroom_funding_cliff"
+    assert _slider(page, "Incentives").v_model == pytest.approx(0.7)
+    assert _slider(page, "Trust").v_model == pytest.approx(0.35)
+    _button(page, "Reset").click()
+    nodes = _spec(page, "collabsim-network")["layer"][1]["data"]["values"]
+    assert len(nodes) == 8  # the classroom chain: 1 mbo, 3 vmbo, 3 firms, 1 municipality
+
+
+def test_teacher_moment_and_language_switch(page):
+    _button(page, "A conflict").click()
+    assert _text(page, "collabsim-queued") == ["Queued for month 1: A conflict"]
+    _button(page, "Step").click()
+    assert "Month 1: teacher moment: a conflict breaks out between" in _timeline(page)
+    assert not _text(page, "collabsim-queued")
+    page.find(v.BtnToggle).widget.v_model = 1  # the "nl" button of the language switch
+    text = _timeline(page)
+    assert "Maand 1: docentmoment: er ontstaat een conflict tussen" in text
+    assert "Teacher moments" not in [w.children[0] for w in page.find(v.CardTitle).widgets]
