@@ -1,0 +1,305 @@
+"""One test per mechanism of MODEL.md §3: each would fail if its mechanism were removed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from collabsim import mechanisms as mech
+from collabsim.events import EventLog
+from collabsim.moments import apply_moment
+
+from .conftest import model
+
+
+class FixedDraws:
+    """A stand-in generator whose uniform draws are all one value (to force or forbid events)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def random(self, size=None):
+        return np.full(size, self.value) if size is not None else self.value
+
+    def poisson(self, lam):
+        return np.zeros(np.shape(lam), dtype=int)
+
+
+def stepped(months: int = 12, *overrides: str, seed: int = 1):
+    m = model("baseline", *overrides, seed=seed)
+    m.run(months)
+    return m
+
+
+# --------------------------------------------------------------- demand, urgency, agenda
+
+
+def test_demand_raises_urgency_and_results_erode_it():
+    m = stepped(6)
+    st, prm = m.state, m.prm
+    base = st.urgency.copy()
+    st.demand[:] = 1.0
+    mech.update_urgency(st, prm)
+    assert (st.urgency[st.member] > base[st.member]).all()
+    high_results = stepped(6)
+    high_results.state.results[:] = 1.0
+    low_results = stepped(6)
+    low_results.state.results[:] = 0.0
+    for mm in (high_results, low_results):
+        for _ in range(20):
+            mech.update_urgency(mm.state, mm.prm)
+    member = high_results.state.member
+    assert high_results.state.urgency[member].mean() < low_results.state.urgency[member].mean()
+
+
+def test_agenda_follows_demand_only_with_agility():
+    for agility, moves in ((0.0, False), (1.0, True)):
+        m = stepped(1)
+        st = m.state
+        before = st.agenda.copy()
+        st.demand[:] = [[0.0, 0.0, 0.0, 1.0]]
+        eff = mech.follow_demand(st, agility, np.zeros(1), m.prm, np.zeros(1))
+        assert (not np.allclose(st.agenda, before)) == moves
+        assert eff[0] == agility
+    st.demand[:] = [[0.0, 0.0, 0.0, 1.0]]
+    relevance_before = st.relevance[0]
+    for _ in range(30):
+        mech.follow_demand(st, 1.0, np.zeros(1), m.prm, np.zeros(1))
+    assert st.relevance[0] > relevance_before
+
+
+def test_shared_interest_is_overlap_with_agenda_and_grows_with_engagement():
+    m = stepped(1)
+    st = m.state
+    st.interests[0, 0] = st.agenda[0]
+    st.interests[0, 1] = [1.0, 0.0, 0.0, 0.0] if st.agenda[0, 0] < 0.5 else [0, 0, 0, 1.0]
+    seen = np.ones_like(st.engagement)
+    st.engagement[:] = 1.0
+    mech.update_shared_interest(st, seen, m.prm)
+    assert st.shared_interest[0, 0] > 0.99
+    assert st.shared_interest[0, 1] < 0.5
+    first = st.shared_interest[0, 1]
+    for _ in range(50):
+        mech.update_shared_interest(st, seen, m.prm)
+    assert st.shared_interest[0, 1] > first  # understanding aligns interests (R1)
+
+
+# --------------------------------------------------------------- policy and incentives
+
+
+def test_funding_raises_incentives_and_its_end_lowers_them():
+    m = model("baseline", seed=3)
+    m.run(47)
+    funded = m.state.incentives[m.state.member].mean()
+    m.run(3)  # the four-year grant ends after month 48
+    after = m.state.incentives[m.state.member].mean()
+    assert funded > after + 0.2
+    kinds = [e.kind for e in m.events]
+    assert "funding_started" in kinds and "funding_ended" in kinds
+    unfunded = model("no_funding", seed=3).run(10)
+    assert unfunded.state.funding_total_eur[0] == 0
+
+
+def test_mandate_makes_binding_and_relaxed_rules_lower_rigidity():
+    m = model("baseline", "policy.funding.0.scheme='mandate'", seed=2)
+    m.step()
+    fx = m.policy.effects
+    assert fx.binding[0] and fx.mandate_incentive[0] > 0
+    r = model("baseline", "policy.funding.0.scheme='relaxed_rules'", seed=2)
+    r.step()
+    assert r.policy.effects.rigidity[0] < r.config.conditions.regulation_rigidity
+
+
+# --------------------------------------------------------------- engagement
+
+
+def test_engagement_follows_worth_with_inertia():
+    m = stepped(6)
+    st, sc = m.state, m.scratch
+    args = (sc.trust_seen, sc.misfit, np.full(1, 0.5), np.zeros(1, dtype=bool), m.prm,
+            sc.memberships)
+    start = st.engagement.copy()
+    st.urgency[:] = 1.0
+    st.incentives[:] = 1.0
+    mech.decide_engagement(st, m.orgs, *args)
+    rose = st.engagement[st.member] - start[st.member]
+    assert (rose > 0).all()
+    # inertia: one month closes only part of the gap
+    assert (st.engagement[st.member] < m.orgs.capacity[st.slot_org[st.member]]).all()
+    st.urgency[:] = 0.0
+    st.incentives[:] = 0.0
+    st.shared_interest[:] = 0.0
+    for _ in range(30):
+        mech.decide_engagement(st, m.orgs, *args)
+    assert st.engagement[st.member].max() < 0.1
+
+
+def test_a_hub_in_many_partnerships_has_less_time_for_each():
+    national = model("national", "scenario.partnerships=20", "organisations.3.count=100",
+                     "organisations.1.count=40", "organisations.4.count=20",
+                     "organisations.0.count=2", "organisations.2.count=20")
+    st = national.state
+    national.step()
+    mbo = np.array([lab == "mbo" for lab in national.orgs.labels])[st.slot_org]
+    firm = np.array([lab == "firm" for lab in national.orgs.labels])[st.slot_org]
+    assert st.engagement[mbo & st.member].mean() < st.engagement[firm & st.member].mean()
+
+
+# --------------------------------------------------------------- joint action and trust
+
+
+def test_success_adds_public_value_and_needs_two_engaged():
+    m = stepped(6)
+    st, sc = m.state, m.scratch
+    pv = st.public_value[0]
+    mech.trust_views(st, m.prm, sc)
+    mech.joint_action(st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm,
+                      FixedDraws(0.0), sc)
+    assert sc.success[0] and st.public_value[0] > pv
+    st.engagement[:] = 0.0
+    pv = st.public_value[0]
+    mech.joint_action(st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm,
+                      FixedDraws(0.0), sc)
+    assert not sc.acts[0] and st.public_value[0] == pv
+
+
+def _trust_after(outcome_draw: float, seed: int = 4) -> tuple[float, float]:
+    m = stepped(6, seed=seed)
+    st, sc = m.state, m.scratch
+    mech.trust_views(st, m.prm, sc)
+    before = sc.pair_trust[0]
+    mech.joint_action(st, m.orgs, sc.trust, np.zeros(1), np.zeros(1, dtype=bool), m.prm,
+                      FixedDraws(outcome_draw), sc)
+    mech.update_trust(st, m.prm, sc)
+    mech.trust_views(st, m.prm, sc)
+    return before, sc.pair_trust[0]
+
+
+def test_success_builds_trust_failure_breaks_it_faster():
+    before, after_success = _trust_after(0.0)
+    before_f, after_failure = _trust_after(0.999999)
+    assert after_success > before
+    assert after_failure < before_f
+    assert before_f - after_failure > after_success - before  # falls faster than it rises
+
+
+def test_trust_decays_without_contact():
+    m = stepped(6)
+    st, sc = m.state, m.scratch
+    st.contact[:] = 0.0
+    st.engagement[:] = 0.0
+    mech.trust_views(st, m.prm, sc)
+    before = sc.pair_trust[0]
+    sc.acts[:] = False
+    sc.success[:] = False
+    mech.update_trust(st, m.prm, sc)
+    mech.trust_views(st, m.prm, sc)
+    assert sc.pair_trust[0] < before
+
+
+# --------------------------------------------------------------- tensions
+
+
+def _settled_trust(resolve: bool) -> tuple[float, float]:
+    m = stepped(6, seed=5)
+    st = m.state
+    st.open_tensions = [[0, 0, 1, 2]]
+    before = mech._pair_trust(st, 0, 0, 1, m.prm)
+    log = EventLog()
+    mech.work_through_tensions(st, m.orgs, np.ones(1), np.zeros(1), np.zeros(1, dtype=bool),
+                               m.prm, FixedDraws(0.0 if resolve else 1.0), 7, log)
+    assert log.events[-1].kind == ("tension_resolved" if resolve else "tension_escalated")
+    return before, mech._pair_trust(st, 0, 0, 1, m.prm)
+
+
+def test_resolved_tension_leaves_trust_higher_than_escalated():
+    before, resolved = _settled_trust(True)
+    _, escalated = _settled_trust(False)
+    assert resolved > before > escalated
+
+
+def test_cultural_distance_raises_tensions():
+    def rate(distance: float) -> float:
+        m = model("baseline", f"conditions.culture_distance={distance}", seed=6)
+        m.step()
+        rates = np.zeros(1)
+        mech.raise_tensions(m.state, m.orgs, m.scratch.misfit, np.full(1, 0.5), m.prm,
+                            FixedDraws(0.0), 2, EventLog(), rates)
+        return rates[0]
+
+    assert rate(0.9) > rate(0.0) * 1.2
+
+
+# --------------------------------------------------------------- turnover and embedding
+
+
+def _turnover_drop(*overrides: str) -> float:
+    m = stepped(12, *overrides, seed=8)
+    apply_moment(m, "key_person_leaves", m.steps)
+    event = [e for e in m.events if e.kind == "liaison_left"][-1]
+    return event.before - event.after
+
+
+def test_turnover_lowers_trust_and_formal_embedding_keeps_more():
+    informal = _turnover_drop()
+    formal = _turnover_drop("partnership.governance='legal_entity'")
+    assert informal > 0
+    assert formal < informal
+
+
+# --------------------------------------------------------------- structure
+
+
+def test_sustained_success_formalises_operational_before_strategic():
+    months = {}
+    for kind in ("operational", "strategic"):
+        m = stepped(1, f"partnership.kind='{kind}'")
+        st = m.state
+        for month in range(2, 80):
+            st.success_rate[:] = 0.9
+            mech.formalise(st, m.prm, month, m.events, m.scratch.ready)
+            if st.formalised_month[0] > 0:
+                break
+        months[kind] = st.formalised_month[0]
+    assert 0 < months["operational"] < months["strategic"]
+
+
+def test_low_engagement_members_leave_and_candidates_join():
+    m = model("learning_region", seed=2)
+    m.step()
+    st = m.state
+    s = int(np.flatnonzero(st.member[0])[-1])
+    for month in range(2, 9):
+        st.engagement[0, s] = 0.0
+        mech.leave_and_join(st, m.orgs, m.scratch.trust, np.zeros(1, dtype=bool), m.prm,
+                            FixedDraws(1.0), month, m.events, m.scratch.leaving)
+    assert not st.member[0, s]
+    assert any(e.kind == "member_left" for e in m.events)
+    outside = st.has_org[0] & ~st.member[0] & (st.rejoin_wait[0] == 0)
+    assert outside.any()
+    mech.leave_and_join(st, m.orgs, m.scratch.trust, np.zeros(1, dtype=bool), m.prm,
+                        FixedDraws(0.0), 10, m.events, m.scratch.leaving)
+    assert st.member[0][outside].all()
+    assert any(e.kind == "member_joined" for e in m.events)
+
+
+def test_binding_partnership_members_do_not_leave():
+    m = model("learning_region", seed=2)
+    m.step()
+    st = m.state
+    for month in range(2, 12):
+        st.engagement[0] = 0.0
+        mech.leave_and_join(st, m.orgs, m.scratch.trust, np.ones(1, dtype=bool), m.prm,
+                            FixedDraws(1.0), month, m.events, m.scratch.leaving)
+    assert not any(e.kind == "member_left" for e in m.events)
+
+
+def test_dissolves_after_a_spell_with_fewer_than_two_engaged():
+    m = stepped(3)
+    st = m.state
+    for month in range(4, 4 + 6):
+        st.engagement[:] = 0.0
+        mech.check_dissolution(st, np.zeros(1, dtype=bool), m.prm, month, m.events,
+                               m.scratch.gone)
+    assert not st.alive[0] and st.dissolved_month[0] == 9
+    mech.update_phase(st, 9)
+    assert st.phase[0] == 4 and not st.member[0].any()
