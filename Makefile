@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install assets chromium demo test lint bench clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.12 (pyenv: 'pyenv install 3.12')"; exit 2; }
@@ -15,7 +15,25 @@ $(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) assets
+
+# The classroom app's front-end assets, from the npm registry into Solara's cache (offline use);
+# idempotent: a filled cache is only checked. Needs npm (installed from Debian when root).
+assets: $(STAMP)
+	@$(PY) -m collabsim.app_assets --check >/dev/null 2>&1 || { \
+	  command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; } ; \
+	  $(PY) -m collabsim.app_assets; }
+
+# Debian's Chromium for the browser test (never a downloaded browser build). Without root and
+# without it, the browser test skips and says why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "note: /usr/bin/chromium is missing and this is not root: the browser test will be skipped (apt-get install chromium)"; \
+	  fi; \
+	fi
 
 demo: install
 	$(VENV)/bin/collabsim run scenarios/baseline.toml --replicates 30 --seed 1
@@ -24,7 +42,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint chromium
 	$(VENV)/bin/pytest -q
 
 bench: install
