@@ -309,40 +309,63 @@ def liaison_turnover(
     The organisation keeps a share base + formal · formality + handover · coordinator of its
     trust; the successor starts from that organisational trust and with less engagement.
     """
-    st.tenure_months += 1
     draws = rng.random(st.member.shape)
-    if draws.min() >= turnover_per_year / 12.0:
-        return
-    leaving = (draws < turnover_per_year / 12.0) & st.member & st.alive[:, None]
-    for p, s in np.argwhere(leaving):
-        kept = min(
-            prm.trust_retained_base
-            + prm.trust_retained_formal * st.formality[p]
-            + prm.trust_retained_handover * st.coordinator[p],
-            1.0,
+    leaving = _who_leaves(draws, turnover_per_year / 12.0, st.member, st.alive, st.tenure_months)
+    for p, s in leaving:
+        other, before, after = _liaison_leaves(
+            st.personal_trust, st.org_trust, st.member, st.engagement, st.tenure_months,
+            st.formality, st.coordinator, p, s, prm.record,
         )
-        before = effective_trust_row(st, p, s, prm)
-        st.org_trust[p, s, :] *= kept
-        st.org_trust[p, :, s] *= kept
-        st.personal_trust[p, s, :] = st.org_trust[p, s, :]
-        st.personal_trust[p, :, s] = st.org_trust[p, :, s]
-        st.engagement[p, s] *= 1.0 - prm.turnover_engagement_loss
-        st.tenure_months[p, s] = 0
-        after = effective_trust_row(st, p, s, prm)
-        partners = st.member[p].copy()
-        partners[s] = False
-        other = int(np.argmax(np.where(partners, before - after, -np.inf))) if partners.any() else s
         log.add(
             month,
             st.names[p],
             "liaison_left",
             org.names[st.slot_org[p, s]],
-            other=org.names[st.slot_org[p, other]] if other != s else "",
+            other=org.names[st.slot_org[p, other]] if other >= 0 else "",
             variable="trust",
-            before=float(before[other]),
-            after=float(after[other]),
+            before=before,
+            after=after,
             detail="the liaison leaves; a successor starts from what the organisation kept",
         )
+
+
+@njit(cache=True)
+def _who_leaves(draws, chance, member, alive, tenure_months):
+    """Another month in post for every liaison; the (partnership, slot) pairs whose liaison leaves."""
+    out = []
+    for p in range(member.shape[0]):
+        for s in range(member.shape[1]):
+            tenure_months[p, s] += 1
+            if draws[p, s] < chance and member[p, s] and alive[p]:
+                out.append((p, s))
+    return out
+
+
+@njit(cache=True)
+def _liaison_leaves(personal, org, member, engagement, tenure_months, formality, coordinator,
+                    p, s, params):
+    """Reset a leaving liaison's trust; return the partner whose trust fell most, before, after."""
+    prm = params[0]
+    w = prm.personal_trust_weight
+    kept = min(
+        prm.trust_retained_base
+        + prm.trust_retained_formal * formality[p]
+        + prm.trust_retained_handover * coordinator[p],
+        1.0,
+    )
+    other, drop, before_o, after_o = -1, -np.inf, 0.0, 0.0
+    for j in range(member.shape[1]):
+        before = w * personal[p, s, j] + (1.0 - w) * org[p, s, j]
+        org[p, s, j] *= kept
+        org[p, j, s] *= kept
+        personal[p, s, j] = org[p, s, j]
+        personal[p, j, s] = org[p, j, s]
+        after = org[p, s, j]
+        if j != s and member[p, j] and before - after > drop:
+            other, drop, before_o, after_o = j, before - after, before, after
+    engagement[p, s] *= 1.0 - prm.turnover_engagement_loss
+    tenure_months[p, s] = 0
+    return other, before_o, after_o
 
 
 # --------------------------------------------------------------------------- engagement
@@ -629,12 +652,27 @@ def update_trust(st: PartnershipState, prm, scratch) -> None:
 
 
 @njit(cache=True)
+def poisson_from_uniform(rate, u):
+    """A Poisson(rate) count from one uniform number (inverse of the cumulative distribution)."""
+    k, prob = 0, np.exp(-rate)
+    cumulative = prob
+    while u > cumulative and k < 1000:
+        k += 1
+        prob *= rate / k
+        cumulative += prob
+    return k
+
+
+@njit(cache=True)
 def _tension_rates(
-    member, alive, slot_org, orientation, shared, culture_gap, misfit, rigidity, params, rates
+    member, alive, slot_org, orientation, shared, culture_gap, misfit, rigidity, params, draws,
+    rates, counts,
 ):
     prm = params[0]
     p_n, s_n = member.shape
+    total = 0
     for p in range(p_n):
+        counts[p] = 0
         n, eco, interest, gap, pairs = 0, 0.0, 0.0, 0.0, 0
         for s in range(s_n):
             if member[p, s]:
@@ -664,6 +702,9 @@ def _tension_rates(
                 + prm.tension_divergence * divergence
             )
         )
+        counts[p] = poisson_from_uniform(rates[p], draws[p])
+        total += counts[p]
+    return total
 
 
 def raise_tensions(
@@ -676,6 +717,7 @@ def raise_tensions(
     month: int,
     log: EventLog,
     rates: np.ndarray,
+    counts: np.ndarray,
 ) -> None:
     """Tensions arise with cultural distance, ego-orientation, rigid rules, misfit, divergence.
 
@@ -683,7 +725,8 @@ def raise_tensions(
     rules · rigidity + misfit · misfit + divergence · (1 − shared interest))); each falls on a
     pair of members, more often between distant cultures.
     """
-    _tension_rates(
+    draws = rng.random(len(rates))
+    if not _tension_rates(
         st.member,
         st.alive,
         st.slot_org,
@@ -693,10 +736,10 @@ def raise_tensions(
         misfit,
         rigidity,
         prm.record,
+        draws,
         rates,
-    )
-    counts = rng.poisson(rates)
-    if counts.max() == 0:
+        counts,
+    ):
         return
     for p in np.flatnonzero(counts):
         for _ in range(int(counts[p])):
@@ -824,9 +867,11 @@ def work_through_tensions(
 
 
 def _pair_trust(st, p, i, j, prm) -> float:
-    return float(
-        0.5 * (effective_trust_row(st, p, i, prm)[j] + effective_trust_row(st, p, j, prm)[i])
-    )
+    """Mean trust of a pair in both directions, both layers blended."""
+    w = prm.personal_trust_weight
+    tp = st.personal_trust[p, i, j] + st.personal_trust[p, j, i]
+    to = st.org_trust[p, i, j] + st.org_trust[p, j, i]
+    return float(0.5 * (w * tp + (1.0 - w) * to))
 
 
 def _settle(st, org, p, i, j, trust_step, engagement_loss, prm, month, log) -> None:
@@ -943,6 +988,7 @@ def leave_and_join(
     month: int,
     log: EventLog,
     leaving: np.ndarray,
+    joins: np.ndarray,
 ) -> None:
     """Members drift off after a spell of low engagement; fitting organisations join (R3).
 
@@ -979,12 +1025,27 @@ def leave_and_join(
             )
     if not any_candidate:
         return
-    candidates = st.has_org & ~st.member & (st.rejoin_wait == 0) & st.alive[:, None]
-    appeal = st.shared_interest * (0.5 + st.success_rate[:, None])
-    appeal *= (st.member.sum(axis=1) >= 2)[:, None]
-    joins = candidates & (rng.random(st.member.shape) < prm.join_per_month * appeal)
-    for p, s in np.argwhere(joins):
-        _join(st, org, trust, p, s, month, log)
+    draws = rng.random(st.member.shape)
+    if _joiners(st.member, st.has_org, st.rejoin_wait, st.alive, st.shared_interest,
+                st.success_rate, draws, prm.join_per_month, joins):
+        for p, s in np.argwhere(joins):
+            _join(st, org, trust, p, s, month, log)
+
+
+@njit(cache=True)
+def _joiners(member, has_org, rejoin_wait, alive, shared, success_rate, draws, rate, joins):
+    """Which candidates join: chance = rate · shared interest · (0.5 + success rate)."""
+    any_join = False
+    for p in range(member.shape[0]):
+        n = 0
+        for s in range(member.shape[1]):
+            n += member[p, s]
+        for s in range(member.shape[1]):
+            candidate = has_org[p, s] and not member[p, s] and rejoin_wait[p, s] == 0 and alive[p]
+            chance = rate * shared[p, s] * (0.5 + success_rate[p]) if n >= 2 else 0.0
+            joins[p, s] = candidate and draws[p, s] < chance
+            any_join = any_join or joins[p, s]
+    return any_join
 
 
 def _join(st, org, trust, p: int, s: int, month: int, log: EventLog) -> None:

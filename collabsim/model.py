@@ -50,6 +50,8 @@ class Scratch:
         self.misfit = np.zeros(p)
         self.agility = np.zeros(p)
         self.rates = np.zeros(p)
+        self.counts = np.zeros(p, dtype=np.int64)
+        self.joins = np.zeros((p, s), dtype=bool)
         self.memberships = np.zeros(n_orgs, dtype=np.int64)
 
 
@@ -125,14 +127,16 @@ class CollaborationModel(mesa.Model):
             st, self.orgs, sc.trust, policy.rigidity, policy.coordinator, prm, rng, sc
         )
         mech.update_trust(st, prm, sc)
-        mech.raise_tensions(st, self.orgs, misfit, policy.rigidity, prm, rng, month, log, sc.rates)
+        mech.raise_tensions(
+            st, self.orgs, misfit, policy.rigidity, prm, rng, month, log, sc.rates, sc.counts
+        )
         mech.work_through_tensions(
             st, self.orgs, agility, policy.rigidity, policy.coordinator, prm, rng, month, log
         )
         mech.formalise(st, prm, month, log, sc.ready)
         mech.trust_views(st, prm, sc)
         mech.leave_and_join(
-            st, self.orgs, sc.trust, policy.binding, prm, rng, month, log, sc.leaving
+            st, self.orgs, sc.trust, policy.binding, prm, rng, month, log, sc.leaving, sc.joins
         )
         mech.check_dissolution(st, policy.binding, prm, month, log, sc.gone)
         mech.update_phase(st, month)

@@ -9,20 +9,7 @@ from numba import njit
 
 from collabsim.events import EventLog
 from collabsim.region import PartnershipState
-from collabsim.scenario import Funding, Scenario
-
-
-@njit(cache=True)
-def _funding_pull(euros, member, reference_eur, out):
-    """Pull of money on members: 1 − exp(−euros per member a month / reference)."""
-    for p in range(euros.shape[0]):
-        n = 0
-        for s in range(member.shape[1]):
-            n += member[p, s]
-        out[p] = 1.0 - np.exp(-euros[p] / max(n, 1) / reference_eur)
-
-
-MONEY_SCHEMES = ("one_off", "structural", "tapering", "matched", "challenge_fund", "coordinator")
+from collabsim.scenario import FUNDING_SCHEMES, Funding, Scenario
 
 
 @dataclass
@@ -53,6 +40,50 @@ def monthly_euros(f: Funding, month: int) -> float:
     return f.amount / f.duration
 
 
+SCHEME_CODE = {name: k for k, name in enumerate(FUNDING_SCHEMES)}
+
+
+@njit(cache=True)
+def _apply_instruments(codes, pays, reductions, match_shares, awarded, alive, member, engagement,
+                       design_coordinator, design_binding, base_rigidity, mandate_pull,
+                       reference_eur, euros, total_eur, funding_incentive, mandate_incentive,
+                       rigidity, coordinator, binding):
+    """Per partnership: money received, its pull, and the switches the instruments set."""
+    matched, paid_coordinator, mandate, relaxed = 3, 5, 6, 7
+    for p in range(alive.shape[0]):
+        n, invested = 0, 0.0
+        for s in range(member.shape[1]):
+            if member[p, s]:
+                n += 1
+                invested += engagement[p, s]
+        invested /= max(n, 1)
+        money, pull = 0.0, 0.0
+        rigid = base_rigidity
+        coord, bind = design_coordinator[p], design_binding[p]
+        for k in range(codes.shape[0]):
+            if not (alive[p] and awarded[k, p]) or pays[k] < 0:
+                continue
+            code = codes[k]
+            if code == matched:
+                money += pays[k] * min(1.0, invested / max(match_shares[k], 1e-9))
+            elif code <= paid_coordinator:
+                money += pays[k]
+            if code == paid_coordinator:
+                coord = True
+            elif code == mandate:
+                bind = True
+                pull = mandate_pull
+            elif code == relaxed:
+                rigid *= 1.0 - reductions[k]
+        euros[p] = money
+        total_eur[p] += money
+        funding_incentive[p] = 1.0 - np.exp(-money / max(n, 1) / reference_eur)
+        mandate_incentive[p] = pull
+        rigidity[p] = rigid
+        coordinator[p] = coord
+        binding[p] = bind
+
+
 class PolicySchedule:
     """The scenario's instruments; decides each month which partnerships they reach and how."""
 
@@ -60,7 +91,7 @@ class PolicySchedule:
         n = len(st.alive)
         self.funding = [f.model_copy() for f in scenario.policy.funding]
         self.rigidity = scenario.conditions.regulation_rigidity
-        self.awarded = [np.ones(n, dtype=bool) for _ in self.funding]
+        self.awarded = np.ones((len(self.funding), n), dtype=bool)
         self.effects = PolicyEffects(
             np.zeros(n),
             np.zeros(n),
@@ -68,7 +99,10 @@ class PolicySchedule:
             st.coordinator.copy(),
             st.binding.copy(),
         )
-        self._euros = np.zeros(n)
+        self._codes = np.array([SCHEME_CODE[f.scheme] for f in self.funding], dtype=np.int64)
+        self._pays = np.zeros(len(self.funding))
+        self._reductions = np.array([f.rigidity_reduction for f in self.funding])
+        self._match = np.array([f.match_share for f in self.funding])
 
     def jury(self, st: PartnershipState, f: Funding, rng) -> np.ndarray:
         """A challenge fund's jury picks the strongest proposals (engagement, trust, relevance)."""
@@ -90,42 +124,26 @@ class PolicySchedule:
         rng,
         log: EventLog,
     ) -> PolicyEffects:
-        """Pay this month's money and switch instruments on or off, logging starts and ends."""
+        """Pay this month's money and switch instruments on or off, logging starts and ends.
+
+        A partnership's money pulls its members as 1 − exp(−euros per member a month / reference).
+        """
         fx = self.effects
         if not self.funding:
             return fx
-        euros = self._euros
-        euros[:] = 0.0
-        fx.mandate_incentive[:] = 0.0
-        fx.rigidity[:] = self.rigidity
-        np.copyto(fx.coordinator, st.coordinator)
-        np.copyto(fx.binding, st.binding)
         for k, f in enumerate(self.funding):
             first, after = f.start + 1, f.end + 1
             if month == first and f.scheme == "challenge_fund":
                 self.awarded[k] = self.jury(st, f, rng)
             if month == first or month == after:
                 self._log_switch(st, f, month, self.awarded[k] & st.alive, log)
-            if not in_force(f, month):
-                continue
-            reached = self.awarded[k] & st.alive
-            if f.scheme in MONEY_SCHEMES:
-                pay = monthly_euros(f, month)
-                if f.scheme == "matched":
-                    members = np.maximum(st.member.sum(axis=1), 1)
-                    invested = st.engagement.sum(axis=1) / members
-                    pay = pay * np.minimum(1.0, invested / max(f.match_share, 1e-9))
-                euros += reached * pay
-            if f.scheme == "coordinator":
-                fx.coordinator |= reached
-            elif f.scheme == "mandate":
-                fx.binding |= reached
-                fx.mandate_incentive[reached] = mandate_pull
-            elif f.scheme == "relaxed_rules":
-                fx.rigidity[reached] *= 1.0 - f.rigidity_reduction
-        st.funding_eur[:] = euros
-        st.funding_total_eur += euros
-        _funding_pull(euros, st.member, reference_eur, fx.funding_incentive)
+            self._pays[k] = monthly_euros(f, month) if in_force(f, month) else -1.0
+        _apply_instruments(
+            self._codes, self._pays, self._reductions, self._match, self.awarded, st.alive,
+            st.member, st.engagement, st.coordinator, st.binding, self.rigidity, mandate_pull,
+            reference_eur, st.funding_eur, st.funding_total_eur, fx.funding_incentive,
+            fx.mandate_incentive, fx.rigidity, fx.coordinator, fx.binding,
+        )
         return fx
 
     @staticmethod

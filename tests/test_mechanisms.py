@@ -20,9 +20,6 @@ class FixedDraws:
     def random(self, size=None):
         return np.full(size, self.value) if size is not None else self.value
 
-    def poisson(self, lam):
-        return np.zeros(np.shape(lam), dtype=int)
-
 
 def stepped(months: int = 12, *overrides: str, seed: int = 1):
     m = model("baseline", *overrides, seed=seed)
@@ -223,7 +220,7 @@ def test_cultural_distance_raises_tensions():
         m.step()
         rates = np.zeros(1)
         mech.raise_tensions(m.state, m.orgs, m.scratch.misfit, np.full(1, 0.5), m.prm,
-                            FixedDraws(0.0), 2, EventLog(), rates)
+                            FixedDraws(0.0), 2, EventLog(), rates, np.zeros(1, dtype=np.int64))
         return rates[0]
 
     assert rate(0.9) > rate(0.0) * 1.2
@@ -271,13 +268,15 @@ def test_low_engagement_members_leave_and_candidates_join():
     for month in range(2, 9):
         st.engagement[0, s] = 0.0
         mech.leave_and_join(st, m.orgs, m.scratch.trust, np.zeros(1, dtype=bool), m.prm,
-                            FixedDraws(1.0), month, m.events, m.scratch.leaving)
+                            FixedDraws(1.0), month, m.events, m.scratch.leaving,
+                            m.scratch.joins)
     assert not st.member[0, s]
     assert any(e.kind == "member_left" for e in m.events)
     outside = st.has_org[0] & ~st.member[0] & (st.rejoin_wait[0] == 0)
     assert outside.any()
     mech.leave_and_join(st, m.orgs, m.scratch.trust, np.zeros(1, dtype=bool), m.prm,
-                        FixedDraws(0.0), 10, m.events, m.scratch.leaving)
+                        FixedDraws(0.0), 10, m.events, m.scratch.leaving,
+                            m.scratch.joins)
     assert st.member[0][outside].all()
     assert any(e.kind == "member_joined" for e in m.events)
 
@@ -289,7 +288,8 @@ def test_binding_partnership_members_do_not_leave():
     for month in range(2, 12):
         st.engagement[0] = 0.0
         mech.leave_and_join(st, m.orgs, m.scratch.trust, np.ones(1, dtype=bool), m.prm,
-                            FixedDraws(1.0), month, m.events, m.scratch.leaving)
+                            FixedDraws(1.0), month, m.events, m.scratch.leaving,
+                            m.scratch.joins)
     assert not any(e.kind == "member_left" for e in m.events)
 
 

@@ -1,0 +1,161 @@
+"""Model speed and memory benchmarks (issue: the collaboration model), on one core.
+
+Run: .venv/bin/python benchmarks/bench_model.py [--quick]
+
+1. Baseline scenario, 120 months, data collection on: median wall time of 200 runs (target
+   at most 10 ms), µs per organisation-month, and Mesa's own BoltzmannWealth µs per agent-step
+   measured in the same process for scale.
+2. Memory: peak RSS growth over 10,000 models created, run and dropped (target < 50 MB).
+3. Scale: scenarios/national.toml (4,040 organisations in 340 partnerships) for 120 months
+   (target < 30 s), and run time against the number of organisations (the curve is written to
+   benchmarks/scaling.png and benchmarks/scaling.csv).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from collabsim import CollaborationModel, load_scenario  # noqa: E402
+
+
+def pin_one_core() -> None:
+    """Run on one core, as the target says."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_baseline(runs: int) -> list[float]:
+    """Wall time of `runs` full baseline runs (model creation, 120 months, collection on)."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    CollaborationModel(scenario, rng=0).run()  # load compiled kernels
+    times = []
+    for seed in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        CollaborationModel(scenario, rng=seed).run()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def boltzmann_us_per_agent_step(agents: int = 100, steps: int = 100, reps: int = 20) -> float:
+    """Mesa's own BoltzmannWealth example with data collection: µs per agent-step."""
+    from mesa.examples.basic.boltzmann_wealth_model.model import (
+        BoltzmannScenario,
+        BoltzmannWealth,
+    )
+
+    times = []
+    for rep in range(reps):
+        model = BoltzmannWealth(BoltzmannScenario(n=agents, width=10, height=10, rng=rep))
+        start = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) / (agents * steps) * 1e6
+
+
+def memory_growth(models: int) -> float:
+    """MB of peak RSS growth while creating, running and dropping `models` baseline models."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    for seed in range(200):  # warm up: caches, allocator pools
+        CollaborationModel(scenario, rng=seed).run()
+    gc.collect()
+    before = peak_rss_mb()
+    for seed in range(models):
+        CollaborationModel(scenario, rng=seed).run()
+    gc.collect()
+    return peak_rss_mb() - before
+
+
+def scaling(points: list[int]) -> list[tuple[int, int, float]]:
+    """(partnerships, organisations, seconds for 120 months) for national-like regions."""
+    out = []
+    for partnerships in points:
+        factor = partnerships / 340
+        overrides = [
+            f"scenario.partnerships={partnerships}",
+            f"organisations.0.count={max(1, round(60 * factor))}",
+            f"organisations.1.count={max(1, round(600 * factor))}",
+            f"organisations.2.count={max(1, round(40 * factor))}",
+            f"organisations.3.count={max(1, round(3000 * factor))}",
+            f"organisations.4.count={max(1, round(340 * factor))}",
+        ]
+        scenario = load_scenario(ROOT / "scenarios" / "national.toml", overrides)
+        n_orgs = sum(g.count for g in scenario.organisations)
+        start = time.perf_counter()
+        CollaborationModel(scenario, rng=1).run()
+        out.append((partnerships, n_orgs, time.perf_counter() - start))
+    return out
+
+
+def plot_scaling(rows, path: Path) -> None:
+    """Seconds against organisations, with the line through the origin and the largest point."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    orgs = np.array([r[1] for r in rows])
+    secs = np.array([r[2] for r in rows])
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
+    ax.plot(orgs, secs, "o-", label="measured")
+    ax.plot([0, orgs[-1]], [0, secs[-1]], "--", color="grey", label="linear through largest")
+    ax.set_xlabel("organisations")
+    ax.set_ylabel("seconds for 120 months")
+    ax.set_title("collabsim: run time against region size")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    pin_one_core()
+    print(f"machine: {os.cpu_count()} cores, pinned to one; python {sys.version.split()[0]}")
+    times = time_baseline(50 if quick else 200)
+    median_ms = statistics.median(times) * 1e3
+    org_months = 12 * 120
+    print(f"baseline 120 months, collection on: median {median_ms:.2f} ms per run "
+          f"(target <= 10 ms; {len(times)} runs; p10 {np.percentile(times, 10) * 1e3:.2f}, "
+          f"p90 {np.percentile(times, 90) * 1e3:.2f})")
+    print(f"  = {median_ms * 1e3 / org_months:.2f} µs per organisation-month")
+    print(f"Mesa BoltzmannWealth (100 agents, collection on): "
+          f"{boltzmann_us_per_agent_step():.2f} µs per agent-step")
+    growth = memory_growth(1000 if quick else 10_000)
+    print(f"memory: peak RSS grew {growth:.1f} MB over {1000 if quick else 10_000} models "
+          f"(target < 50 MB)")
+    rows = scaling([20, 85, 170, 340] if not quick else [20, 85])
+    for partnerships, n_orgs, secs in rows:
+        print(f"scale: {partnerships:4d} partnerships, {n_orgs:5d} organisations: {secs:6.2f} s")
+    per_org = [secs / n for _, n, secs in rows]
+    print(f"  seconds per organisation: {', '.join(f'{x * 1e3:.3f} ms' for x in per_org)} "
+          f"(linear if flat or falling)")
+    with open(HERE / "scaling.csv", "w") as fh:
+        fh.write("partnerships,organisations,seconds\n")
+        for row in rows:
+            fh.write(f"{row[0]},{row[1]},{row[2]:.4f}\n")
+    plot_scaling(rows, HERE / "scaling.png")
+    print(f"curve written to {HERE / 'scaling.png'}")
+
+
+if __name__ == "__main__":
+    main()
