@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
+from collabsim.app_cli import scenarios_dir
 from collabsim.errors import CollabsimInputError
 from collabsim.mechanisms import effective_trust
 from collabsim.model import SERIES, CollaborationModel
@@ -167,15 +167,6 @@ TIMELINE_MAX = 80  # most recent events listed (the rest are counted)
 language = solara.reactive("en")
 
 
-def scenarios_dir() -> Path:
-    """Folder of the preset scenarios: $COLLABSIM_SCENARIOS, else the project's scenarios/."""
-    env = os.environ.get("COLLABSIM_SCENARIOS")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent.parent / "scenarios"
-    return here if here.is_dir() else Path.cwd() / "scenarios"
-
-
 def presets() -> dict[str, Path]:
     """Preset name -> scenario file, for every scenarios/*.toml (sorted, baseline first)."""
     files = sorted(scenarios_dir().glob("*.toml"))
@@ -280,6 +271,24 @@ class ClassroomModel(CollaborationModel):
 _SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
 
+def _csv(rows: list[str], **parse: str) -> dict[str, Any]:
+    """Inline data as one CSV string: cheap to diff and send (a list of row objects is not).
+
+    rows[0] is the header; parse gives the type of the non-text columns (number, boolean).
+    """
+    return {"values": "\n".join(rows), "format": {"type": "csv", "parse": parse}}
+
+
+def _records_csv(records: list[dict[str, Any]], **parse: str) -> dict[str, Any]:
+    fields = list(records[0]) if records else list(parse)
+    rows = [",".join(fields)]
+    rows.extend(
+        ",".join(str(r[f]).lower() if isinstance(r[f], bool) else str(r[f]) for f in fields)
+        for r in records
+    )
+    return _csv(rows, **parse)
+
+
 def _history(model: CollaborationModel) -> np.ndarray:
     rows = model.datacollector.model_vars.get("partnerships", [])
     if not rows:
@@ -291,16 +300,16 @@ def drivers_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
     """Vega-Lite spec: the drivers and engagement of partnership p, month by month."""
     hist = _history(model)[:, p, :]
     labels = SERIES_LABEL[lang]
-    values = []
+    rows = ["m,s,v"]
     for name in DRIVER_SERIES:
         col = hist[:, SERIES.index(name)]
         label = labels[name]
-        values.extend({"m": m, "s": label, "v": round(float(v), 4)} for m, v in enumerate(col))
+        rows.extend(f"{m},{label},{v:.4f}" for m, v in enumerate(col))
     marks = _moment_rules(model, lang, p)
     t = TEXT[lang]
     lines = {
         "mark": {"type": "line", "strokeWidth": 2},
-        "data": {"values": values},
+        "data": _csv(rows, m="number", v="number"),
         "encoding": {
             "x": {
                 "field": "m",
@@ -362,13 +371,13 @@ def value_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dict[
     """Vega-Lite spec: cumulative public value of partnership p."""
     hist = _history(model)[:, p, :]
     col = hist[:, SERIES.index("public_value")]
-    values = [{"m": m, "v": round(float(v), 4)} for m, v in enumerate(col)]
+    rows = ["m,v", *(f"{m},{v:.4f}" for m, v in enumerate(col))]
     t = TEXT[lang]
     return {
         "$schema": _SCHEMA,
         "width": 440,
         "height": 200,
-        "data": {"values": values},
+        "data": _csv(rows, m="number", v="number"),
         "mark": {"type": "area", "line": {"color": "#00695c"}, "color": "#80cbc4"},
         "encoding": {
             "x": {
@@ -433,7 +442,9 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
         "view": {"stroke": None},
         "layer": [
             {
-                "data": {"values": edges},
+                "data": _records_csv(
+                    edges, x="number", y="number", x2="number", y2="number", w="number"
+                ),
                 "mark": {"type": "rule", "color": "#546e7a"},
                 "encoding": {
                     "x": {"field": "x", "type": "quantitative", **axis},
@@ -455,7 +466,7 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
                 },
             },
             {
-                "data": {"values": nodes},
+                "data": _records_csv(nodes, x="number", y="number", e="number", member="boolean"),
                 "mark": {"type": "circle", "stroke": "#263238", "strokeWidth": 1},
                 "encoding": {
                     "x": {"field": "x", "type": "quantitative", **axis},
@@ -481,7 +492,7 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
                 },
             },
             {
-                "data": {"values": nodes},
+                "data": _records_csv(nodes, x="number", y="number", e="number", member="boolean"),
                 "mark": {"type": "text", "dy": -16, "fontSize": 10},
                 "encoding": {
                     "x": {"field": "x", "type": "quantitative", **axis},

@@ -74,11 +74,7 @@ def check_ready(host: str, port: int, scenarios: Path | None) -> None:
         )
     if scenarios is not None and not scenarios.is_dir():
         raise CollabsimInputError(f"--scenarios {scenarios}: no such folder")
-    folder = scenarios
-    if folder is None:
-        from collabsim.app import scenarios_dir
-
-        folder = scenarios_dir()
+    folder = scenarios if scenarios is not None else scenarios_dir()
     if not any(folder.glob("*.toml")):
         raise CollabsimInputError(f"{folder}: no scenario files (*.toml) to offer as presets")
     if port:
@@ -95,6 +91,29 @@ def check_ready(host: str, port: int, scenarios: Path | None) -> None:
                 raise CollabsimInputError(
                     f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
                 ) from None
+
+
+def scenarios_dir() -> Path:
+    """Folder of the preset scenarios: $COLLABSIM_SCENARIOS, else the project's scenarios/."""
+    env = os.environ.get("COLLABSIM_SCENARIOS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent.parent / "scenarios"
+    return here if here.is_dir() else Path.cwd() / "scenarios"
+
+
+def serve(host: str, port: int, open_browser: bool = False) -> int:
+    """Run the Solara server in this process (Solara not imported yet, so the settings hold)."""
+    if "solara" in sys.modules:
+        return subprocess.call(server_command(host, port, open_browser), env=dict(os.environ))
+    from solara.__main__ import cli as solara_cli
+
+    args = server_command(host, port, open_browser)[3:]  # after "python -m solara"
+    try:
+        solara_cli.main(args, prog_name="solara", standalone_mode=False)
+    except KeyboardInterrupt:
+        return 0
+    return 0
 
 
 def register(app: typer.Typer) -> None:
@@ -130,16 +149,7 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"collabsim app: http://{host}:{port}/ (offline; Ctrl-C stops it)", highlight=False
         )
-        env = offline_env(scenarios=scenarios.resolve() if scenarios else None)
-        proc = subprocess.Popen(server_command(host, port, open_browser), env=env)
-        try:
-            code = proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            try:
-                code = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                code = proc.wait()
-        if code not in (0, -2, -15, 130):
+        os.environ.update(offline_env(scenarios=scenarios.resolve() if scenarios else None))
+        code = serve(host, port, open_browser)
+        if code:
             fail(f"the app server stopped with exit code {code}", code=1)

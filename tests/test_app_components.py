@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import ipyvuetify as v
 import pytest
 import solara
@@ -57,9 +60,21 @@ def _spec(rc, css_class: str) -> dict:
     return vega.spec
 
 
+def _rows(data: dict) -> list[dict]:
+    """The rows of a chart's inline data (a CSV string, or a list of records)."""
+    values = data["values"]
+    if isinstance(values, list):
+        return values
+    assert data["format"]["type"] == "csv"
+    rows = list(csv.DictReader(io.StringIO(values)))
+    for row in rows:
+        for field, kind in data["format"].get("parse", {}).items():
+            row[field] = float(row[field]) if kind == "number" else row[field] == "true"
+    return rows
+
+
 def _series(spec: dict, name: str) -> list[float]:
-    lines = spec["layer"][0]["data"]["values"]
-    return [row["v"] for row in lines if row["s"] == name]
+    return [row["v"] for row in _rows(spec["layer"][0]["data"]) if row["s"] == name]
 
 
 def _timeline(rc) -> str:
@@ -105,9 +120,11 @@ def test_step_advances_the_model(page):
     assert phase.startswith("Month 3 ")
     assert "Month 1:" in _timeline(page)  # the first month's events are on the timeline
     network = _spec(page, "collabsim-network")
-    nodes = network["layer"][1]["data"]["values"]
+    nodes = _rows(network["layer"][1]["data"])
     assert len(nodes) == 12 and all(0 <= n["e"] <= 1 for n in nodes)
-    assert network["layer"][0]["data"]["values"], "no trust edges drawn"
+    assert all(n["member"] for n in nodes)
+    edges = _rows(network["layer"][0]["data"])
+    assert len(edges) == 66 and all(0 <= e["w"] <= 1 for e in edges), "trust edges"
 
 
 def test_changing_a_slider_changes_the_next_model(page):
@@ -128,7 +145,7 @@ def test_preset_sets_the_sliders_and_the_next_model(page):
     assert _slider(page, "Incentives").v_model == pytest.approx(0.7)
     assert _slider(page, "Trust").v_model == pytest.approx(0.35)
     _button(page, "Reset").click()
-    nodes = _spec(page, "collabsim-network")["layer"][1]["data"]["values"]
+    nodes = _rows(_spec(page, "collabsim-network")["layer"][1]["data"])
     assert len(nodes) == 8  # the classroom chain: 1 mbo, 3 vmbo, 3 firms, 1 municipality
 
 
