@@ -1,0 +1,56 @@
+"""`collabsim app`: bad input is one clear line, exit code 2; the server settings stay offline."""
+
+from __future__ import annotations
+
+import socket
+
+from typer.testing import CliRunner
+
+from collabsim.app_assets import ASSETS, cache_dir, missing
+from collabsim.app_cli import DEAD_CDN, offline_env, server_command
+from collabsim.cli import app
+
+runner = CliRunner()
+
+
+def _one_error_line(result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    return lines[0]
+
+
+def test_bad_port():
+    line = _one_error_line(runner.invoke(app, ["app", "--port", "70000"]))
+    assert "--port 70000" in line
+
+
+def test_port_in_use():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = _one_error_line(runner.invoke(app, ["app", "--port", str(port)]))
+    assert f"127.0.0.1:{port}" in line and "--port" in line
+
+
+def test_missing_assets_say_how_to_fetch_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path))
+    assert len(missing()) == len(ASSETS)
+    line = _one_error_line(runner.invoke(app, ["app", "--port", "0"]))
+    assert "front-end assets missing" in line and "make install" in line
+
+
+def test_empty_scenario_folder(tmp_path):
+    line = _one_error_line(runner.invoke(app, ["app", "--port", "0", "--scenarios", str(tmp_path)]))
+    assert "no scenario files" in line
+
+
+def test_server_settings_are_offline():
+    env = offline_env({"HOME": "/tmp"})
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert env["SOLARA_ASSETS_CDN"] == DEAD_CDN
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(cache_dir())
+    cmd = server_command("127.0.0.1", 8765)
+    assert {"--production", "--no-check-version", "--no-open"} <= set(cmd)
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
