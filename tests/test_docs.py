@@ -1,0 +1,126 @@
+"""docs/ODD.md cannot drift from the code: generated tables, inline defaults, names, code."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from collabsim import docs
+from collabsim.parameters import MechanismParameters
+
+FIX = "run `python -m collabsim.docs` to rewrite them"
+
+
+@pytest.fixture(scope="module")
+def odd() -> str:
+    return docs.ODD_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("block", docs.BLOCKS)
+def test_generated_block_matches_the_code(odd, block):
+    """Each generated block of the ODD is exactly what the generator makes from the code now."""
+    assert docs.read_block(odd, block) == docs.generated_blocks()[block], (
+        f"docs/ODD.md block '{block}' is out of date; {FIX}"
+    )
+
+
+def test_inline_defaults_match_the_code(odd):
+    """Every `name` = value written in the prose states the parameter's current default."""
+    mentions = docs.inline_defaults(odd)
+    assert mentions, "the ODD should quote defaults inline as `name` = value"
+    stale = [(n, w, d) for n, w, d in mentions if w != d]
+    assert not stale, f"stale defaults in docs/ODD.md (name, written, code): {stale}; {FIX}"
+
+
+def test_render_is_a_fixed_point(odd):
+    """Rendering the ODD changes nothing: the committed file is up to date."""
+    assert docs.render(odd) == odd, f"docs/ODD.md is out of date; {FIX}"
+
+
+def test_every_parameter_appears_in_the_odd(odd):
+    """Every mechanism parameter is named in docs/ODD.md."""
+    missing = [name for name in MechanismParameters.model_fields if name not in odd]
+    assert not missing, f"parameters missing from docs/ODD.md: {missing}"
+
+
+def test_every_parameter_is_explained_outside_the_table(odd):
+    """Every parameter is also named in the prose of a submodel, not only in the generated table."""
+    start, end = "<!-- parameters:start -->", "<!-- parameters:end -->"
+    prose = odd[: odd.index(start)] + odd[odd.index(end) :]
+    missing = [name for name in MechanismParameters.model_fields if f"`{name}`" not in prose]
+    assert not missing, (
+        f"parameters with no explanation in the submodels of docs/ODD.md: {missing} "
+        "(add each to the equation and parameter list of its submodel, §7)"
+    )
+
+
+def _scenario_key_paths() -> set[str]:
+    """Every scenario key as written in the ODD (without '[]'), with all its prefixes."""
+    paths: set[str] = set()
+    for key, _, _ in docs.scenario_key_rows():
+        parts = key.replace("[]", "").split(".")
+        for k in range(1, len(parts) + 1):
+            paths.add(".".join(parts[:k]))
+    return paths
+
+
+CODE_REF = re.compile(
+    r"`((?:mechanisms|policy|region|model|runner|events|moments|agents|parameters|scenario)"
+    r"\.[A-Za-z_][\w.]*)"
+)
+
+
+def test_code_named_in_the_odd_exists(odd):
+    """Every function, class or constant the ODD names (e.g. `mechanisms.decide_engagement`)."""
+    keys = _scenario_key_paths()
+    broken = []
+    for ref in sorted(set(CODE_REF.findall(odd))):
+        ref = ref.rstrip(".")
+        if ref in keys:
+            continue  # a scenario key such as `scenario.steps`, not code
+        module, *attrs = ref.split(".")
+        obj = importlib.import_module(f"collabsim.{module}")
+        try:
+            for attr in attrs:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            broken.append(ref)
+    assert not broken, f"docs/ODD.md names code that does not exist: {broken}"
+
+
+def test_parameter_table_has_every_field_with_default_and_range():
+    table = docs.parameter_table_markdown()
+    for name, field in MechanismParameters.model_fields.items():
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{name}` |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == docs._number(field.default)
+        assert "…" in cells[2]
+        assert cells[3] == field.description
+
+
+def test_scenario_key_table_covers_every_section():
+    table = docs.scenario_keys_table_markdown()
+    for section, model in docs.SCENARIO_SECTIONS:
+        for key in model.model_fields:
+            assert f"`{section}.{key}`" in table
+
+
+def test_render_rewrites_stale_blocks_and_defaults():
+    """The generator fixes a stale table and a stale inline default."""
+    text = (
+        "`cost_base` = 123\n<!-- parameters:start -->\nold\n<!-- parameters:end -->\n"
+        "<!-- scenario-keys:start -->\n<!-- scenario-keys:end -->\n"
+        "<!-- region-profiles:start -->\n<!-- region-profiles:end -->\n"
+    )
+    out = docs.render(text)
+    default = docs._number(MechanismParameters.model_fields["cost_base"].default)
+    assert out.startswith(f"`cost_base` = {default}\n")
+    assert docs.read_block(out, "parameters") == docs.parameter_table_markdown()
+    assert docs.render(out) == out
+
+
+def test_missing_marker_is_a_clear_error():
+    with pytest.raises(ValueError, match="parameters:start"):
+        docs.render("no markers here")
