@@ -130,10 +130,18 @@ def _drift(demand, demand_ref, normals, step_sd, reversion):
             demand[p, k] = min(max(d, 0.0), 1.0)
 
 
-def shift_demand(st: PartnershipState, volatility: float, prm, rng, month: int, log: EventLog):
+def shift_demand(
+    st: PartnershipState,
+    volatility: float,
+    prm,
+    rng,
+    month: int,
+    log: EventLog,
+    normals: np.ndarray,
+    draws: np.ndarray,
+):
     """Regional demand drifts and sometimes jumps (a labour shortage, demographic decline)."""
     n, k = st.demand.shape
-    normals = rng.normal(0.0, 1.0, size=(n, k))
     _drift(
         st.demand,
         st.demand_ref,
@@ -144,7 +152,6 @@ def shift_demand(st: PartnershipState, volatility: float, prm, rng, month: int, 
     chance = volatility * prm.demand_shocks_per_year / 12.0
     if chance <= 0:
         return
-    draws = rng.random(n)
     if draws.min() >= chance:
         return
     for p in np.flatnonzero((draws < chance) & st.alive):
@@ -300,7 +307,7 @@ def liaison_turnover(
     org: Organisations,
     turnover_per_year: float,
     prm,
-    rng,
+    draws: np.ndarray,
     month: int,
     log: EventLog,
 ) -> None:
@@ -309,12 +316,19 @@ def liaison_turnover(
     The organisation keeps a share base + formal · formality + handover · coordinator of its
     trust; the successor starts from that organisational trust and with less engagement.
     """
-    draws = rng.random(st.member.shape)
     leaving = _who_leaves(draws, turnover_per_year / 12.0, st.member, st.alive, st.tenure_months)
     for p, s in leaving:
         other, before, after = _liaison_leaves(
-            st.personal_trust, st.org_trust, st.member, st.engagement, st.tenure_months,
-            st.formality, st.coordinator, p, s, prm.record,
+            st.personal_trust,
+            st.org_trust,
+            st.member,
+            st.engagement,
+            st.tenure_months,
+            st.formality,
+            st.coordinator,
+            p,
+            s,
+            prm.record,
         )
         log.add(
             month,
@@ -331,7 +345,7 @@ def liaison_turnover(
 
 @njit(cache=True)
 def _who_leaves(draws, chance, member, alive, tenure_months):
-    """Another month in post for every liaison; the (partnership, slot) pairs whose liaison leaves."""
+    """Another month in post for every liaison; the (partnership, slot) pairs whose liaison left."""
     out = []
     for p in range(member.shape[0]):
         for s in range(member.shape[1]):
@@ -342,8 +356,9 @@ def _who_leaves(draws, chance, member, alive, tenure_months):
 
 
 @njit(cache=True)
-def _liaison_leaves(personal, org, member, engagement, tenure_months, formality, coordinator,
-                    p, s, params):
+def _liaison_leaves(
+    personal, org, member, engagement, tenure_months, formality, coordinator, p, s, params
+):
     """Reset a leaving liaison's trust; return the partner whose trust fell most, before, after."""
     prm = params[0]
     w = prm.personal_trust_weight
@@ -560,7 +575,7 @@ def joint_action(
     rigidity: np.ndarray,
     coordinator: np.ndarray,
     prm,
-    rng,
+    draws: np.ndarray,
     scratch,
 ) -> None:
     """With two or more engaged members the partnership acts; success adds public value.
@@ -570,7 +585,6 @@ def joint_action(
     meeting rhythm − rules · rigidity). A success adds engaged capacity · complementarity ·
     relevance to public value (a small win); the moving averages remember success and results.
     """
-    draws = rng.random(len(st.alive))
     _joint_action(
         st.engagement,
         st.member,
@@ -665,8 +679,18 @@ def poisson_from_uniform(rate, u):
 
 @njit(cache=True)
 def _tension_rates(
-    member, alive, slot_org, orientation, shared, culture_gap, misfit, rigidity, params, draws,
-    rates, counts,
+    member,
+    alive,
+    slot_org,
+    orientation,
+    shared,
+    culture_gap,
+    misfit,
+    rigidity,
+    params,
+    draws,
+    rates,
+    counts,
 ):
     prm = params[0]
     p_n, s_n = member.shape
@@ -718,6 +742,7 @@ def raise_tensions(
     log: EventLog,
     rates: np.ndarray,
     counts: np.ndarray,
+    draws: np.ndarray,
 ) -> None:
     """Tensions arise with cultural distance, ego-orientation, rigid rules, misfit, divergence.
 
@@ -725,7 +750,6 @@ def raise_tensions(
     rules · rigidity + misfit · misfit + divergence · (1 − shared interest))); each falls on a
     pair of members, more often between distant cultures.
     """
-    draws = rng.random(len(rates))
     if not _tension_rates(
         st.member,
         st.alive,
@@ -984,7 +1008,7 @@ def leave_and_join(
     trust: np.ndarray,
     binding: np.ndarray,
     prm,
-    rng,
+    draws: np.ndarray,
     month: int,
     log: EventLog,
     leaving: np.ndarray,
@@ -1025,9 +1049,17 @@ def leave_and_join(
             )
     if not any_candidate:
         return
-    draws = rng.random(st.member.shape)
-    if _joiners(st.member, st.has_org, st.rejoin_wait, st.alive, st.shared_interest,
-                st.success_rate, draws, prm.join_per_month, joins):
+    if _joiners(
+        st.member,
+        st.has_org,
+        st.rejoin_wait,
+        st.alive,
+        st.shared_interest,
+        st.success_rate,
+        draws,
+        prm.join_per_month,
+        joins,
+    ):
         for p, s in np.argwhere(joins):
             _join(st, org, trust, p, s, month, log)
 

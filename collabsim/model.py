@@ -55,6 +55,29 @@ class Scratch:
         self.memberships = np.zeros(n_orgs, dtype=np.int64)
 
 
+class MonthlyDraws:
+    """This month's regular random numbers, drawn from the model's generator in one call.
+
+    One refill of one buffer per month (fixed layout) instead of five separate draws; rarer draws
+    (which theme a shock hits, which pair a tension falls on) come from the generator directly.
+    """
+
+    def __init__(self, p: int, s: int, k: int) -> None:
+        self.uniform = np.empty(2 * p * s + 3 * p)
+        self.normal = np.empty((p, k))
+        u, cut = self.uniform, np.cumsum([p, p * s, p, p, p * s])
+        self.shock = u[: cut[0]]
+        self.turnover = u[cut[0] : cut[1]].reshape(p, s)
+        self.success = u[cut[1] : cut[2]]
+        self.tension = u[cut[2] : cut[3]]
+        self.join = u[cut[3] : cut[4]].reshape(p, s)
+
+    def refill(self, rng) -> None:
+        """Draw this month's numbers in place."""
+        rng.random(out=self.uniform)
+        rng.standard_normal(out=self.normal)
+
+
 class CollaborationModel(mesa.Model):
     """Horizontal collaboration in a region: organisations, partnerships, policy; monthly steps."""
 
@@ -78,6 +101,7 @@ class CollaborationModel(mesa.Model):
         self.events = EventLog()
         self.policy = PolicySchedule(scenario, self.state)
         self.scratch = Scratch(self.state, len(self.orgs.names))
+        self.draws = MonthlyDraws(*self.state.member.shape, self.state.demand.shape[1])
         mech.trust_views(self.state, self.prm, self.scratch)
         self.collecting = collect
         self.datacollector = mesa.DataCollector(
@@ -92,53 +116,57 @@ class CollaborationModel(mesa.Model):
 
     def step(self) -> None:
         """One month: policy, demand, agenda, urgency, turnover, engagement, action, trust, ..."""
-        st, prm, rng, month, log, sc = (
+        st, prm, rng, log, sc, draw = (
             self.state,
             self.prm,
             self.rng,
-            self.steps,
             self.events,
             self.scratch,
+            self.draws,
         )
-        cond = self.config.conditions
+        month, cond = self.steps, self.config.conditions
         self._apply_teacher_moments(month)
-        policy = self.policy.apply(
+        draw.refill(rng)
+        fx = self.policy.apply(
             st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log
         )
-        mech.shift_demand(st, cond.demand_volatility, prm, rng, month, log)
-        agility = mech.follow_demand(st, cond.agility, policy.rigidity, prm, sc.agility)
+        mech.shift_demand(st, cond.demand_volatility, prm, rng, month, log, draw.normal, draw.shock)
+        agility = mech.follow_demand(st, cond.agility, fx.rigidity, prm, sc.agility)
         mech.update_shared_interest(st, sc.trust_seen, prm)
         mech.update_urgency(st, prm)
-        mech.update_incentives(st, policy.funding_incentive, policy.mandate_incentive)
-        mech.liaison_turnover(st, self.orgs, cond.staff_turnover, prm, rng, month, log)
+        mech.update_incentives(st, fx.funding_incentive, fx.mandate_incentive)
+        mech.liaison_turnover(st, self.orgs, cond.staff_turnover, prm, draw.turnover, month, log)
         misfit = mech.governance_misfit(st, sc.misfit)
         mech.decide_engagement(
-            st,
-            self.orgs,
-            sc.trust_seen,
-            misfit,
-            policy.rigidity,
-            policy.coordinator,
-            prm,
-            sc.memberships,
+            st, self.orgs, sc.trust_seen, misfit, fx.rigidity, fx.coordinator, prm, sc.memberships
         )
         mech.trust_views(st, prm, sc)
         mech.joint_action(
-            st, self.orgs, sc.trust, policy.rigidity, policy.coordinator, prm, rng, sc
+            st, self.orgs, sc.trust, fx.rigidity, fx.coordinator, prm, draw.success, sc
         )
         mech.update_trust(st, prm, sc)
         mech.raise_tensions(
-            st, self.orgs, misfit, policy.rigidity, prm, rng, month, log, sc.rates, sc.counts
+            st,
+            self.orgs,
+            misfit,
+            fx.rigidity,
+            prm,
+            rng,
+            month,
+            log,
+            sc.rates,
+            sc.counts,
+            draw.tension,
         )
         mech.work_through_tensions(
-            st, self.orgs, agility, policy.rigidity, policy.coordinator, prm, rng, month, log
+            st, self.orgs, agility, fx.rigidity, fx.coordinator, prm, rng, month, log
         )
         mech.formalise(st, prm, month, log, sc.ready)
         mech.trust_views(st, prm, sc)
         mech.leave_and_join(
-            st, self.orgs, sc.trust, policy.binding, prm, rng, month, log, sc.leaving, sc.joins
+            st, self.orgs, sc.trust, fx.binding, prm, draw.join, month, log, sc.leaving, sc.joins
         )
-        mech.check_dissolution(st, policy.binding, prm, month, log, sc.gone)
+        mech.check_dissolution(st, fx.binding, prm, month, log, sc.gone)
         mech.update_phase(st, month)
         mech.trust_views(st, prm, sc)
         if self.collecting:

@@ -69,14 +69,7 @@ def apply_moment(model, kind: str, month: int, partnership: int = 0) -> None:
 
 def _force_turnover(model, leaving: np.ndarray, month: int) -> None:
     """Make exactly the marked liaisons leave, through the ordinary turnover mechanism."""
-
-    class _Forced:
-        def __init__(self, mask):
-            self.mask = mask
-
-        def random(self, shape):
-            return np.where(self.mask, 0.0, 1.0)
-
     st = model.state
-    mech.liaison_turnover(st, model.orgs, 12.0, model.prm, _Forced(leaving), month, model.events)
+    draws = np.where(leaving, 0.0, 1.0)
+    mech.liaison_turnover(st, model.orgs, 12.0, model.prm, draws, month, model.events)
     st.tenure_months -= ~leaving  # the forced call is not a month passing for the others

@@ -1,4 +1,4 @@
-"""Policy instruments: funding schemes, paid coordinators, mandates and relaxed rules, month by month."""
+"""Policy instruments: funding, paid coordinators, mandates and relaxed rules, month by month."""
 
 from __future__ import annotations
 
@@ -44,10 +44,28 @@ SCHEME_CODE = {name: k for k, name in enumerate(FUNDING_SCHEMES)}
 
 
 @njit(cache=True)
-def _apply_instruments(codes, pays, reductions, match_shares, awarded, alive, member, engagement,
-                       design_coordinator, design_binding, base_rigidity, mandate_pull,
-                       reference_eur, euros, total_eur, funding_incentive, mandate_incentive,
-                       rigidity, coordinator, binding):
+def _apply_instruments(
+    codes,
+    pays,
+    reductions,
+    match_shares,
+    awarded,
+    alive,
+    member,
+    engagement,
+    design_coordinator,
+    design_binding,
+    base_rigidity,
+    mandate_pull,
+    reference_eur,
+    euros,
+    total_eur,
+    funding_incentive,
+    mandate_incentive,
+    rigidity,
+    coordinator,
+    binding,
+):
     """Per partnership: money received, its pull, and the switches the instruments set."""
     matched, paid_coordinator, mandate, relaxed = 3, 5, 6, 7
     for p in range(alive.shape[0]):
@@ -139,10 +157,26 @@ class PolicySchedule:
                 self._log_switch(st, f, month, self.awarded[k] & st.alive, log)
             self._pays[k] = monthly_euros(f, month) if in_force(f, month) else -1.0
         _apply_instruments(
-            self._codes, self._pays, self._reductions, self._match, self.awarded, st.alive,
-            st.member, st.engagement, st.coordinator, st.binding, self.rigidity, mandate_pull,
-            reference_eur, st.funding_eur, st.funding_total_eur, fx.funding_incentive,
-            fx.mandate_incentive, fx.rigidity, fx.coordinator, fx.binding,
+            self._codes,
+            self._pays,
+            self._reductions,
+            self._match,
+            self.awarded,
+            st.alive,
+            st.member,
+            st.engagement,
+            st.coordinator,
+            st.binding,
+            self.rigidity,
+            mandate_pull,
+            reference_eur,
+            st.funding_eur,
+            st.funding_total_eur,
+            fx.funding_incentive,
+            fx.mandate_incentive,
+            fx.rigidity,
+            fx.coordinator,
+            fx.binding,
         )
         return fx
 

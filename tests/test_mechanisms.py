@@ -112,8 +112,14 @@ def test_mandate_makes_binding_and_relaxed_rules_lower_rigidity():
 def test_engagement_follows_worth_with_inertia():
     m = stepped(6)
     st, sc = m.state, m.scratch
-    args = (sc.trust_seen, sc.misfit, np.full(1, 0.5), np.zeros(1, dtype=bool), m.prm,
-            sc.memberships)
+    args = (
+        sc.trust_seen,
+        sc.misfit,
+        np.full(1, 0.5),
+        np.zeros(1, dtype=bool),
+        m.prm,
+        sc.memberships,
+    )
     start = st.engagement.copy()
     st.urgency[:] = 1.0
     st.incentives[:] = 1.0
@@ -131,9 +137,15 @@ def test_engagement_follows_worth_with_inertia():
 
 
 def test_a_hub_in_many_partnerships_has_less_time_for_each():
-    national = model("national", "scenario.partnerships=20", "organisations.3.count=100",
-                     "organisations.1.count=40", "organisations.4.count=20",
-                     "organisations.0.count=2", "organisations.2.count=20")
+    national = model(
+        "national",
+        "scenario.partnerships=20",
+        "organisations.3.count=100",
+        "organisations.1.count=40",
+        "organisations.4.count=20",
+        "organisations.0.count=2",
+        "organisations.2.count=20",
+    )
     st = national.state
     national.step()
     mbo = np.array([lab == "mbo" for lab in national.orgs.labels])[st.slot_org]
@@ -149,13 +161,15 @@ def test_success_adds_public_value_and_needs_two_engaged():
     st, sc = m.state, m.scratch
     pv = st.public_value[0]
     mech.trust_views(st, m.prm, sc)
-    mech.joint_action(st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm,
-                      FixedDraws(0.0), sc)
+    mech.joint_action(
+        st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm, np.zeros(1), sc
+    )
     assert sc.success[0] and st.public_value[0] > pv
     st.engagement[:] = 0.0
     pv = st.public_value[0]
-    mech.joint_action(st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm,
-                      FixedDraws(0.0), sc)
+    mech.joint_action(
+        st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm, np.zeros(1), sc
+    )
     assert not sc.acts[0] and st.public_value[0] == pv
 
 
@@ -164,8 +178,16 @@ def _trust_after(outcome_draw: float, seed: int = 4) -> tuple[float, float]:
     st, sc = m.state, m.scratch
     mech.trust_views(st, m.prm, sc)
     before = sc.pair_trust[0]
-    mech.joint_action(st, m.orgs, sc.trust, np.zeros(1), np.zeros(1, dtype=bool), m.prm,
-                      FixedDraws(outcome_draw), sc)
+    mech.joint_action(
+        st,
+        m.orgs,
+        sc.trust,
+        np.zeros(1),
+        np.zeros(1, dtype=bool),
+        m.prm,
+        np.full(1, outcome_draw),
+        sc,
+    )
     mech.update_trust(st, m.prm, sc)
     mech.trust_views(st, m.prm, sc)
     return before, sc.pair_trust[0]
@@ -202,8 +224,17 @@ def _settled_trust(resolve: bool) -> tuple[float, float]:
     st.open_tensions = [[0, 0, 1, 2]]
     before = mech._pair_trust(st, 0, 0, 1, m.prm)
     log = EventLog()
-    mech.work_through_tensions(st, m.orgs, np.ones(1), np.zeros(1), np.zeros(1, dtype=bool),
-                               m.prm, FixedDraws(0.0 if resolve else 1.0), 7, log)
+    mech.work_through_tensions(
+        st,
+        m.orgs,
+        np.ones(1),
+        np.zeros(1),
+        np.zeros(1, dtype=bool),
+        m.prm,
+        FixedDraws(0.0 if resolve else 1.0),
+        7,
+        log,
+    )
     assert log.events[-1].kind == ("tension_resolved" if resolve else "tension_escalated")
     return before, mech._pair_trust(st, 0, 0, 1, m.prm)
 
@@ -219,8 +250,19 @@ def test_cultural_distance_raises_tensions():
         m = model("baseline", f"conditions.culture_distance={distance}", seed=6)
         m.step()
         rates = np.zeros(1)
-        mech.raise_tensions(m.state, m.orgs, m.scratch.misfit, np.full(1, 0.5), m.prm,
-                            FixedDraws(0.0), 2, EventLog(), rates, np.zeros(1, dtype=np.int64))
+        mech.raise_tensions(
+            m.state,
+            m.orgs,
+            m.scratch.misfit,
+            np.full(1, 0.5),
+            m.prm,
+            FixedDraws(0.0),
+            2,
+            EventLog(),
+            rates,
+            np.zeros(1, dtype=np.int64),
+            np.ones(1),
+        )
         return rates[0]
 
     assert rate(0.9) > rate(0.0) * 1.2
@@ -267,16 +309,34 @@ def test_low_engagement_members_leave_and_candidates_join():
     s = int(np.flatnonzero(st.member[0])[-1])
     for month in range(2, 9):
         st.engagement[0, s] = 0.0
-        mech.leave_and_join(st, m.orgs, m.scratch.trust, np.zeros(1, dtype=bool), m.prm,
-                            FixedDraws(1.0), month, m.events, m.scratch.leaving,
-                            m.scratch.joins)
+        mech.leave_and_join(
+            st,
+            m.orgs,
+            m.scratch.trust,
+            np.zeros(1, dtype=bool),
+            m.prm,
+            np.ones_like(st.engagement),
+            month,
+            m.events,
+            m.scratch.leaving,
+            m.scratch.joins,
+        )
     assert not st.member[0, s]
     assert any(e.kind == "member_left" for e in m.events)
     outside = st.has_org[0] & ~st.member[0] & (st.rejoin_wait[0] == 0)
     assert outside.any()
-    mech.leave_and_join(st, m.orgs, m.scratch.trust, np.zeros(1, dtype=bool), m.prm,
-                        FixedDraws(0.0), 10, m.events, m.scratch.leaving,
-                            m.scratch.joins)
+    mech.leave_and_join(
+        st,
+        m.orgs,
+        m.scratch.trust,
+        np.zeros(1, dtype=bool),
+        m.prm,
+        np.zeros_like(st.engagement),
+        10,
+        m.events,
+        m.scratch.leaving,
+        m.scratch.joins,
+    )
     assert st.member[0][outside].all()
     assert any(e.kind == "member_joined" for e in m.events)
 
@@ -287,9 +347,18 @@ def test_binding_partnership_members_do_not_leave():
     st = m.state
     for month in range(2, 12):
         st.engagement[0] = 0.0
-        mech.leave_and_join(st, m.orgs, m.scratch.trust, np.ones(1, dtype=bool), m.prm,
-                            FixedDraws(1.0), month, m.events, m.scratch.leaving,
-                            m.scratch.joins)
+        mech.leave_and_join(
+            st,
+            m.orgs,
+            m.scratch.trust,
+            np.ones(1, dtype=bool),
+            m.prm,
+            np.ones_like(st.engagement),
+            month,
+            m.events,
+            m.scratch.leaving,
+            m.scratch.joins,
+        )
     assert not any(e.kind == "member_left" for e in m.events)
 
 
@@ -298,8 +367,7 @@ def test_dissolves_after_a_spell_with_fewer_than_two_engaged():
     st = m.state
     for month in range(4, 4 + 6):
         st.engagement[:] = 0.0
-        mech.check_dissolution(st, np.zeros(1, dtype=bool), m.prm, month, m.events,
-                               m.scratch.gone)
+        mech.check_dissolution(st, np.zeros(1, dtype=bool), m.prm, month, m.events, m.scratch.gone)
     assert not st.alive[0] and st.dissolved_month[0] == 9
     mech.update_phase(st, 9)
     assert st.phase[0] == 4 and not st.member[0].any()
