@@ -310,8 +310,12 @@ def liaison_turnover(
     draws: np.ndarray,
     month: int,
     log: EventLog,
+    coordinator: np.ndarray,
 ) -> None:
     """Liaisons leave at random; personal trust resets to what their organisation kept (B4).
+
+    `coordinator` is whether each partnership has a coordinator this month (its design's or
+    one paid by a scheme): a coordinator's handover keeps more of the organisation's trust.
 
     The organisation keeps a share base + formal · formality + handover · coordinator of its
     trust; the successor starts from that organisational trust and with less engagement.
@@ -325,7 +329,7 @@ def liaison_turnover(
             st.engagement,
             st.tenure_months,
             st.formality,
-            st.coordinator,
+            coordinator,
             p,
             s,
             prm.record,

@@ -135,7 +135,9 @@ class CollaborationModel(mesa.Model):
         mech.update_shared_interest(st, sc.trust_seen, prm)
         mech.update_urgency(st, prm)
         mech.update_incentives(st, fx.funding_incentive, fx.mandate_incentive)
-        mech.liaison_turnover(st, self.orgs, cond.staff_turnover, prm, draw.turnover, month, log)
+        mech.liaison_turnover(
+            st, self.orgs, cond.staff_turnover, prm, draw.turnover, month, log, fx.coordinator
+        )
         misfit = mech.governance_misfit(st, sc.misfit)
         mech.decide_engagement(
             st, self.orgs, sc.trust_seen, misfit, fx.rigidity, fx.coordinator, prm, sc.memberships

@@ -71,5 +71,6 @@ def _force_turnover(model, leaving: np.ndarray, month: int) -> None:
     """Make exactly the marked liaisons leave, through the ordinary turnover mechanism."""
     st = model.state
     draws = np.where(leaving, 0.0, 1.0)
-    mech.liaison_turnover(st, model.orgs, 12.0, model.prm, draws, month, model.events)
+    coordinator = model.policy.effects.coordinator
+    mech.liaison_turnover(st, model.orgs, 12.0, model.prm, draws, month, model.events, coordinator)
     st.tenure_months -= ~leaving  # the forced call is not a month passing for the others

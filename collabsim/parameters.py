@@ -42,7 +42,7 @@ class MechanismParameters(BaseModel):
     weight_trust: float = _p(0.45, 0, 2, "value of trust in partners")
     weight_results: float = _p(0.3, 0, 2, "value of recent joint results (small wins)")
     weight_eco: float = _p(0.15, 0, 2, "value an eco-oriented organisation puts on 'us'")
-    cost_base: float = _p(0.9, 0, 3, "threshold cost of collaborating at all")
+    cost_base: float = _p(0.82, 0, 3, "threshold cost of collaborating at all")
     cost_per_partner: float = _p(0.012, 0, 0.2, "coordination cost per active partner (B6)")
     cost_culture: float = _p(0.2, 0, 2, "cost of cultural distance to partners")
     cost_misfit: float = _p(0.15, 0, 2, "cost of a governance that does not fit")

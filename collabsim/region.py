@@ -185,8 +185,9 @@ def build_partnerships(
     agenda = demand_ref / demand_ref.sum(axis=1, keepdims=True)
     alpha = np.array([INTEREST_PROFILE[org.labels[i]] for i in safe.ravel()], dtype=float)
     own = _dirichlet_rows(rng, 0.3 + alpha).reshape(n_part, width, k)
-    interests = d.shared_interest * agenda[:, None, :] + (1 - d.shared_interest) * own
     noise = rng.normal(0.0, 1.0, size=(4, n_part, width))
+    target = np.clip(d.shared_interest + 0.05 * noise[2], 0.0, 1.0)
+    interests = interests_sharing(own, agenda, target)
     base_urgency = np.clip(d.urgency + 0.1 * noise[0], 0.0, 1.0) * has_org
     base_incentive = np.clip(d.incentives + 0.05 * noise[1], 0.0, 1.0) * has_org
     need_ref = np.maximum((interests * demand_ref[:, None, :]).sum(axis=2), 1e-6)
@@ -251,6 +252,36 @@ def build_partnerships(
         funding_eur=zeros.copy(),
         funding_total_eur=zeros.copy(),
     )
+
+
+def shared_beyond_chance(interests: np.ndarray, agenda: np.ndarray) -> np.ndarray:
+    """Overlap of interests with the agenda beyond chance, 0..1 (see mechanisms)."""
+    chance = 1.0 / agenda.shape[-1]
+    overlap = np.minimum(interests, agenda[:, None, :]).sum(axis=-1)
+    return np.clip((overlap - chance) / (1.0 - chance), 0.0, 1.0)
+
+
+def interests_sharing(own: np.ndarray, agenda: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Each member's own interest profile, pulled toward the agenda (or away from it, toward the
+    theme the agenda neglects) just far enough that its shared interest equals the target level.
+
+    This makes drivers.shared_interest mean what it says: 0 is no common ground beyond chance,
+    1 is interests identical to the agenda; the type profile keeps each member's own flavour.
+    """
+    neglected = np.zeros_like(agenda)
+    neglected[np.arange(len(agenda)), agenda.argmin(axis=1)] = 1.0
+
+    def mix(lam: np.ndarray) -> np.ndarray:
+        toward = np.where(lam[..., None] >= 0, agenda[:, None, :], neglected[:, None, :])
+        w = np.abs(lam)[..., None]
+        return (1.0 - w) * own + w * toward
+
+    lo, hi = -np.ones(target.shape), np.ones(target.shape)
+    for _ in range(30):  # bisection: shared interest rises with lam
+        mid = 0.5 * (lo + hi)
+        below = shared_beyond_chance(mix(mid), agenda) < target
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return mix(0.5 * (lo + hi))
 
 
 def _dirichlet_rows(rng, alpha: np.ndarray) -> np.ndarray:
