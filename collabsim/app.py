@@ -128,6 +128,7 @@ TEXT = {
         "month": "month",
         "level": "level",
         "phase": "Month {month} · phase: {phase} · {n} members",
+        "one_of": " · partnership '{name}', 1 of {total} (the page follows the first)",
         "language": "Language",
         "more": "… and {n} earlier events",
     },
@@ -150,6 +151,7 @@ TEXT = {
         "month": "maand",
         "level": "niveau",
         "phase": "Maand {month} · fase: {phase} · {n} leden",
+        "one_of": " · samenwerkingsverband '{name}', 1 van {total} (de pagina volgt het eerste)",
         "language": "Taal",
         "more": "… en {n} eerdere gebeurtenissen",
     },
@@ -539,6 +541,11 @@ def ValueChart(model: CollaborationModel):
             ),
             classes=["collabsim-phase"],
         )
+        if len(st.names) > 1:
+            solara.Text(
+                TEXT[lang]["one_of"].format(name=st.names[0], total=len(st.names)),
+                style={"font-size": "0.8em", "color": "#757575"},
+            )
         _vega(value_spec(model, lang))
     return main
 
