@@ -35,7 +35,7 @@ chromium:
 	  fi; \
 	fi
 
-demo: install
+demo: $(STAMP)
 	$(VENV)/bin/collabsim run scenarios/baseline.toml --replicates 30 --seed 1
 
 lint: install

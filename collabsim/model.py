@@ -15,6 +15,7 @@ from collabsim.region import (
     assign_to_partnerships,
     build_organisations,
     build_partnerships,
+    shared_beyond_chance,
 )
 from collabsim.scenario import Scenario
 
@@ -102,6 +103,8 @@ class CollaborationModel(mesa.Model):
         self.policy = PolicySchedule(scenario, self.state)
         self.scratch = Scratch(self.state, len(self.orgs.names))
         self.draws = MonthlyDraws(*self.state.member.shape, self.state.demand.shape[1])
+        st = self.state
+        st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
         mech.trust_views(self.state, self.prm, self.scratch)
         self.collecting = collect
         self.datacollector = mesa.DataCollector(

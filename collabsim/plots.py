@@ -42,7 +42,7 @@ def funding_periods(scenario) -> list[tuple[int, int, str]]:
 
 
 def _shade_funding(ax, periods, horizon: int) -> None:
-    for k, (first, last, name) in enumerate(periods):
+    for k, (first, last, _name) in enumerate(periods):
         ax.axvspan(
             first - 0.5,
             min(last, horizon) + 0.5,
@@ -54,22 +54,39 @@ def _shade_funding(ax, periods, horizon: int) -> None:
 
 
 def plot_trajectories(timeseries: pd.DataFrame, scenario, path: Path) -> Path:
-    """Mean and 10–90% band over replicates of the drivers, engagement and trust; funding shaded."""
-    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
+    """Mean and 10–90% band of drivers, engagement and trust over the partnerships still going,
+    with funding periods shaded, and below it the share of partnerships still going."""
+    fig, (ax, ax_alive) = plt.subplots(
+        2, 1, figsize=(10, 7), dpi=110, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
     horizon = int(timeseries["step"].max())
-    _shade_funding(ax, funding_periods(scenario), horizon)
+    alive = timeseries["phase"].astype(str) != "dissolved"
+    for axis in (ax, ax_alive):
+        _shade_funding(axis, funding_periods(scenario), horizon)
     for name in DRIVER_SERIES:
-        wide = timeseries.pivot_table(
-            index="step", columns=["replicate", "partnership"], values=name, observed=True
+        wide = timeseries.assign(value=timeseries[name].where(alive)).pivot_table(
+            index="step",
+            columns=["replicate", "partnership"],
+            values="value",
+            observed=True,
+            dropna=False,
         )
         values = wide.to_numpy()
-        lo, hi = np.nanpercentile(values, [10, 90], axis=1)
-        mean = np.nanmean(values, axis=1)
+        with np.errstate(all="ignore"):
+            lo, hi = np.nanpercentile(values, [10, 90], axis=1)
+            mean = np.nanmean(values, axis=1)
         ax.fill_between(wide.index, lo, hi, color=COLOURS[name], alpha=0.15, lw=0)
         ax.plot(wide.index, mean, color=COLOURS[name], lw=2, label=name.replace("_", " "))
+    share = alive.groupby(timeseries["step"]).mean()
+    ax_alive.plot(share.index, share.to_numpy(), color="#333333", lw=2)
+    ax_alive.set_ylim(0, 1.05)
+    ax_alive.set_ylabel("still going")
+    ax_alive.set_xlabel("month")
+    ax_alive.grid(alpha=0.3)
     runs = timeseries.groupby(["replicate", "partnership"], observed=True).ngroups
-    ax.set_title(f"{scenario.name}: mean and 10–90% band over {runs} runs")
-    ax.set_xlabel("month")
+    ax.set_title(
+        f"{scenario.name}: mean and 10–90% band over the partnerships still going ({runs} runs)"
+    )
     ax.set_ylabel("level (0–1), members' mean")
     ax.set_ylim(0, 1)
     ax.set_xlim(0, horizon)
