@@ -134,21 +134,29 @@ def main() -> None:
     times = time_baseline(50 if quick else 200)
     median_ms = statistics.median(times) * 1e3
     org_months = 12 * 120
-    print(f"baseline 120 months, collection on: median {median_ms:.2f} ms per run "
-          f"(target <= 10 ms; {len(times)} runs; p10 {np.percentile(times, 10) * 1e3:.2f}, "
-          f"p90 {np.percentile(times, 90) * 1e3:.2f})")
+    print(
+        f"baseline 120 months, collection on: median {median_ms:.2f} ms per run "
+        f"(target <= 10 ms; {len(times)} runs; p10 {np.percentile(times, 10) * 1e3:.2f}, "
+        f"p90 {np.percentile(times, 90) * 1e3:.2f})"
+    )
     print(f"  = {median_ms * 1e3 / org_months:.2f} µs per organisation-month")
-    print(f"Mesa BoltzmannWealth (100 agents, collection on): "
-          f"{boltzmann_us_per_agent_step():.2f} µs per agent-step")
+    print(
+        f"Mesa BoltzmannWealth (100 agents, collection on): "
+        f"{boltzmann_us_per_agent_step():.2f} µs per agent-step"
+    )
     growth = memory_growth(1000 if quick else 10_000)
-    print(f"memory: peak RSS grew {growth:.1f} MB over {1000 if quick else 10_000} models "
-          f"(target < 50 MB)")
+    print(
+        f"memory: peak RSS grew {growth:.1f} MB over {1000 if quick else 10_000} models "
+        f"(target < 50 MB)"
+    )
     rows = scaling([20, 85, 170, 340] if not quick else [20, 85])
     for partnerships, n_orgs, secs in rows:
         print(f"scale: {partnerships:4d} partnerships, {n_orgs:5d} organisations: {secs:6.2f} s")
     per_org = [secs / n for _, n, secs in rows]
-    print(f"  seconds per organisation: {', '.join(f'{x * 1e3:.3f} ms' for x in per_org)} "
-          f"(linear if flat or falling)")
+    print(
+        f"  seconds per organisation: {', '.join(f'{x * 1e3:.3f} ms' for x in per_org)} "
+        f"(linear if flat or falling)"
+    )
     with open(HERE / "scaling.csv", "w") as fh:
         fh.write("partnerships,organisations,seconds\n")
         for row in rows:

@@ -1,4 +1,4 @@
-"""Writing a run's results: tables, manifest and figures, all-or-nothing, plus the terminal summary."""
+"""Writing a run's results: tables, manifest and figures, all-or-nothing; the terminal summary."""
 
 from __future__ import annotations
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from collabsim.runner import run_replicates
 from collabsim.scenario import load_scenario
 
@@ -38,12 +36,14 @@ def main() -> None:
         ts = r.timeseries
         eng48 = ts[ts.step == 48].engagement.mean()
         eng54 = ts[ts.step == 54].engagement.mean()
+        formalised = s.formalised_month.dropna()
+        formal_median = formalised.median() if len(formalised) else -1
         print(
             f"{name:28s} surv={s.survived.mean():.2f} life={s.lifetime_months.median():5.0f} "
             f"pv={s.public_value.mean():6.1f} trust={s.mean_trust.mean():.2f} "
             f"eng48={eng48:.2f} eng54={eng54:.2f} tens={s.tensions.mean():4.1f} "
             f"res={s.tensions_resolved.sum() / max(s.tensions.sum(), 1):.2f} "
-            f"formal={np.nanmedian(s.formalised_month) if s.formalised_month.notna().any() else -1:.0f}"
+            f"formal={formal_median:.0f}"
             f" ({s.formalised_month.notna().mean():.2f})"
         )
 

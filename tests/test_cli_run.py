@@ -1,4 +1,4 @@
-"""`collabsim run`: outputs with their promised columns, reproducible bytes, clear bad-input lines."""
+"""`collabsim run`: outputs and their columns, reproducible bytes, one clear line on bad input."""
 
 from __future__ import annotations
 
@@ -12,25 +12,63 @@ import pytest
 
 from .conftest import ROOT, SCENARIOS
 
-SUMMARY = ["replicate", "seed", "partnership", "survived", "lifetime_months", "public_value",
-           "mean_trust", "final_engagement", "tensions", "tensions_resolved", "formalised_month"]
-TIMESERIES = ["replicate", "partnership", "step", "trust", "engagement", "urgency", "incentives",
-              "shared_interest", "public_value", "active_members", "phase"]
+SUMMARY = [
+    "replicate",
+    "seed",
+    "partnership",
+    "survived",
+    "lifetime_months",
+    "public_value",
+    "mean_trust",
+    "final_engagement",
+    "tensions",
+    "tensions_resolved",
+    "formalised_month",
+]
+TIMESERIES = [
+    "replicate",
+    "partnership",
+    "step",
+    "trust",
+    "engagement",
+    "urgency",
+    "incentives",
+    "shared_interest",
+    "public_value",
+    "active_members",
+    "phase",
+]
 EVENTS = ["replicate", "step", "kind", "who", "detail"]
 
 
 def collabsim(*args, cwd=ROOT):
     """Run the CLI in a subprocess as a user would."""
     env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run([sys.executable, "-m", "collabsim.cli", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "collabsim.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "baseline"
-    res = collabsim("run", SCENARIOS / "baseline.toml", "--replicates", 4, "--seed", 7,
-                    "--steps", 60, "--out", out)
+    res = collabsim(
+        "run",
+        SCENARIOS / "baseline.toml",
+        "--replicates",
+        4,
+        "--seed",
+        7,
+        "--steps",
+        60,
+        "--out",
+        out,
+    )
     assert res.returncode == 0, res.stderr
     assert "survival" in res.stdout and str(out) in res.stdout.replace("\n", "")
     return out
@@ -38,8 +76,14 @@ def run_dir(tmp_path_factory):
 
 def test_outputs_exist_with_columns(run_dir):
     names = {p.name for p in run_dir.iterdir()}
-    assert {"summary.csv", "timeseries.parquet", "events.csv", "manifest.json",
-            "trajectories.png", "timeline.png"} <= names
+    assert {
+        "summary.csv",
+        "timeseries.parquet",
+        "events.csv",
+        "manifest.json",
+        "trajectories.png",
+        "timeline.png",
+    } <= names
     summary = pd.read_csv(run_dir / "summary.csv")
     assert set(SUMMARY) <= set(summary.columns) and len(summary) == 4
     ts = pd.read_parquet(run_dir / "timeseries.parquet")
@@ -65,8 +109,19 @@ def test_manifest_records_seeds_and_versions(run_dir):
 def test_same_seed_same_bytes_different_seed_differs(tmp_path):
     outs = []
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        res = collabsim("run", SCENARIOS / "baseline.toml", "-n", 3, "--seed", seed, "--steps",
-                        48, "--no-plots", "--out", tmp_path / name)
+        res = collabsim(
+            "run",
+            SCENARIOS / "baseline.toml",
+            "-n",
+            3,
+            "--seed",
+            seed,
+            "--steps",
+            48,
+            "--no-plots",
+            "--out",
+            tmp_path / name,
+        )
         assert res.returncode == 0, res.stderr
         outs.append(tmp_path / name)
     for f in ("summary.csv", "timeseries.parquet", "events.csv"):
@@ -80,8 +135,17 @@ def test_same_seed_same_bytes_different_seed_differs(tmp_path):
 def test_run_seed_reproduces_one_replicate(run_dir, tmp_path):
     summary = pd.read_csv(run_dir / "summary.csv")
     row = summary.iloc[2]
-    res = collabsim("run", SCENARIOS / "baseline.toml", "--run-seed", int(row["seed"]),
-                    "--steps", 60, "--no-plots", "--out", tmp_path / "one")
+    res = collabsim(
+        "run",
+        SCENARIOS / "baseline.toml",
+        "--run-seed",
+        int(row["seed"]),
+        "--steps",
+        60,
+        "--no-plots",
+        "--out",
+        tmp_path / "one",
+    )
     assert res.returncode == 0, res.stderr
     again = pd.read_csv(tmp_path / "one" / "summary.csv").iloc[0]
     for col in ("seed", "survived", "lifetime_months", "public_value", "tensions"):

@@ -1,4 +1,4 @@
-"""Property tests over random valid scenarios: states stay in range, no NaN, structure consistent."""
+"""Property tests over random valid scenarios: states in range, no NaN, consistent structure."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ unit = st.floats(0.0, 1.0, allow_nan=False)
 def scenarios(draw):
     """A random valid scenario: organisations, design, drivers, conditions and a funding scheme."""
     groups = [
-        {"type": "school", "level": draw(st.sampled_from(["vmbo", "mbo", "hbo"])),
-         "count": draw(st.integers(1, 4))},
+        {
+            "type": "school",
+            "level": draw(st.sampled_from(["vmbo", "mbo", "hbo"])),
+            "count": draw(st.integers(1, 4)),
+        },
         {"type": "firm", "count": draw(st.integers(0, 5)), "member": draw(st.booleans())},
         {"type": "municipality", "count": draw(st.integers(1, 2))},
     ]
@@ -36,27 +39,60 @@ def scenarios(draw):
         "drivers": {k: draw(unit) for k in ("incentives", "urgency", "shared_interest", "trust")},
         "conditions": {
             k: draw(unit)
-            for k in ("agility", "staff_turnover", "regulation_rigidity", "demand_volatility",
-                      "staff_shortage", "culture_distance", "orientation")
+            for k in (
+                "agility",
+                "staff_turnover",
+                "regulation_rigidity",
+                "demand_volatility",
+                "staff_shortage",
+                "culture_distance",
+                "orientation",
+            )
         },
-        "policy": {"funding": [{
-            "name": "f",
-            "scheme": draw(st.sampled_from(["one_off", "structural", "tapering", "matched",
-                                            "challenge_fund", "coordinator", "mandate",
-                                            "relaxed_rules"])),
-            "start": draw(st.integers(0, steps - 1)),
-            "duration": draw(st.integers(1, 60)),
-            "amount": draw(st.floats(0, 5e6)),
-            "awards": draw(st.integers(1, 3)),
-        }]},
+        "policy": {
+            "funding": [
+                {
+                    "name": "f",
+                    "scheme": draw(
+                        st.sampled_from(
+                            [
+                                "one_off",
+                                "structural",
+                                "tapering",
+                                "matched",
+                                "challenge_fund",
+                                "coordinator",
+                                "mandate",
+                                "relaxed_rules",
+                            ]
+                        )
+                    ),
+                    "start": draw(st.integers(0, steps - 1)),
+                    "duration": draw(st.integers(1, 60)),
+                    "amount": draw(st.floats(0, 5e6)),
+                    "awards": draw(st.integers(1, 3)),
+                }
+            ]
+        },
     }
     return validate_scenario(data)
 
 
 def check_state(m: CollaborationModel) -> None:
     s = m.state
-    for name in ("engagement", "urgency", "incentives", "shared_interest", "personal_trust",
-                 "org_trust", "agenda", "demand", "relevance", "success_rate", "results"):
+    for name in (
+        "engagement",
+        "urgency",
+        "incentives",
+        "shared_interest",
+        "personal_trust",
+        "org_trust",
+        "agenda",
+        "demand",
+        "relevance",
+        "success_rate",
+        "results",
+    ):
         arr = getattr(s, name)
         assert np.isfinite(arr).all(), name
         assert (arr >= -1e-12).all() and (arr <= 1 + 1e-12).all(), (name, arr.min(), arr.max())

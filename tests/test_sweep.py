@@ -1,0 +1,495 @@
+"""The sweep engine: same results on every backend, resume after SIGKILL, failures, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from pandas.testing import assert_frame_equal
+from typer.testing import CliRunner
+
+from collabsim.cli import app
+from collabsim.errors import CollabsimInputError
+from collabsim.experiment import load_experiment, run_seed
+from collabsim.results import load_sweep, sweep_meta
+from collabsim.runner import replicate_seeds
+from collabsim.sweep import TEST_HOOK_ENV, missing_chunks, run_design, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+DASK = Path(sys.executable).parent / "dask"
+
+TINY = f"""
+[experiment]
+name = "tiny"
+scenario = "{BASELINE}"
+replicates = 3
+seed = 7
+chunk_runs = 2
+
+[set]
+scenario.steps = 12
+scenario.partnerships = 2
+
+[[factors]]
+key = "drivers.urgency"
+values = [0.2, 0.8]
+
+[[factors]]
+key = "drivers.trust"
+range = [0.3, 0.7]
+levels = 2
+
+[outputs]
+timeseries_every = 6
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def cli(*args: str, env: dict | None = None, timeout: float = 120, **kw):
+    """Run `collabsim` in a fresh process (as a user would)."""
+    return subprocess.run(
+        [sys.executable, "-m", "collabsim.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
+
+
+def invoke(*args: str):
+    """Run `collabsim` in this process (fast, for bad-input checks)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def error_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_exp(tmp_path_factory):
+    return load_experiment(write(tmp_path_factory.mktemp("exp"), TINY))
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_exp, tmp_path_factory):
+    """The tiny experiment run serially in this process: the results every backend must equal."""
+    out = tmp_path_factory.mktemp("ref") / "sweep"
+    outcome = run_sweep(tiny_exp, out, workers=1)
+    assert outcome.complete and outcome.runs_failed == 0
+    return out
+
+
+# --------------------------------------------------------------------------- design and seeds
+
+
+def test_tiny_results_have_one_row_per_run_and_partnership(tiny_exp, reference):
+    df = load_sweep(reference)
+    assert len(df) == 4 * 3 * 2
+    assert list(df.columns[:6]) == [
+        "point",
+        "drivers.urgency",
+        "drivers.trust",
+        "replicate",
+        "seed",
+        "partnership",
+    ]
+    assert df["point"].tolist() == sorted(df["point"].tolist())
+    assert set(df["drivers.urgency"]) == {0.2, 0.8} and set(df["drivers.trust"]) == {0.3, 0.7}
+    expected = [run_seed(7, p, r) for p in range(4) for r in range(3) for _ in range(2)]
+    assert df["seed"].tolist() == expected
+    assert len(set(expected)) == 12
+    ts = load_sweep(reference, "timeseries")
+    assert sorted(ts["step"].unique()) == [0, 6, 12]
+    assert len(ts) == 12 * 2 * 3
+    meta = sweep_meta(reference)
+    assert meta["status"] == "complete" and meta["counts"]["runs_done"] == 12
+    assert meta["root_seed"] == 7 and meta["design"]["total_runs"] == 12
+    assert load_sweep(reference, "failures").empty
+    assert len(load_sweep(reference, "design")) == 4
+
+
+def test_a_row_is_reproduced_by_collabsim_run_with_its_seed(reference, tmp_path):
+    row = load_sweep(reference).iloc[9]  # point 1, replicate 1, second partnership
+    out = tmp_path / "one"
+    res = invoke(
+        "run",
+        BASELINE,
+        "--run-seed",
+        int(row["seed"]),
+        "--steps",
+        12,
+        "--no-plots",
+        "--set",
+        "scenario.partnerships=2",
+        "--set",
+        f"drivers.urgency={row['drivers.urgency']}",
+        "--set",
+        f"drivers.trust={row['drivers.trust']}",
+        "--out",
+        out,
+    )
+    assert res.exit_code == 0, res.output
+    single = pd.read_csv(out / "summary.csv")
+    again = single[single["partnership"] == row["partnership"]].iloc[0]
+    for col in ("seed", "survived", "lifetime_months", "tensions", "joint_successes"):
+        assert again[col] == row[col], col
+    for col in ("public_value", "mean_trust", "final_trust", "final_engagement"):
+        assert again[col] == pytest.approx(row[col], rel=1e-12), col
+
+
+def test_designs_have_the_expected_points(tmp_path):
+    head = f'[experiment]\nscenario = "{BASELINE}"\nseed = 3\n'
+    factors = """
+[[factors]]
+key = "drivers.urgency"
+range = [0.1, 0.9]
+[[factors]]
+key = "conditions.agility"
+range = [0.2, 0.4]
+[[factors]]
+key = "partnership.governance"
+values = ["informal", "covenant", "legal_entity"]
+[[factors]]
+key = "scenario.partnerships"
+range = [1, 3]
+"""
+    sobol = load_experiment(write(tmp_path, head + '[design]\nkind="sobol"\nsamples=8\n' + factors))
+    assert len(sobol.points) == 8 * (4 + 2)
+    lhs = load_experiment(
+        write(tmp_path, head + '[design]\nkind="latin_hypercube"\nsamples=20\n' + factors)
+    )
+    arr = np.array([p[:2] for p in lhs.points], dtype=float)
+    assert len(lhs.points) == 20
+    assert arr[:, 0].min() >= 0.1 and arr[:, 0].max() <= 0.9
+    assert arr[:, 1].min() >= 0.2 and arr[:, 1].max() <= 0.4
+    # Latin: one point in each of the 20 strata of every continuous factor
+    assert sorted(((arr[:, 0] - 0.1) / 0.8 * 20).astype(int)) == list(range(20))
+    assert {p[2] for p in lhs.points} <= {"informal", "covenant", "legal_entity"}
+    assert all(isinstance(p[3], int) and 1 <= p[3] <= 3 for p in lhs.points)
+    again = load_experiment(tmp_path / "exp.toml")
+    assert again.points == lhs.points  # the root seed fixes the sample
+    morris = load_experiment(
+        write(tmp_path, head + '[design]\nkind="morris"\nsamples=5\nlevels=4\n' + factors)
+    )
+    assert len(morris.points) == 5 * (4 + 1)
+    grid = (
+        head
+        + """
+[[factors]]
+key = "drivers.urgency"
+range = [0.0, 1.0]
+levels = 5
+[[factors]]
+key = "drivers.trust"
+values = [0.2, 0.4]
+"""
+    )
+    fact = load_experiment(write(tmp_path, grid))
+    assert fact.points[:3] == [(0.0, 0.2), (0.0, 0.4), (0.25, 0.2)] and len(fact.points) == 10
+
+
+def test_common_seeds_equal_the_replicate_seeds_of_collabsim_run(tmp_path):
+    text = TINY.replace("chunk_runs = 2", 'chunk_runs = 2\nseeds = "common"')
+    exp = load_experiment(write(tmp_path, text))
+    assert [run_seed(exp.root_seed, p, r, "common") for r in range(3) for p in (0, 3)] == [
+        s for s in replicate_seeds(7, 3) for _ in (0, 3)
+    ]
+
+
+def test_missing_chunks_cut_at_chunk_boundaries():
+    assert missing_chunks(10, 4, []) == [(0, 4), (4, 8), (8, 10)]
+    assert missing_chunks(10, 4, [(0, 4), (4, 6)]) == [(6, 8), (8, 10)]
+    assert missing_chunks(10, 4, [(0, 10)]) == []
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def test_same_results_with_two_processes_and_a_dask_local_cluster(tiny_exp, reference, tmp_path):
+    ref = load_sweep(reference)
+    ref_ts = load_sweep(reference, "timeseries")
+    for workers in (2, "dask"):
+        out = tmp_path / f"w{workers}"
+        outcome = run_sweep(tiny_exp, out, workers=workers)
+        assert outcome.workers == 2 and outcome.backend == (
+            "dask" if workers == "dask" else "processes"
+        )
+        assert_frame_equal(load_sweep(out), ref)
+        assert_frame_equal(load_sweep(out, "timeseries"), ref_ts)
+
+
+def test_same_results_on_a_separate_dask_scheduler_and_worker(tiny_exp, reference, tmp_path):
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = []
+    try:
+        procs.append(
+            subprocess.Popen(
+                [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [
+                    DASK,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                    "--no-dashboard",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+        from distributed import Client
+
+        deadline = time.monotonic() + 60
+        while True:  # the scheduler is up when its port answers
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "dask scheduler did not start"
+                time.sleep(0.2)
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        out = tmp_path / "cluster"
+        outcome = run_sweep(tiny_exp, out, scheduler=address)
+        assert outcome.backend == "dask" and outcome.workers == 2
+        assert_frame_equal(load_sweep(out), load_sweep(reference))
+    finally:
+        for p in reversed(procs):
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def test_sigkill_part_way_then_resume_equals_an_uninterrupted_sweep(tmp_path):
+    text = TINY.replace("replicates = 3", "replicates = 10")  # 40 runs in 20 chunks
+    exp_path = write(tmp_path, text)
+    ref = tmp_path / "ref"
+    run_sweep(load_experiment(exp_path), ref, workers=1)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collabsim.cli",
+            "sweep",
+            str(exp_path),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=ROOT,
+        env={**os.environ, TEST_HOOK_ENV: "sleep=0.05"},  # slower runs, same results
+    )
+    deadline = time.monotonic() + 120
+    parts = out / "summary"
+    while not (parts.is_dir() and len(list(parts.glob("part-*.parquet"))) >= 3):
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list(parts.glob("part-*.parquet")))
+    assert 3 <= finished < 20, "the sweep was not killed part-way"
+    assert sweep_meta(out)["status"] == "running"  # it never got to finish
+    res = cli("sweep", exp_path, "--out", out, "--resume", "--workers", "2")
+    assert res.returncode == 0, res.stderr
+    meta = sweep_meta(out)
+    assert meta["status"] == "complete"
+    assert meta["sessions"][-1]["runs"] == 40 - 2 * finished  # the finished chunks were skipped
+    assert_frame_equal(load_sweep(out), load_sweep(ref))
+    assert_frame_equal(load_sweep(out, "timeseries"), load_sweep(ref, "timeseries"))
+    assert not list(out.rglob("*.tmp")) or all(p.name.startswith(".") for p in out.rglob("*.tmp"))
+
+
+def test_limit_then_resume_and_refusals(tmp_path, tiny_exp, reference):
+    exp_path = write(tmp_path, TINY)
+    out = tmp_path / "limited"
+    first = invoke("sweep", exp_path, "--out", out, "--workers", 1, "--limit", 5)
+    assert first.exit_code == 0, first.output
+    assert "7 runs left" in first.output
+    assert sweep_meta(out)["status"] == "partial" and len(load_sweep(out)) == 5 * 2
+    again = invoke("sweep", exp_path, "--out", out)
+    assert again.exit_code == 2 and "already holds a sweep" in again.output
+    other = write(tmp_path, TINY.replace("seed = 7", "seed = 8"), "other.toml")
+    res = invoke("sweep", other, "--out", out, "--resume")
+    assert res.exit_code == 2
+    assert len(error_lines(res.output)) == 1
+    assert "holds a different experiment" in res.output
+    done = invoke("sweep", exp_path, "--out", out, "--resume", "--workers", 2)
+    assert done.exit_code == 0, done.output
+    assert_frame_equal(load_sweep(out), load_sweep(reference))
+    assert_frame_equal(load_sweep(out, "timeseries"), load_sweep(reference, "timeseries"))
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_model_errors_are_recorded_and_the_sweep_continues(tmp_path, reference, monkeypatch):
+    exp_path = write(tmp_path, TINY)
+    out = tmp_path / "faulty"
+    monkeypatch.setenv(TEST_HOOK_ENV, "raise=1,3")
+    res = invoke("sweep", exp_path, "--out", out, "--workers", 2)
+    assert res.exit_code == 1
+    assert error_lines(res.output)[-1].startswith("6 of 12 runs failed")
+    fails = load_sweep(out, "failures")
+    assert sorted(zip(fails["point"], fails["replicate"], strict=True)) == [
+        (p, r) for p in (1, 3) for r in range(3)
+    ]
+    assert fails["seed"].tolist() == [
+        run_seed(7, p, r) for p, r in zip(fails["point"], fails["replicate"], strict=True)
+    ]
+    assert fails["error"].str.contains("RuntimeError: injected test fault at point").all()
+    df = load_sweep(out)
+    ref = load_sweep(reference)
+    kept = ref[ref["point"].isin([0, 2])].reset_index(drop=True)
+    assert_frame_equal(df, kept)  # the other points ran, unchanged
+    meta = sweep_meta(out)
+    assert meta["counts"]["runs_failed"] == 6 and meta["status"] == "complete"
+
+
+def test_a_dying_worker_process_is_replaced_and_its_runs_redone(tmp_path, tiny_exp, reference):
+    marker = tmp_path / "died-once"
+    out = tmp_path / "dies"
+    outcome = run_sweep(tiny_exp, out, workers=2, hooks={"exit": (2, str(marker))})
+    assert marker.exists()  # a worker really exited mid-sweep
+    assert outcome.runs_failed == 0
+    assert_frame_equal(load_sweep(out), load_sweep(reference))
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+BAD = [
+    ('key = "drivers.urgency"', 'key = "drivers.urgncy"', "did you mean 'drivers.urgency'"),
+    ("range = [0.3, 0.7]", "range = [0.5, 0.5]", "is empty"),
+    ("range = [0.3, 0.7]", "range = [0.3, 1.7]", "leaves the allowed range 0..1"),
+    ("replicates = 3", "replicates = 0", "experiment.replicates = 0"),
+    ("scenario.steps = 12", "scenario.stepz = 12", "stepz"),
+    ("chunk_runs = 2", "chunk_runs = 2\nreplicate = 2", "unknown key 'experiment.replicate'"),
+    ("levels = 2\n", '[design]\nkind = "sobol"\nsamples = 6\n', "power of two (got 6; try 4 or 8)"),
+    ("values = [0.2, 0.8]", "values = []", "values is empty"),
+]
+
+
+@pytest.mark.parametrize("old,new,message", BAD)
+def test_bad_experiments_give_one_line_and_exit_2(tmp_path, old, new, message):
+    assert old in TINY
+    path = write(tmp_path, TINY.replace(old, new, 1))
+    res = invoke("sweep", path, "--out", tmp_path / "out")
+    assert res.exit_code == 2, res.output
+    lines = error_lines(res.output)
+    assert len(lines) == 1 and lines[0].startswith("error:"), res.output
+    assert message in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_command_line_values(tmp_path):
+    path = write(tmp_path, TINY)
+    for args, message in (
+        (("--workers", "many"), "--workers many"),
+        (("--workers", "0"), "must be at least 1"),
+        (("--limit", "0"), "--limit 0"),
+    ):
+        res = invoke("sweep", path, "--out", tmp_path / "o", *args)
+        assert res.exit_code == 2 and message in res.output, res.output
+        assert len(error_lines(res.output)) == 1
+
+
+def test_unreachable_scheduler_fails_fast_with_a_clear_line(tmp_path):
+    path = write(tmp_path, TINY)
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    t0 = time.monotonic()
+    res = invoke("sweep", path, "--out", tmp_path / "o", "--scheduler", address)
+    assert time.monotonic() - t0 < 10
+    assert res.exit_code == 2
+    lines = error_lines(res.output)
+    assert len(lines) == 1 and f"cannot reach the Dask scheduler at {address}" in lines[0]
+    # the same through the environment variable, in a fresh process
+    res = cli(
+        "sweep", path, "--out", tmp_path / "o2", env={"COLLABSIM_SCHEDULER": address}, timeout=30
+    )
+    assert res.returncode == 2
+    assert f"cannot reach the Dask scheduler at {address}" in res.stderr
+    assert len(error_lines(res.stderr)) == 1
+
+
+def test_load_sweep_of_a_folder_that_is_no_sweep(tmp_path):
+    with pytest.raises(CollabsimInputError, match="not a sweep folder"):
+        load_sweep(tmp_path)
+
+
+# --------------------------------------------------------------------------- Python API
+
+
+def test_run_design_runs_a_ready_matrix(tmp_path, baseline):
+    from SALib.sample import latin
+
+    problem = {
+        "num_vars": 2,
+        "names": ["drivers.urgency", "scenario.partnerships"],
+        "bounds": [[0.1, 0.9], [1, 2]],
+    }
+    matrix = latin.sample(problem, 4, seed=1)
+    base = baseline.to_dict()
+    base["scenario"]["steps"] = 6
+    df = run_design(
+        base, problem["names"], matrix, replicates=2, root_seed=5, out_dir=tmp_path / "m", workers=1
+    )
+    assert df["point"].unique().tolist() == [0, 1, 2, 3]
+    first = df.drop_duplicates("point")
+    assert np.allclose(first["drivers.urgency"], matrix[:, 0])
+    assert first["scenario.partnerships"].tolist() == [int(round(v)) for v in matrix[:, 1]]
+    assert len(df) == 2 * sum(int(round(v)) for v in matrix[:, 1])
+    with pytest.raises(CollabsimInputError, match="points x 2 factors"):
+        run_design(base, problem["names"], matrix[:, :1], 1, 5, tmp_path / "n", workers=1)
+    meta = json.loads((tmp_path / "m" / "sweep.json").read_text())
+    assert meta["design"]["kind"] == "matrix"
+    assert pq.read_table(tmp_path / "m" / "design.parquet").num_rows == 4
