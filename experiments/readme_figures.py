@@ -19,9 +19,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "demo"
         subprocess.run(
-            [sys.executable, "-m", "collabsim.cli", "run", "scenarios/baseline.toml",
-             "--replicates", "30", "--seed", "1", "--out", str(out)],
-            cwd=ROOT, check=True,
+            [
+                sys.executable,
+                "-m",
+                "collabsim.cli",
+                "run",
+                "scenarios/baseline.toml",
+                "--replicates",
+                "30",
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+            ],
+            cwd=ROOT,
+            check=True,
         )
         target = ROOT / "docs" / "img"
         target.mkdir(parents=True, exist_ok=True)
