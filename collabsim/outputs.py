@@ -13,7 +13,6 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -23,18 +22,9 @@ from collabsim import __version__
 from collabsim.errors import CollabsimInputError
 from collabsim.runner import ReplicateResults, run_replicates, with_steps
 from collabsim.scenario import load_scenario
+from collabsim.stats import wilson_interval
 
 DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "SALib")
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval for a share (sound for shares near 0 or 1)."""
-    if n == 0:
-        return (float("nan"), float("nan"))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def versions() -> dict[str, str]:
