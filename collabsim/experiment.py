@@ -489,10 +489,10 @@ class Experiment:
         return len(self.points) * self.replicates
 
     def runs_per_chunk(self) -> int:
-        """Runs per task and chunk: set, or about 1/64 of the sweep, between 1 and 200."""
+        """Runs per task and chunk: set, or about 1/128 of the sweep, between 1 and 250."""
         if self.chunk_runs is not None:
             return self.chunk_runs
-        return max(1, min(200, math.ceil(self.total_runs / 64)))
+        return max(1, min(250, math.ceil(self.total_runs / 128)))
 
     def spec(self) -> dict[str, Any]:
         """Everything that determines the results (what --resume compares)."""

@@ -30,6 +30,8 @@ import math
 import os
 import re
 import socket
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -237,9 +239,10 @@ def worker_versions() -> dict[str, str]:
 
 
 def _warm_up() -> int:
-    """Import the model in a worker before the first task."""
-    import collabsim.runner  # noqa: F401
+    """Import the model and load its compiled kernels in a worker before the first task."""
+    from collabsim.sweep_warm import warm_up
 
+    warm_up()
     return os.getpid()
 
 
@@ -369,49 +372,53 @@ def _call(task: ChunkTask) -> ChunkResult | BaseException:
 
 
 class _Pool:
-    """A local process pool (forkserver, the model imported once), restarted if a worker dies."""
+    """A local process pool whose workers start with the model loaded; renewed if one dies."""
 
     backend = "processes"
 
     def __init__(self, workers: int) -> None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
         self.workers = workers
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["collabsim.sweep", "collabsim.runner"])
-        self._make = lambda: ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        self.pool = self._make()
+        self.pool = self._new_pool()
         self.tasks: dict[Any, ChunkTask] = {}
         list(self.pool.map(_warm_up_slow, range(workers)))
 
+    def _new_pool(self):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        if sys.platform.startswith("linux") and threading.active_count() == 1:
+            # fork this single-threaded process: workers start at once with the model loaded
+            from collabsim.sweep_warm import warm_up
+
+            warm_up()
+            ctx = mp.get_context("fork")
+        else:  # threads here (a notebook, a Dask client...): fork from a clean server process
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["collabsim.sweep", "collabsim.sweep_warm"])
+        self.start_method = ctx.get_start_method()
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+
     def submit(self, task: ChunkTask):
-        fut = self.pool.submit(run_chunk, task)
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            fut = self.pool.submit(run_chunk, task)
+        except BrokenProcessPool:  # a worker died: its chunks fail and are retried; new pool
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._new_pool()
+            fut = self.pool.submit(run_chunk, task)
         self.tasks[fut] = task
         return fut
 
     def wait_any(self, pending: list) -> tuple[list, list]:
         from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
 
         done, rest = wait(pending, return_when=FIRST_COMPLETED)
         out = []
-        broken = False
         for fut in done:
             task = self.tasks.pop(fut)
             exc = fut.exception()
-            if isinstance(exc, BrokenProcessPool):
-                broken = True
-                out.append((task, exc))
-            else:
-                out.append((task, exc if exc is not None else fut.result()))
-        if broken:  # every pending future of a broken pool fails too; they are retried
-            for fut in rest:
-                task = self.tasks.pop(fut)
-                out.append((task, BrokenProcessPool("a worker process died")))
-            rest = set()
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._make()
+            out.append((task, exc if exc is not None else fut.result()))
         return out, list(rest)
 
     def close(self) -> None:
@@ -447,6 +454,7 @@ class _Dask:
             except Exception as exc:
                 raise SweepError(f"could not start a Dask LocalCluster: {exc}") from None
             self.client = Client(self.cluster)
+            self.client.wait_for_workers(local_workers, timeout=120)
             self.address = self.cluster.scheduler_address
         else:
             self.address = scheduler
@@ -770,11 +778,15 @@ def run_sweep(
             attempts: dict[tuple[int, int], int] = {}
             retry: list[ChunkTask] = []
             while True:
-                while len(pending) < window:
-                    task = retry.pop() if retry else next(tasks, None)
-                    if task is None:
-                        break
-                    pending.append(executor.submit(task))
+                if retry:  # after a worker died: retry its chunks one at a time, alone, so
+                    if not pending:  # that only the chunk that kills a worker can fail
+                        pending.append(executor.submit(retry.pop(0)))
+                else:
+                    while len(pending) < window:
+                        task = next(tasks, None)
+                        if task is None:
+                            break
+                        pending.append(executor.submit(task))
                 if not pending:
                     break
                 finished, pending = executor.wait_any(pending)

@@ -1,0 +1,297 @@
+"""Sweep engine benchmark (issue: parameter sweeps), all with 2 processes, in one go.
+
+Run: .venv/bin/python benchmarks/bench_sweep.py [--runs 2000] [--memory-runs 100000] [--quick]
+(needs the bench extra: pip install -e ".[bench]" -c constraints.txt)
+
+1. The same design, baseline model (120 months): drivers.urgency x drivers.trust on a 10 x 10
+   grid x 20 replicates = 2,000 runs, three ways: this engine (`run_sweep`, 2 worker processes,
+   results written to Parquet), `mesa.batch_run` (number_processes=2) and EMA Workbench's
+   `MultiprocessingEvaluator` (n_processes=2). Each run builds the model from the scenario,
+   runs it to the horizon with data collection on and returns its summary. Prints runs/s and
+   the ratios (target: this engine >= 1.5x the faster peer).
+2. Parallel efficiency: this engine with 1 worker vs 2 workers (target: 2-worker throughput
+   >= 1.7x the 1-worker throughput).
+3. Engine overhead per run: time spent outside the model (worker-side: building the scenario,
+   seeds, rows; driver: Parquet writing and bookkeeping), against the model time per run
+   (target < 5%).
+4. Memory: a --memory-runs sweep of a 1-month model; the driver's and the workers' resident
+   memory are sampled while it runs and must stay flat (results go to disk, not to memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from collabsim.model import CollaborationModel  # noqa: E402
+from collabsim.runner import run_single, summarise  # noqa: E402
+from collabsim.scenario import load_scenario, read_toml, validate_scenario  # noqa: E402
+
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+GRID = [round(0.05 + 0.1 * i, 2) for i in range(10)]  # 0.05 .. 0.95
+_BASE = read_toml(BASELINE)
+
+
+def scenario_for(urgency: float, trust: float, steps: int | None = None):
+    data = {**_BASE, "drivers": {**_BASE["drivers"], "urgency": urgency, "trust": trust}}
+    if steps is not None:
+        data["scenario"] = {**_BASE["scenario"], "steps": steps}
+    return validate_scenario(data)
+
+
+# --------------------------------------------------------------------------- the three ways
+
+
+def engine_experiment(replicates: int, steps: int | None = None, grid=GRID):
+    from collabsim.experiment import experiment_from_dict
+
+    data = {
+        "experiment": {
+            "name": "bench",
+            "scenario": str(BASELINE),
+            "replicates": replicates,
+            "seed": 1,
+        },
+        "factors": [
+            {"key": "drivers.urgency", "values": list(grid)},
+            {"key": "drivers.trust", "values": list(grid)},
+        ],
+    }
+    if steps is not None:
+        data["set"] = {"scenario": {"steps": steps}}
+    return experiment_from_dict(data, source="bench")
+
+
+def run_engine(
+    replicates: int, workers: int, steps: int | None = None, grid=GRID, keep: Path | None = None
+):
+    from collabsim.sweep import run_sweep
+
+    exp = engine_experiment(replicates, steps, grid)
+    out = keep or Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    shutil.rmtree(out, ignore_errors=True)
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    outcome = run_sweep(exp, out, workers=workers)
+    wall = time.perf_counter() - t0
+    driver_cpu = time.process_time() - cpu0
+    if keep is None:
+        shutil.rmtree(out, ignore_errors=True)
+    return exp.total_runs, wall, outcome, driver_cpu
+
+
+class BatchModel(CollaborationModel):
+    """The collaboration model with driver levels as keyword arguments (for mesa.batch_run)."""
+
+    def __init__(self, urgency: float = 0.5, trust: float = 0.5, rng=None):
+        super().__init__(scenario_for(urgency, trust), rng=rng)
+        dc = self.datacollector
+        dc._new_model_reporter("summary", BatchModel.final_summary)
+        dc.model_vars["summary"].extend([None] * len(dc.model_vars["partnerships"]))
+
+    def final_summary(self):
+        if self.steps >= self.horizon_months or not self.state.alive.any():
+            return summarise(self, 0, 0)
+        return None
+
+
+def run_mesa_batch(replicates: int) -> tuple[int, float]:
+    import mesa
+
+    seeds = list(range(1, replicates + 1))
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = mesa.batch_run(
+            BatchModel,
+            parameters={"urgency": GRID, "trust": GRID},
+            number_processes=2,
+            data_collection_period=-1,
+            max_steps=10_000,
+            display_progress=False,
+            rng=seeds,
+        )
+    wall = time.perf_counter() - t0
+    assert len(rows) == len(GRID) ** 2 * replicates and rows[0]["summary"] is not None
+    return len(rows), wall
+
+
+def ema_function(urgency: float = 0.5, trust: float = 0.5, seed: int = 1) -> dict:
+    row = run_single(scenario_for(urgency, trust), int(seed)).summary[0]
+    return {k: float(row[k]) for k in ("public_value", "lifetime_months", "mean_trust", "survived")}
+
+
+def run_ema(replicates: int) -> tuple[int, float]:
+    import logging
+
+    from ema_workbench import (
+        IntegerParameter,
+        Model,
+        MultiprocessingEvaluator,
+        RealParameter,
+        Sample,
+        ScalarOutcome,
+    )
+
+    logging.getLogger("EMA").setLevel(logging.ERROR)
+    model = Model("collabsim", function=ema_function)
+    model.uncertainties = [
+        RealParameter("urgency", 0.0, 1.0),
+        RealParameter("trust", 0.0, 1.0),
+        IntegerParameter("seed", 0, 2**31 - 1),
+    ]
+    model.outcomes = [
+        ScalarOutcome(k) for k in ("public_value", "lifetime_months", "mean_trust", "survived")
+    ]
+    samples = [
+        Sample(urgency=u, trust=t, seed=s)
+        for s in range(1, replicates + 1)
+        for u in GRID
+        for t in GRID
+    ]
+    t0 = time.perf_counter()
+    with MultiprocessingEvaluator(model, n_processes=2) as evaluator:
+        experiments, outcomes = evaluator.perform_experiments(scenarios=samples)
+    wall = time.perf_counter() - t0
+    assert len(experiments) == len(samples)
+    return len(samples), wall
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def rss_mb(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).memory_info().rss / 2**20
+        except psutil.Error:
+            pass
+    return total
+
+
+def memory_check(runs: int) -> None:
+    import psutil
+
+    replicates = max(1, runs // len(GRID) ** 2)
+    me = psutil.Process(os.getpid())
+    samples: list[tuple[float, float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        t0 = time.perf_counter()
+        while not stop.wait(0.5):
+            kids = [p.pid for p in me.children(recursive=True)]
+            samples.append((time.perf_counter() - t0, rss_mb([me.pid]), rss_mb(kids)))
+
+    before = rss_mb([me.pid])
+    thread = threading.Thread(target=sample, daemon=True)
+    out = Path(tempfile.mkdtemp(prefix="bench-sweep-mem-"))
+    thread.start()
+    try:
+        n, wall, outcome, _ = run_engine(replicates, 2, steps=1, keep=out / "s")
+        disk = sum(p.stat().st_size for p in (out / "s").rglob("*") if p.is_file()) / 2**20
+    finally:
+        stop.set()
+        thread.join()
+        shutil.rmtree(out, ignore_errors=True)
+    if len(samples) < 4:
+        print(f"  memory: sweep too short to sample ({wall:.1f} s)")
+        return
+    q = len(samples) // 10 or 1
+    early = max(s[1] for s in samples[: q * 2])
+    late = max(s[1] for s in samples[-q:])
+    print(
+        f"  {n:,} runs (1 month each) in {wall:.0f} s, {n / wall:,.0f} runs/s; "
+        f"results on disk {disk:.1f} MB"
+    )
+    print(
+        f"  driver RSS: before {before:.0f} MB, first 20% of the sweep max {early:.0f} MB, "
+        f"last 10% max {late:.0f} MB (growth {late - early:+.0f} MB)"
+    )
+    print(
+        f"  workers RSS (both): max {max(s[2] for s in samples):.0f} MB, "
+        f"last sample {samples[-1][2]:.0f} MB"
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2000, help="runs of the compared design")
+    parser.add_argument("--memory-runs", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="400 runs, 10,000 memory runs")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.memory_runs = 400, 10_000
+    reps = max(1, args.runs // len(GRID) ** 2)
+    print(
+        f"machine: {os.cpu_count()} cores; design: {len(GRID)}x{len(GRID)} points x {reps} "
+        f"replicates = {reps * len(GRID) ** 2} runs of the baseline (120 months)"
+    )
+    run_single(load_scenario(BASELINE), 1)  # load compiled kernels in this process
+
+    print("1. three ways, 2 processes each")
+    n, wall, outcome, driver_cpu = run_engine(reps, 2)
+    eng = n / wall
+    print(
+        f"  collabsim sweep   : {n} runs in {wall:6.1f} s = {eng:6.1f} runs/s "
+        f"(startup {outcome.startup_seconds:.2f} s)"
+    )
+    n_m, wall_m = run_mesa_batch(reps)
+    mesa_rate = n_m / wall_m
+    print(f"  mesa.batch_run    : {n_m} runs in {wall_m:6.1f} s = {mesa_rate:6.1f} runs/s")
+    n_e, wall_e = run_ema(reps)
+    ema_rate = n_e / wall_e
+    print(f"  EMA Workbench MP  : {n_e} runs in {wall_e:6.1f} s = {ema_rate:6.1f} runs/s")
+    best = max(mesa_rate, ema_rate)
+    print(
+        f"  ratios: engine / mesa.batch_run = {eng / mesa_rate:.2f}x, engine / EMA = "
+        f"{eng / ema_rate:.2f}x; vs the faster peer {eng / best:.2f}x (target >= 1.5x)"
+    )
+
+    print("2. parallel efficiency")
+    n1, wall1, out1, _ = run_engine(max(1, reps // 2), 1)
+    one = n1 / wall1
+    print(f"  1 worker : {n1} runs in {wall1:6.1f} s = {one:6.1f} runs/s")
+    print(
+        f"  2 workers: {eng:6.1f} runs/s = {eng / one:.2f}x the 1-worker throughput "
+        f"(efficiency {eng / one / 2:.0%}; target >= 1.7x, 85%)"
+    )
+
+    print("3. engine overhead per run (2-worker sweep of part 1)")
+    model_ms = outcome.model_seconds / n * 1e3
+    worker_ms = (outcome.worker_seconds - outcome.model_seconds) / n * 1e3
+    driver_ms = driver_cpu / n * 1e3
+    print(
+        f"  model time per run {model_ms:.2f} ms; outside the model: workers {worker_ms:.3f} ms "
+        f"+ driver CPU {driver_ms:.3f} ms = {(worker_ms + driver_ms) / model_ms:.1%} of the "
+        f"model time (target < 5%)"
+    )
+    busy = outcome.model_seconds / (wall * outcome.workers)
+    print(
+        f"  wall-clock: the model ran {busy:.0%} of 2 workers x {wall:.1f} s "
+        f"(the rest: pool start, imbalance at the end, the driver sharing the 2 cores)"
+    )
+
+    print(f"4. memory: {args.memory_runs:,}-run sweep")
+    memory_check(args.memory_runs)
+
+
+if __name__ == "__main__":
+    main()
