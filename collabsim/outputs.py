@@ -24,7 +24,17 @@ from collabsim.runner import ReplicateResults, run_replicates, with_steps
 from collabsim.scenario import load_scenario
 from collabsim.stats import wilson_interval
 
-DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "SALib")
+DEPENDENCIES = (
+    "mesa",
+    "numpy",
+    "numba",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "pydantic",
+    "SALib",
+)
 
 
 def versions() -> dict[str, str]:
