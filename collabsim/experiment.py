@@ -488,12 +488,6 @@ class Experiment:
     def total_runs(self) -> int:
         return len(self.points) * self.replicates
 
-    def runs_per_chunk(self) -> int:
-        """Runs per task and chunk: set, or about 1/128 of the sweep, between 1 and 250."""
-        if self.chunk_runs is not None:
-            return self.chunk_runs
-        return max(1, min(250, math.ceil(self.total_runs / 128)))
-
     def spec(self) -> dict[str, Any]:
         """Everything that determines the results (what --resume compares)."""
         return {
@@ -507,7 +501,6 @@ class Experiment:
             "summary_columns": self.summary_columns,
             "timeseries_every": self.timeseries_every,
             "timeseries_columns": self.timeseries_columns,
-            "chunk_runs": self.runs_per_chunk(),
         }
 
     def fingerprint(self) -> str:

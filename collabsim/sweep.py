@@ -326,6 +326,46 @@ def done_ranges(out: Path) -> list[tuple[int, int]]:
     return ranges
 
 
+def covered_ranges(total: int, done: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The run ranges that the done parts cover, merged."""
+    covered = np.zeros(total, dtype=bool)
+    for a, b in done:
+        covered[a:b] = True
+    idx = np.flatnonzero(covered)
+    if not len(idx):
+        return []
+    runs = np.split(idx, np.flatnonzero(np.diff(idx) != 1) + 1)
+    return [(int(r[0]), int(r[-1]) + 1) for r in runs]
+
+
+TARGET_CHUNK_SECONDS = 1.0
+MIN_CHUNKS_PER_WORKER = 16
+
+
+def auto_chunk_runs(exp: Experiment, workers: int) -> tuple[int, float]:
+    """Runs per chunk: about TARGET_CHUNK_SECONDS of work, and at least 16 chunks per worker.
+
+    The run time is measured by running the first design point once here (after loading the
+    compiled kernels). Chunking does not change any result, only the files and the balance.
+    """
+    from collabsim.runner import run_single
+    from collabsim.scenario import Scenario
+    from collabsim.sweep_warm import warm_up
+
+    warm_up()
+    try:
+        data = point_scenario_data(exp.base, exp.factor_names, exp.points[0])
+        scenario = Scenario.model_validate(data)
+        t0 = time.perf_counter()
+        run_single(scenario, run_seed(exp.root_seed, 0, 0, exp.seeds), 0)
+        per_run = time.perf_counter() - t0
+    except Exception:  # the sweep will record it; size chunks as for a 10 ms model
+        per_run = 0.01
+    by_time = math.ceil(TARGET_CHUNK_SECONDS / max(per_run, 1e-4))
+    by_balance = math.ceil(exp.total_runs / (MIN_CHUNKS_PER_WORKER * max(1, workers)))
+    return max(1, min(by_time, by_balance, 2000)), per_run
+
+
 def missing_chunks(total: int, chunk: int, done: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Run ranges still to do, cut at multiples of the chunk size."""
     covered = np.zeros(total, dtype=bool)
@@ -589,6 +629,7 @@ class SweepOutcome:
     startup_seconds: float
     model_seconds: float
     worker_seconds: float
+    driver_loop_cpu_seconds: float
     workers: int
     backend: str
     status: str
@@ -662,7 +703,7 @@ def _prepare(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any], 
             "points": len(exp.points),
             "replicates": exp.replicates,
             "total_runs": exp.total_runs,
-            "chunk_runs": exp.runs_per_chunk(),
+            "chunk_runs": exp.chunk_runs,
         },
         "root_seed": exp.root_seed,
         "seeds": exp.seeds,
@@ -731,24 +772,9 @@ def run_sweep(
             (out / sub).mkdir(exist_ok=True)
         if not (out / "design.parquet").exists():
             write_atomic(_design_table(exp), out / "design.parquet")
-        chunk = exp.runs_per_chunk()
-        todo = missing_chunks(exp.total_runs, chunk, done_ranges(out))
-        if limit is not None:
-            cut, left = [], limit
-            for a, b in todo:
-                if left <= 0:
-                    break
-                cut.append((a, min(b, a + left)))
-                left -= cut[-1][1] - a
-            todo = cut
-        already = exp.total_runs - sum(
-            b - a for a, b in missing_chunks(exp.total_runs, chunk, done_ranges(out))
-        )
-        session = {
-            "started_utc": _now(),
-            "limit": limit,
-            "runs_planned": sum(b - a for a, b in todo),
-        }
+        done_parts = done_ranges(out)
+        already = sum(b - a for a, b in covered_ranges(exp.total_runs, done_parts))
+        session = {"started_utc": _now(), "limit": limit}
         meta["status"] = "running"
         meta["sessions"].append(session)
         write_json_atomic(meta, out / "sweep.json")
@@ -762,16 +788,39 @@ def run_sweep(
         runs = failed = 0
         model_s = worker_s = 0.0
         status = "interrupted"
-        startup = 0.0
+        startup = loop_cpu = 0.0
         try:
-            if todo:
+            if already < exp.total_runs:
                 executor = make_executor(workers, scheduler)
+            n_workers = executor.workers if executor else 0
+            chunk = exp.chunk_runs or meta["design"].get("chunk_runs")
+            if chunk is None and executor is not None:
+                chunk, per_run = auto_chunk_runs(exp, n_workers)
+                meta["design"].update(
+                    chunk_runs=chunk, chunk_runs_auto=True, estimated_run_seconds=round(per_run, 5)
+                )
+            meta["design"]["chunk_runs"] = chunk
+            todo = missing_chunks(exp.total_runs, chunk or 1, done_parts)
+            if limit is not None:
+                cut, left = [], limit
+                for a, b in todo:
+                    if left <= 0:
+                        break
+                    cut.append((a, min(b, a + left)))
+                    left -= cut[-1][1] - a
+                todo = cut
             startup = time.perf_counter() - t_start
             backend = executor.backend if executor else "none"
-            n_workers = executor.workers if executor else 0
-            session.update(backend=backend, workers=n_workers)
+            session.update(
+                backend=backend,
+                workers=n_workers,
+                chunk_runs=chunk,
+                runs_planned=sum(b - a for a, b in todo),
+            )
+            write_json_atomic(meta, out / "sweep.json")
             if on_start:
                 on_start(exp.total_runs, already, backend, n_workers)
+            loop_cpu0 = time.process_time()
             tasks = iter(_tasks(exp, todo, hooks))
             window = max(2, 2 * n_workers)
             pending: list = []
@@ -806,6 +855,7 @@ def run_sweep(
                     worker_s += result.worker_seconds
                     if on_progress:
                         on_progress(n, len(result.failures), already + runs)
+            loop_cpu = time.process_time() - loop_cpu0
             status = "complete" if already + runs == exp.total_runs else "partial"
         finally:
             if executor is not None:
@@ -824,6 +874,7 @@ def run_sweep(
                 startup_seconds=round(startup, 3),
                 model_seconds=round(model_s, 3),
                 worker_seconds=round(worker_s, 3),
+                driver_loop_cpu_seconds=round(loop_cpu, 3),
                 runs_per_second=round(runs / wall, 2) if wall > 0 else None,
             )
             meta["status"] = status
@@ -845,6 +896,7 @@ def run_sweep(
         startup_seconds=startup,
         model_seconds=model_s,
         worker_seconds=worker_s,
+        driver_loop_cpu_seconds=loop_cpu,
         workers=session.get("workers", 0),
         backend=session.get("backend", "none"),
         status=status,
