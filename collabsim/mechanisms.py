@@ -299,6 +299,98 @@ def update_incentives(st: PartnershipState, funding: np.ndarray, mandate: np.nda
     _incentives(st.incentives, st.base_incentive, funding, mandate)
 
 
+@njit(cache=True)
+def _drivers(
+    agenda,
+    demand,
+    relevance,
+    formality,
+    rigidity,
+    agility,
+    interests,
+    engagement,
+    trust_seen,
+    has_org,
+    shared,
+    urgency,
+    base_urgency,
+    need_ref,
+    results,
+    incentives,
+    base_incentive,
+    funding,
+    mandate,
+    params,
+    agility_eff,
+):
+    prm = params[0]
+    _follow(
+        agenda,
+        demand,
+        relevance,
+        formality,
+        rigidity,
+        agility,
+        prm.agenda_adjust_per_month,
+        prm.formal_agility_loss,
+        prm.rules_agility_loss,
+        agility_eff,
+    )
+    _shared_interest(
+        interests, agenda, engagement, trust_seen, has_org, prm.understanding_per_month, shared
+    )
+    _urgency(
+        urgency,
+        base_urgency,
+        need_ref,
+        interests,
+        demand,
+        results,
+        prm.success_erodes_urgency,
+        prm.urgency_adjust_per_month,
+    )
+    _incentives(incentives, base_incentive, funding, mandate)
+
+
+def update_drivers(
+    st: PartnershipState,
+    agility: float,
+    rigidity: np.ndarray,
+    funding: np.ndarray,
+    mandate: np.ndarray,
+    trust_seen: np.ndarray,
+    prm,
+    out: np.ndarray,
+) -> np.ndarray:
+    """The month's drivers in causal order, in one compiled call: the agenda follows demand
+    (follow_demand), shared interest (update_shared_interest), urgency (update_urgency) and
+    incentives (update_incentives). Returns effective agility."""
+    _drivers(
+        st.agenda,
+        st.demand,
+        st.relevance,
+        st.formality,
+        rigidity,
+        agility,
+        st.interests,
+        st.engagement,
+        trust_seen,
+        st.has_org,
+        st.shared_interest,
+        st.urgency,
+        st.base_urgency,
+        st.need_ref,
+        st.results,
+        st.incentives,
+        st.base_incentive,
+        funding,
+        mandate,
+        prm.record,
+        out,
+    )
+    return out
+
+
 # --------------------------------------------------------------------------- staff turnover
 
 
@@ -1009,7 +1101,6 @@ def _membership_counters(
 def leave_and_join(
     st: PartnershipState,
     org: Organisations,
-    trust: np.ndarray,
     binding: np.ndarray,
     prm,
     draws: np.ndarray,
@@ -1065,7 +1156,7 @@ def leave_and_join(
         joins,
     ):
         for p, s in np.argwhere(joins):
-            _join(st, org, trust, p, s, month, log)
+            _join(st, org, p, s, month, log, prm)
 
 
 @njit(cache=True)
@@ -1084,10 +1175,15 @@ def _joiners(member, has_org, rejoin_wait, alive, shared, success_rate, draws, r
     return any_join
 
 
-def _join(st, org, trust, p: int, s: int, month: int, log: EventLog) -> None:
-    """A newcomer joins; its trust in members comes through common partners (Cowan et al. 2007)."""
+def _join(st, org, p: int, s: int, month: int, log: EventLog, prm) -> None:
+    """A newcomer joins; its trust in members comes through common partners (Cowan et al. 2007).
+
+    Its trust in member j becomes at least max over current members k of T(new, k) · T(k, j).
+    """
+    w = prm.personal_trust_weight
+    trust = w * st.personal_trust[p] + (1.0 - w) * st.org_trust[p]
     via = st.member[p]
-    through = (trust[p, s, :, None] * trust[p, :, :] * via[:, None]).max(axis=0)
+    through = (trust[s, :, None] * trust * via[:, None]).max(axis=0)
     for layer in (st.personal_trust, st.org_trust):
         layer[p, s, :] = np.maximum(layer[p, s, :], through)
         layer[p, :, s] = np.maximum(layer[p, :, s], through)
@@ -1175,6 +1271,50 @@ def _phase(
             phase[p] = STRUGGLING
         else:
             phase[p] = ACTIVE
+
+
+@njit(cache=True)
+def _close_month(
+    member,
+    engagement,
+    alive,
+    ever_succeeded,
+    months_without_action,
+    success_rate,
+    month,
+    phase,
+    personal,
+    org,
+    w,
+    trust,
+    seen,
+    pair_trust,
+):
+    _phase(
+        member, engagement, alive, ever_succeeded, months_without_action, success_rate, month, phase
+    )
+    _trust_views(personal, org, member, engagement, w, trust, seen, pair_trust)
+
+
+def close_month(st: PartnershipState, month: int, prm, scratch) -> None:
+    """End of the month in one compiled call: the phase (update_phase) and trust as the members
+    see it (trust_views), which the snapshot and next month's decisions read."""
+    _close_month(
+        st.member,
+        st.engagement,
+        st.alive,
+        st.ever_succeeded,
+        st.months_without_action,
+        st.success_rate,
+        month,
+        st.phase,
+        st.personal_trust,
+        st.org_trust,
+        prm.personal_trust_weight,
+        scratch.trust,
+        scratch.trust_seen,
+        scratch.pair_trust,
+    )
 
 
 def update_phase(st: PartnershipState, month: int) -> None:

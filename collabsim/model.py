@@ -111,14 +111,15 @@ class CollaborationModel(mesa.Model):
             model_reporters={"partnerships": CollaborationModel.snapshot}
         )
         self.running = True
-        self._shock_pending: list[tuple[str, dict]] = []
+        self._moments_pending: list[tuple[str, dict]] = []
         if collect:
             self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ the monthly step
 
     def step(self) -> None:
-        """One month: policy, demand, agenda, urgency, turnover, engagement, action, trust, ..."""
+        """One month, in causal order (docs/ODD.md §3): policy, demand, the drivers, turnover,
+        engagement, joint action, trust, tensions, formalisation, membership, dissolution."""
         st, prm, rng, log, sc, draw = (
             self.state,
             self.prm,
@@ -127,53 +128,44 @@ class CollaborationModel(mesa.Model):
             self.scratch,
             self.draws,
         )
-        month, cond = self.steps, self.config.conditions
-        self._apply_teacher_moments(month)
+        month, cond, orgs = self.steps, self.config.conditions, self.orgs
+        if self._moments_pending:
+            self._apply_teacher_moments(month)
         draw.refill(rng)
         fx = self.policy.apply(
             st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log
         )
         mech.shift_demand(st, cond.demand_volatility, prm, rng, month, log, draw.normal, draw.shock)
-        agility = mech.follow_demand(st, cond.agility, fx.rigidity, prm, sc.agility)
-        mech.update_shared_interest(st, sc.trust_seen, prm)
-        mech.update_urgency(st, prm)
-        mech.update_incentives(st, fx.funding_incentive, fx.mandate_incentive)
+        agility = mech.update_drivers(
+            st,
+            cond.agility,
+            fx.rigidity,
+            fx.funding_incentive,
+            fx.mandate_incentive,
+            sc.trust_seen,
+            prm,
+            sc.agility,
+        )
         mech.liaison_turnover(
-            st, self.orgs, cond.staff_turnover, prm, draw.turnover, month, log, fx.coordinator
+            st, orgs, cond.staff_turnover, prm, draw.turnover, month, log, fx.coordinator
         )
         misfit = mech.governance_misfit(st, sc.misfit)
         mech.decide_engagement(
-            st, self.orgs, sc.trust_seen, misfit, fx.rigidity, fx.coordinator, prm, sc.memberships
+            st, orgs, sc.trust_seen, misfit, fx.rigidity, fx.coordinator, prm, sc.memberships
         )
         mech.trust_views(st, prm, sc)
-        mech.joint_action(
-            st, self.orgs, sc.trust, fx.rigidity, fx.coordinator, prm, draw.success, sc
-        )
+        mech.joint_action(st, orgs, sc.trust, fx.rigidity, fx.coordinator, prm, draw.success, sc)
         mech.update_trust(st, prm, sc)
         mech.raise_tensions(
-            st,
-            self.orgs,
-            misfit,
-            fx.rigidity,
-            prm,
-            rng,
-            month,
-            log,
-            sc.rates,
-            sc.counts,
-            draw.tension,
+            st, orgs, misfit, fx.rigidity, prm, rng, month, log, sc.rates, sc.counts, draw.tension
         )
         mech.work_through_tensions(
-            st, self.orgs, agility, fx.rigidity, fx.coordinator, prm, rng, month, log
+            st, orgs, agility, fx.rigidity, fx.coordinator, prm, rng, month, log
         )
         mech.formalise(st, prm, month, log, sc.ready)
-        mech.trust_views(st, prm, sc)
-        mech.leave_and_join(
-            st, self.orgs, sc.trust, fx.binding, prm, draw.join, month, log, sc.leaving, sc.joins
-        )
+        mech.leave_and_join(st, orgs, fx.binding, prm, draw.join, month, log, sc.leaving, sc.joins)
         mech.check_dissolution(st, fx.binding, prm, month, log, sc.gone)
-        mech.update_phase(st, month)
-        mech.trust_views(st, prm, sc)
+        mech.close_month(st, month, prm, sc)
         if self.collecting:
             self.datacollector.collect(self)
         if month >= self.horizon_months or not st.alive.any():
@@ -213,11 +205,11 @@ class CollaborationModel(mesa.Model):
 
     def inject(self, kind: str, **options) -> None:
         """Queue a teacher moment for the next month: funding_ends, key_person_leaves, ..."""
-        self._shock_pending.append((kind, options))
+        self._moments_pending.append((kind, options))
 
     def _apply_teacher_moments(self, month: int) -> None:
         from collabsim.moments import apply_moment
 
-        while self._shock_pending:
-            kind, options = self._shock_pending.pop(0)
+        while self._moments_pending:
+            kind, options = self._moments_pending.pop(0)
             apply_moment(self, kind, month, **options)

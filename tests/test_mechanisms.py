@@ -312,7 +312,6 @@ def test_low_engagement_members_leave_and_candidates_join():
         mech.leave_and_join(
             st,
             m.orgs,
-            m.scratch.trust,
             np.zeros(1, dtype=bool),
             m.prm,
             np.ones_like(st.engagement),
@@ -328,7 +327,6 @@ def test_low_engagement_members_leave_and_candidates_join():
     mech.leave_and_join(
         st,
         m.orgs,
-        m.scratch.trust,
         np.zeros(1, dtype=bool),
         m.prm,
         np.zeros_like(st.engagement),
@@ -341,6 +339,23 @@ def test_low_engagement_members_leave_and_candidates_join():
     assert any(e.kind == "member_joined" for e in m.events)
 
 
+def test_newcomer_trust_comes_through_common_partners():
+    m = model("learning_region", seed=2)
+    m.step()
+    st = m.state
+    newcomer = int(np.flatnonzero(st.has_org[0] & ~st.member[0])[0])
+    members = np.flatnonzero(st.member[0])
+    a, b = int(members[0]), int(members[1])
+    for layer in (st.personal_trust, st.org_trust):
+        layer[0, newcomer, :] = 0.0
+        layer[0, :, newcomer] = 0.0
+        layer[0, newcomer, a] = layer[0, a, newcomer] = 0.9  # knows a well
+        layer[0, a, b] = layer[0, b, a] = 0.8  # a trusts b
+    mech._join(st, m.orgs, 0, newcomer, 3, m.events, m.prm)
+    assert st.member[0, newcomer]
+    assert st.personal_trust[0, newcomer, b] >= 0.9 * 0.8 - 1e-9  # via the common partner a
+
+
 def test_binding_partnership_members_do_not_leave():
     m = model("learning_region", seed=2)
     m.step()
@@ -350,7 +365,6 @@ def test_binding_partnership_members_do_not_leave():
         mech.leave_and_join(
             st,
             m.orgs,
-            m.scratch.trust,
             np.ones(1, dtype=bool),
             m.prm,
             np.ones_like(st.engagement),
