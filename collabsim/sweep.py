@@ -392,6 +392,7 @@ class _Serial:
 
     workers = 1
     backend = "serial"
+    label = "1 worker (this process)"
 
     def submit(self, task: ChunkTask):
         return task
@@ -400,7 +401,7 @@ class _Serial:
         task = pending[0]
         return [(task, _call(task))], pending[1:]
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         pass
 
 
@@ -418,6 +419,7 @@ class _Pool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.label = f"{workers} worker processes"
         self.pool = self._new_pool()
         self.tasks: dict[Any, ChunkTask] = {}
         list(self.pool.map(_warm_up_slow, range(workers)))
@@ -436,7 +438,9 @@ class _Pool:
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["collabsim.sweep", "collabsim.sweep_warm"])
         self.start_method = ctx.get_start_method()
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=ctx, initializer=_ignore_sigint
+        )
 
     def submit(self, task: ChunkTask):
         from concurrent.futures.process import BrokenProcessPool
@@ -461,8 +465,18 @@ class _Pool:
             out.append((task, exc if exc is not None else fut.result()))
         return out, list(rest)
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        if interrupted:  # Ctrl-C: stop the workers now (their chunks are redone on --resume)
+            for proc in list(getattr(self.pool, "_processes", {}).values()):
+                proc.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the driver, which stops them and keeps finished chunks."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warm_up_slow(_: int) -> int:
@@ -500,6 +514,8 @@ class _Dask:
             self.address = scheduler
             self.client = connect_scheduler(scheduler)
         self.workers = max(1, sum(self.client.nthreads().values()))
+        where = "a local Dask cluster" if self.cluster is not None else self.address
+        self.label = f"{self.workers} Dask worker{'s' if self.workers != 1 else ''} ({where})"
         self.client.run(_warm_up)
         mine = worker_versions()
         for addr, theirs in self.client.run(worker_versions).items():
@@ -531,7 +547,7 @@ class _Dask:
             fut.release()
         return out, list(rest)
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         with contextlib.suppress(Exception):
             self.client.close(timeout=5)
         if self.cluster is not None:
@@ -632,6 +648,7 @@ class SweepOutcome:
     driver_loop_cpu_seconds: float
     workers: int
     backend: str
+    label: str
     status: str
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -753,7 +770,7 @@ def run_sweep(
 ) -> SweepOutcome:
     """Run (or complete, with resume) an experiment into `out`; results stream to disk.
 
-    on_start(total_runs, already_done, backend, workers) is called once the executor is ready,
+    on_start(total_runs, already_done, label, workers) is called once the executor is ready,
     on_progress(runs, failed, total_done) after every chunk written.
     """
     t_start = time.perf_counter()
@@ -762,18 +779,29 @@ def run_sweep(
         raise SweepError(f"--limit {limit}: must be at least 1 run")
     if hooks is None:
         hooks = parse_hooks(os.environ.get(TEST_HOOK_ENV))
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     with _lock(out):
         meta, msgs = _prepare(exp, out, resume)
         for m in msgs:
             if notes:
                 notes(m)
+        done_parts = done_ranges(out)
+        already = sum(b - a for a, b in covered_ranges(exp.total_runs, done_parts))
+        executor = None
+        try:  # connect before writing anything: a bad scheduler leaves no folder behind
+            if already < exp.total_runs:
+                executor = make_executor(workers, scheduler)
+        except BaseException:
+            if created:
+                (out / ".lock").unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
         for sub in ("summary", "failures") + (("timeseries",) if exp.timeseries_every else ()):
             (out / sub).mkdir(exist_ok=True)
         if not (out / "design.parquet").exists():
             write_atomic(_design_table(exp), out / "design.parquet")
-        done_parts = done_ranges(out)
-        already = sum(b - a for a, b in covered_ranges(exp.total_runs, done_parts))
         session = {"started_utc": _now(), "limit": limit}
         meta["status"] = "running"
         meta["sessions"].append(session)
@@ -784,14 +812,11 @@ def run_sweep(
             "failures": failures_schema(exp),
             "timeseries": timeseries_schema(exp),
         }
-        executor = None
         runs = failed = 0
         model_s = worker_s = 0.0
         status = "interrupted"
         startup = loop_cpu = 0.0
         try:
-            if already < exp.total_runs:
-                executor = make_executor(workers, scheduler)
             n_workers = executor.workers if executor else 0
             chunk = exp.chunk_runs or meta["design"].get("chunk_runs")
             if chunk is None and executor is not None:
@@ -811,7 +836,9 @@ def run_sweep(
                 todo = cut
             startup = time.perf_counter() - t_start
             backend = executor.backend if executor else "none"
+            label = executor.label if executor else "nothing left to run"
             session.update(
+                label=label,
                 backend=backend,
                 workers=n_workers,
                 chunk_runs=chunk,
@@ -819,7 +846,7 @@ def run_sweep(
             )
             write_json_atomic(meta, out / "sweep.json")
             if on_start:
-                on_start(exp.total_runs, already, backend, n_workers)
+                on_start(exp.total_runs, already, label, n_workers)
             loop_cpu0 = time.process_time()
             tasks = iter(_tasks(exp, todo, hooks))
             window = max(2, 2 * n_workers)
@@ -859,7 +886,7 @@ def run_sweep(
             status = "complete" if already + runs == exp.total_runs else "partial"
         finally:
             if executor is not None:
-                executor.close()
+                executor.close(interrupted=status == "interrupted")
             wall = time.perf_counter() - t_start
             done, failed_all, rows = _count_on_disk(out)
             if done == exp.total_runs:
@@ -899,6 +926,7 @@ def run_sweep(
         driver_loop_cpu_seconds=loop_cpu,
         workers=session.get("workers", 0),
         backend=session.get("backend", "none"),
+        label=session.get("label", ""),
         status=status,
         meta=meta,
     )

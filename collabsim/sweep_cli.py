@@ -67,8 +67,7 @@ def sweep_command(
     )
     state: dict = {}
 
-    def on_start(total: int, already: int, backend: str, n: int) -> None:
-        where = f"{n} {backend} worker{'s' if n != 1 else ''}" if n else "nothing left to run"
+    def on_start(total: int, already: int, where: str, n: int) -> None:
         err_console.print(
             f"sweep [bold]{exp.name}[/]: {len(exp.points)} points x {exp.replicates} replicates"
             f" = {total} runs, {already} already done; {where}; writing to {out}",
@@ -106,7 +105,7 @@ def sweep_command(
     rate = outcome.runs_this_session / outcome.wall_seconds if outcome.wall_seconds else 0.0
     console.print(
         f"{outcome.runs_this_session} runs in {outcome.wall_seconds:.1f} s ({rate:.1f} runs/s, "
-        f"{outcome.workers} {outcome.backend} workers); {outcome.runs_done} of "
+        f"{outcome.label or 'no workers needed'}); {outcome.runs_done} of "
         f"{outcome.total_runs} runs done; results in {out}",
         highlight=False,
         soft_wrap=True,

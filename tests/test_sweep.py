@@ -395,12 +395,13 @@ def test_model_errors_are_recorded_and_the_sweep_continues(tmp_path, reference, 
     assert meta["counts"]["runs_failed"] == 6 and meta["status"] == "complete"
 
 
-def test_a_dying_worker_process_is_replaced_and_its_runs_redone(tmp_path, tiny_exp, reference):
+@pytest.mark.parametrize("workers", [2, "dask"])
+def test_a_dying_worker_is_replaced_and_its_runs_redone(tmp_path, tiny_exp, reference, workers):
     marker = tmp_path / "died-once"
     out = tmp_path / "dies"
-    outcome = run_sweep(tiny_exp, out, workers=2, hooks={"exit": (2, str(marker))})
-    assert marker.exists()  # a worker really exited mid-sweep
-    assert outcome.runs_failed == 0
+    outcome = run_sweep(tiny_exp, out, workers=workers, hooks={"exit": (2, str(marker))})
+    assert marker.exists()  # a worker process really exited mid-sweep
+    assert outcome.runs_failed == 0 and outcome.complete
     assert_frame_equal(load_sweep(out), load_sweep(reference))
 
 
@@ -452,6 +453,7 @@ def test_unreachable_scheduler_fails_fast_with_a_clear_line(tmp_path):
     assert res.exit_code == 2
     lines = error_lines(res.output)
     assert len(lines) == 1 and f"cannot reach the Dask scheduler at {address}" in lines[0]
+    assert not (tmp_path / "o").exists()  # nothing written
     # the same through the environment variable, in a fresh process
     res = cli(
         "sweep", path, "--out", tmp_path / "o2", env={"COLLABSIM_SCHEDULER": address}, timeout=30
