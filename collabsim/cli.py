@@ -76,7 +76,12 @@ def _register_optional_commands() -> None:
     """Attach the commands that live in their own modules (sweep, sensitivity, compare, app...)."""
     import importlib
 
-    for module in ("collabsim.sweep_cli", "collabsim.app_cli", "collabsim.compare_cli"):
+    for module in (
+        "collabsim.sweep_cli",
+        "collabsim.app_cli",
+        "collabsim.sensitivity_cli",
+        "collabsim.compare_cli",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
