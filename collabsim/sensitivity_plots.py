@@ -76,19 +76,20 @@ def write_figures(res: AnalysisResult) -> list[str]:
             for i in range(len(names)):
                 for j in range(len(names)):
                     if i != j and np.isfinite(m[i, j]):
+                        text = f"({m[i, j]:.2f})" if zero[i, j] else f"{m[i, j]:.2f}"
+                        dark = abs(m[i, j]) > 0.6 * vmax
                         ax.text(
                             j,
                             i,
-                            f"{m[i, j]:.2f}",
+                            text,
                             ha="center",
                             va="center",
                             fontsize=6,
-                            color="0.55" if zero[i, j] else "k",
-                            fontweight="normal" if zero[i, j] else "bold",
+                            color="w" if dark else "k",
                         )
             ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=60, ha="right")
             ax.set_yticks(range(len(names)), [_short(n) for n in names])
-            ax.set_title(f"S2: {_label(o)}\n(grey: interval includes 0)", fontsize=10)
+            ax.set_title(f"S2: {_label(o)}\n(in brackets: interval includes 0)", fontsize=10)
             fig.colorbar(im, ax=ax, shrink=0.75)
         fig.tight_layout()
         fig.savefig(out / "second_order.png", dpi=110)
