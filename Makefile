@@ -13,6 +13,7 @@ $(VENV)/bin/python:
 
 $(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
+	$(PY) -m collabsim.warm
 	touch $(STAMP)
 
 install: $(STAMP) assets
@@ -42,7 +43,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Compile the model's kernels into numba's cache first (about a second when already cached), so
+# that no test, and no first click in the app, waits for the compiler.
 test: lint chromium
+	$(PY) -m collabsim.warm
 	$(VENV)/bin/pytest -q
 
 bench: install
