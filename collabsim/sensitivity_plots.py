@@ -96,22 +96,32 @@ def write_figures(res: AnalysisResult) -> list[str]:
         plt.close(fig)
         written.append("second_order.png")
     if res.convergence is not None and res.convergence.N.nunique() > 1:
-        fig, axes = _panels(len(spec.outputs), 5.0, 4.0, sharey=True)
+        n_out = len(spec.outputs)
+        fig, axes = plt.subplots(2, n_out, figsize=(4.8 * n_out, 7), squeeze=False, sharex=True)
         colors = plt.cm.tab10(np.linspace(0, 1, 10))
-        for ax, o in zip(axes, spec.outputs, strict=True):
+        for col, o in enumerate(spec.outputs):
             c = res.convergence[res.convergence.output == o]
-            for k, f in enumerate(spec.names):
-                g = c[c.factor == f].sort_values("N")
-                col = colors[k % 10]
-                ax.errorbar(g.N, g.ST, yerr=g.ST_conf, color=col, ls="--", marker="o", ms=3)
-                ax.errorbar(
-                    g.N, g.S1, yerr=g.S1_conf, color=col, ls="-", marker="s", ms=3, label=_short(f)
-                )
-            ax.set_xscale("log", base=2)
-            ax.set_xlabel("base sample N")
-            ax.set_title(f"{_label(o)}: S1 (solid), ST (dashed)", fontsize=10)
-        axes[0].set_ylabel("index")
-        axes[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
+            for row, idx in enumerate(("S1", "ST")):
+                ax = axes[row, col]
+                for k, f in enumerate(spec.names):
+                    g = c[c.factor == f].sort_values("N")
+                    color = colors[k % 10]
+                    ax.plot(g.N, g[idx], "o-", ms=3, color=color, label=_short(f))
+                    ax.fill_between(
+                        g.N,
+                        g[idx] - g[f"{idx}_conf"],
+                        g[idx] + g[f"{idx}_conf"],
+                        color=color,
+                        alpha=0.12,
+                    )
+                ax.axhline(0, color="k", lw=0.5)
+                ax.set_xscale("log", base=2)
+                ax.set_title(f"{idx}: {_label(o)}", fontsize=10)
+                if row == 1:
+                    ax.set_xlabel("base sample N (first N of the same design)")
+        axes[0, 0].set_ylabel("first-order index S1")
+        axes[1, 0].set_ylabel("total index ST")
+        axes[0, -1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
         fig.tight_layout()
         fig.savefig(out / "convergence.png", dpi=110)
         plt.close(fig)
