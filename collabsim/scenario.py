@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -14,7 +14,7 @@ from collabsim.parameters import MechanismParameters
 
 SCHOOL_LEVELS = ("vmbo", "mbo", "hbo")
 ORGANISATION_TYPES = ("school", "firm", "municipality")
-FUNDING_SCHEMES = (
+SchemeName = Literal[
     "one_off",
     "structural",
     "tapering",
@@ -23,7 +23,8 @@ FUNDING_SCHEMES = (
     "coordinator",
     "mandate",
     "relaxed_rules",
-)
+]
+FUNDING_SCHEMES = get_args(SchemeName)
 
 
 class _Strict(BaseModel):
@@ -101,16 +102,7 @@ class Funding(_Strict):
     """[[policy.funding]]: one policy instrument in force for a period."""
 
     name: str = "funding"
-    scheme: Literal[
-        "one_off",
-        "structural",
-        "tapering",
-        "matched",
-        "challenge_fund",
-        "coordinator",
-        "mandate",
-        "relaxed_rules",
-    ] = "one_off"
+    scheme: SchemeName = "one_off"
     start: int = Field(0, ge=0, description="months before it starts (0: from the first month)")
     duration: int = Field(48, ge=1, le=1200, description="months in force")
     amount: float = Field(0.0, ge=0, description="euros over the whole duration")
