@@ -495,3 +495,57 @@ def test_run_design_runs_a_ready_matrix(tmp_path, baseline):
     meta = json.loads((tmp_path / "m" / "sweep.json").read_text())
     assert meta["design"]["kind"] == "matrix"
     assert pq.read_table(tmp_path / "m" / "design.parquet").num_rows == 4
+
+
+def test_the_readme_experiment_example_is_valid(tmp_path):
+    text = (ROOT / "docs" / "sweep_readme_section.md").read_text()
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    block = block.replace('"../scenarios/baseline.toml"', f'"{BASELINE}"')
+    exp = load_experiment(write(tmp_path, block))
+    assert exp.factor_names == ["drivers.urgency", "drivers.trust", "conditions.agility"]
+    assert len(exp.points) == 64 and exp.replicates == 4 and exp.timeseries_every == 12
+    assert {p[0] for p in exp.points} == {0.2, 0.5, 0.8}
+
+
+def test_distributions_map_the_unit_cube_onto_the_factor(tmp_path):
+    head = f'[experiment]\nscenario = "{BASELINE}"\n[design]\nkind = "latin_hypercube"\n'
+    text = (
+        head
+        + """samples = 400
+[[factors]]
+key = "conditions.agility"
+range = [0.1, 0.9]
+distribution = "truncnormal"
+mean = 0.5
+sd = 0.1
+[[factors]]
+key = "drivers.trust"
+range = [0.0, 1.0]
+distribution = "triangular"
+mode = 0.8
+[[factors]]
+key = "parameters.success_base"
+range = [-4.0, -1.0]
+"""
+    )
+    exp = load_experiment(write(tmp_path, text))
+    arr = np.array(exp.points)
+    assert 0.1 <= arr[:, 0].min() and arr[:, 0].max() <= 0.9
+    assert abs(arr[:, 0].mean() - 0.5) < 0.02 and abs(arr[:, 0].std() - 0.1) < 0.02
+    assert abs(arr[:, 1].mean() - 0.6) < 0.02  # triangular(0, 0.8, 1) has mean 0.6
+    assert -4 <= arr[:, 2].min() and arr[:, 2].max() <= -1
+    bad = text.replace(
+        'range = [0.1, 0.9]\ndistribution = "truncnormal"', 'distribution = "normal"'
+    )
+    with pytest.raises(CollabsimInputError, match="unbounded.*truncnormal"):
+        load_experiment(write(tmp_path, bad))
+    with pytest.raises(CollabsimInputError, match="whole numbers"):
+        load_experiment(
+            write(
+                tmp_path,
+                TINY.replace(
+                    'key = "drivers.urgency"\nvalues = [0.2, 0.8]',
+                    'key = "scenario.partnerships"\nvalues = [1, 1.5]',
+                ),
+            )
+        )
