@@ -15,6 +15,7 @@ window instead, so "what happens in those months without the cut" can be compare
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,6 +228,27 @@ def _run_chunk(scenario: Scenario, seeds: list[int], offset: int):
     return res.summary, res.timeseries, res.events
 
 
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _pool_context():
+    """Fork this process when it has one thread (workers start with the model loaded); else fork
+    from a clean server process, as the sweep engine does."""
+    import multiprocessing as mp
+
+    if sys.platform.startswith("linux") and _single_threaded():
+        return mp.get_context("fork")
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["collabsim.compare"])
+        return ctx
+    return mp.get_context("spawn")
+
+
 def run_arms(arms: list[Arm], seeds: list[int], workers: int = 1, progress=None) -> None:
     """Run every arm on the same seeds (serially or on a process pool); fills arm.result."""
     chunk = max(1, -(-len(seeds) // max(1, workers * 2))) if workers > 1 else len(seeds)
@@ -237,10 +259,7 @@ def run_arms(arms: list[Arm], seeds: list[int], workers: int = 1, progress=None)
     ]
     parts: dict[int, list] = {k: [] for k in range(len(arms))}
     if workers > 1:
-        import multiprocessing as mp
-
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context(method)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
             futures = [(k, i, pool.submit(_run_chunk, sc, s, i)) for k, sc, s, i in tasks]
             for k, i, fut in futures:
                 parts[k].append((i, fut.result()))
