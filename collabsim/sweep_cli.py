@@ -150,9 +150,8 @@ def register(app: typer.Typer) -> None:
         scheduler: Annotated[
             str | None,
             typer.Option(
-                help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
-                "(default: $COLLABSIM_SCHEDULER)",
-                envvar="COLLABSIM_SCHEDULER",
+                help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: "
+                "$COLLABSIM_SCHEDULER, unless --workers is given)",
             ),
         ] = None,
         resume: Annotated[

@@ -463,6 +463,15 @@ def test_unreachable_scheduler_fails_fast_with_a_clear_line(tmp_path):
     assert len(error_lines(res.stderr)) == 1
 
 
+def test_workers_on_the_command_line_win_over_the_scheduler_variable(
+    tmp_path, reference, monkeypatch
+):
+    monkeypatch.setenv("COLLABSIM_SCHEDULER", f"tcp://127.0.0.1:{free_port()}")
+    res = invoke("sweep", write(tmp_path, TINY), "--out", tmp_path / "o", "--workers", 1)
+    assert res.exit_code == 0, res.output
+    assert_frame_equal(load_sweep(tmp_path / "o"), load_sweep(reference))
+
+
 def test_load_sweep_of_a_folder_that_is_no_sweep(tmp_path):
     with pytest.raises(CollabsimInputError, match="not a sweep folder"):
         load_sweep(tmp_path)
