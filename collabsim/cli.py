@@ -81,6 +81,7 @@ def _register_optional_commands() -> None:
         "collabsim.app_cli",
         "collabsim.sensitivity_cli",
         "collabsim.compare_cli",
+        "collabsim.scan_cli",
     ):
         try:
             mod = importlib.import_module(module)
