@@ -610,14 +610,19 @@ def experiment_from_dict(
     overrides = [f"{k}={_toml_literal(v)}" for k, v in fixed.items()]
     try:
         base = apply_overrides(base, overrides, source=str(scen_path))
-        for f in spec.factors:  # the key must exist in the scenario schema
-            apply_overrides(base, [f"{f.key}=0"], source=str(scen_path))
     except CollabsimInputError as exc:
-        raise CollabsimInputError(
-            f"{source}: {str(exc).removeprefix('--set ')}".replace(
-                "is not a key of", "is not a scenario key of"
+        msg = str(exc).removeprefix("--set ").replace("SECTION.KEY=VALUE", "SECTION.KEY = VALUE")
+        raise CollabsimInputError(f"{source}: [set] {msg}") from None
+    for f in spec.factors:  # the key must exist in the scenario schema
+        try:
+            apply_overrides(base, [f"{f.key}=0"], source=str(scen_path))
+        except CollabsimInputError as exc:
+            msg = str(exc).removeprefix(f"--set {f.key}: ")
+            msg = msg.replace(
+                "use SECTION.KEY=VALUE, e.g. drivers.urgency=0.3",
+                "use SECTION.KEY, e.g. drivers.urgency",
             )
-        ) from None
+            raise CollabsimInputError(f"{source}: factor '{f.key}': {msg}") from None
     for f in spec.factors:
         if _field_info(f.key) is None:
             raise CollabsimInputError(

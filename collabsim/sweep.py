@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from collabsim.errors import CollabsimInputError
-from collabsim.experiment import Experiment, point_scenario_data, run_seed
+from collabsim.experiment import Experiment, point_scenario_data, run_seed, salib_problem
 
 FORMAT = "collabsim-sweep/1"
 SCHEDULER_ENV = "COLLABSIM_SCHEDULER"
@@ -727,6 +727,7 @@ def _prepare(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any], 
         "seed_rule": "SeedSequence(root_seed, spawn_key=(point, replicate)) -> uint64 >> 1"
         if exp.seeds == "per_point"
         else "SeedSequence(root_seed, spawn_key=(replicate,)) -> uint64 >> 1",
+        "salib_problem": salib_problem(exp.factors) if exp.factors else None,
         "spec": exp.spec(),
         "versions": versions(),
         "git_revision": git_revision(),

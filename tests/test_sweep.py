@@ -128,6 +128,7 @@ def test_tiny_results_have_one_row_per_run_and_partnership(tiny_exp, reference):
     meta = sweep_meta(reference)
     assert meta["status"] == "complete" and meta["counts"]["runs_done"] == 12
     assert meta["root_seed"] == 7 and meta["design"]["total_runs"] == 12
+    assert meta["salib_problem"]["names"] == ["drivers.urgency", "drivers.trust"]
     assert load_sweep(reference, "failures").empty
     assert len(load_sweep(reference, "design")) == 4
 
@@ -210,6 +211,17 @@ values = [0.2, 0.4]
     )
     fact = load_experiment(write(tmp_path, grid))
     assert fact.points[:3] == [(0.0, 0.2), (0.0, 0.4), (0.25, 0.2)] and len(fact.points) == 10
+
+
+def test_the_demo_experiment_is_the_four_drivers_on_a_grid():
+    exp = load_experiment(ROOT / "experiments" / "demo_sweep.toml")
+    assert exp.factor_names == [
+        "drivers.incentives",
+        "drivers.urgency",
+        "drivers.shared_interest",
+        "drivers.trust",
+    ]
+    assert 200 <= exp.total_runs <= 500 and exp.replicates >= 3
 
 
 def test_common_seeds_equal_the_replicate_seeds_of_collabsim_run(tmp_path):
