@@ -1162,12 +1162,14 @@ def _clean(x: Any) -> Any:
 
 
 def timeline_lines(proj: dict, inputs: ScanInputs, replicate: int, limit: int = 30) -> list[str]:
-    """One projected run's notable events in plain English, with the partners' own names."""
+    """One projected run's notable events in plain English (collabsim.narrate), with the
+    partners' own names instead of the model's (mbo-1, firm-2, ...)."""
     from collabsim.events import Event
     from collabsim.narrate import narrate
 
     ev = proj["result"].events
-    ev = ev[(ev["replicate"] == replicate) & (ev["kind"] != "tension_raised")]
+    quiet = ("tension_raised", "tension_resolved")  # the everyday bumps; the rest tells the story
+    ev = ev[(ev["replicate"] == replicate) & ~ev["kind"].isin(quiet)]
     out = []
     for row in ev.itertuples(index=False):
         e = Event(
@@ -1181,7 +1183,7 @@ def timeline_lines(proj: dict, inputs: ScanInputs, replicate: int, limit: int = 
             float(row.after),
             str(row.detail),
         )
-        out.append(f"Month {e.step}: {narrate(e, 'en')}")
+        out.append(narrate(e, "en"))
     if len(out) > limit:
         out = out[: limit - 1] + [f"... and {len(out) - limit + 1} more events"]
     return out

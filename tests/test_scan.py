@@ -1,0 +1,409 @@
+"""`collabsim scan`: the mapping is monotone, the worked examples differ and give stable advice,
+the output is reproducible and self-contained, and bad answers give one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collabsim.runner import replicate_seeds
+from collabsim.scan import (
+    EXAMPLES,
+    Respondent,
+    aggregate,
+    build_scenario,
+    engagement_at,
+    goodness,
+    lever_scores,
+    linear_value,
+    load_questionnaire,
+    map_lever,
+    project,
+    rank_levers,
+    read_answers,
+    scan_values,
+    survival_5y,
+)
+from collabsim.scenario import Scenario
+
+from .conftest import ROOT
+
+Q = load_questionnaire()
+SCORED = [i for i in Q.items if i.direction != "descriptive"]
+TEST_REPLICATES = 40  # enough for a stable top three in the worked examples, quick on 2 cores
+
+
+def collabsim(*args, stdin: str | None = None):
+    """Run the CLI in a subprocess as a user would."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "collabsim.cli", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=600,
+    )
+
+
+# --------------------------------------------------------------------------- questionnaire
+
+
+def test_questionnaire_covers_the_scan():
+    assert 20 <= len(Q.items) <= 30
+    assert {i.block for i in Q.items} == {"drivers", "design", "conditions", "practice"}
+    assert all(i.en.strip() and i.nl.strip() for i in Q.items)
+    assert any(i.direction == "-" for i in Q.items), "some statements are negatively worded"
+    for key in (
+        "drivers.incentives",
+        "drivers.urgency",
+        "drivers.shared_interest",
+        "drivers.trust",
+        "partnership.governance",
+        "partnership.kind",
+        "partnership.coordinator",
+        "partnership.meeting_rhythm",
+        "conditions.agility",
+        "conditions.staff_turnover",
+        "conditions.regulation_rigidity",
+        "conditions.staff_shortage",
+        "conditions.culture_distance",
+        "conditions.orientation",
+    ):
+        levers = [lid for lid, lv in Q.levers.items() if lv.key == key]
+        assert levers and Q.items_of(levers[0]), f"no statement informs {key}"
+
+
+def test_neutral_answer_is_the_scenario_default():
+    """A neutral (or missing) answer leaves the model's default for every linear lever."""
+    defaults = Scenario.model_validate({"organisations": [{"type": "firm", "count": 2}]}).to_dict()
+    for lever in Q.levers.values():
+        if lever.mapping != "linear":
+            continue
+        section, _, leaf = lever.key.partition(".")
+        assert linear_value(lever, 3.0) == pytest.approx(defaults[section][leaf]), lever.key
+        assert linear_value(lever, 1.0) == pytest.approx(lever.bad)
+        assert linear_value(lever, 5.0) == pytest.approx(lever.good)
+
+
+# --------------------------------------------------------------------------- monotone mapping
+
+answer = st.one_of(st.none(), st.integers(1, 5))
+
+
+@st.composite
+def answer_sheets(draw):
+    n = draw(st.integers(2, 6))
+    types = ["mbo", "vmbo", "firm", "municipality", "hbo"]
+    people = []
+    for k in range(n):
+        answers = {i.id: draw(answer) for i in Q.items}
+        people.append(Respondent(f"row {k + 2}", f"org{k}", types[k % 5], answers))
+    item = draw(st.sampled_from(SCORED))
+    who = draw(st.integers(0, n - 1))
+    return people, item, who
+
+
+def _values(people, members):
+    levers = lever_scores(aggregate(people, Q), Q)
+    return levers, scan_values(levers, Q, members)
+
+
+@settings(max_examples=200, deadline=None)
+@given(answer_sheets(), st.integers(2, 30))
+def test_better_answer_never_lowers_its_parameter(sheet, members):
+    """One respondent answers one statement one point more favourably (agrees more with a
+    positive statement, less with a negative one): the scenario value that statement informs
+    never moves in the unfavourable direction, and no other lever changes."""
+    people, item, who = sheet
+    current = people[who].answers[item.id]
+    step = 1 if item.direction == "+" else -1
+    if current is None:
+        better = 4 if step == 1 else 2  # from 'no answer' (neutral 3 assumed if alone)
+        others = [r.answers[item.id] for k, r in enumerate(people) if k != who]
+        if any(a is not None for a in others):
+            return  # adding an answer to a mean of others is not 'one point better'
+    else:
+        better = current + step
+        if not 1 <= better <= 5:
+            return
+    improved = [Respondent(r.row, r.organisation, r.type, dict(r.answers), r.name) for r in people]
+    improved[who].answers[item.id] = better
+    scores0, values0 = _values(people, members)
+    scores1, values1 = _values(improved, members)
+    lever = Q.levers[item.lever]
+    operational = values0["partnership.kind"] == "operational"
+    assert scores1[item.lever] > scores0[item.lever]
+    g0 = goodness(lever, values0[lever.key], members, operational)
+    g1 = goodness(lever, values1[lever.key], members, operational)
+    assert g1 >= g0 - 1e-12, (item.id, values0[lever.key], values1[lever.key])
+    for key in values0:
+        if key != lever.key:
+            assert values0[key] == values1[key], key
+
+
+@given(st.floats(1, 5), st.floats(1, 5))
+def test_every_mapping_is_monotone_in_the_score(x, y):
+    lo, hi = min(x, y), max(x, y)
+    for lever in Q.levers.values():
+        if lever.mapping == "kind":
+            continue
+        for members, operational in ((3, True), (12, True), (25, False)):
+            a = goodness(lever, map_lever(lever, lo, members, operational), members, operational)
+            b = goodness(lever, map_lever(lever, hi, members, operational), members, operational)
+            assert b >= a - 1e-12, lever.id
+
+
+# --------------------------------------------------------------------------- worked examples
+
+
+@pytest.fixture(scope="module")
+def examples():
+    """Both worked examples projected and their levers ranked, with two root seeds."""
+    out = {}
+    for name in ("healthy", "at_risk"):
+        people = read_answers(EXAMPLES / f"{name}.csv", Q)
+        inputs = build_scenario(people, Q, name)
+        for seed in (1, 2):
+            seeds = replicate_seeds(seed, TEST_REPLICATES)
+            proj = project(inputs.scenario, seeds)
+            res = proj["result"]
+            ranking = rank_levers(
+                inputs,
+                Q,
+                seeds,
+                survival_5y(res.summary),
+                engagement_at(res.timeseries, 60),
+                name,
+            )
+            out[name, seed] = (inputs, proj, ranking)
+    return out
+
+
+def test_at_risk_projects_clearly_lower_survival(examples):
+    for seed in (1, 2):
+        healthy = examples["healthy", seed][1]["survival_5y"]
+        at_risk = examples["at_risk", seed][1]["survival_5y"]
+        assert at_risk["high"] < healthy["low"], (seed, healthy, at_risk)
+        assert healthy["share"] - at_risk["share"] >= 0.4
+        assert examples["at_risk", seed][1]["survival_10y"]["share"] < 0.5
+
+
+def test_lever_ranking_top_three_is_stable_across_seeds(examples):
+    for name in ("healthy", "at_risk"):
+        tops = [[r["lever"] for r in examples[name, seed][2][:3]] for seed in (1, 2)]
+        assert set(tops[0]) == set(tops[1]), (name, tops)
+
+
+def test_lever_differences_use_common_random_numbers(examples):
+    """A lever already at its best gives exactly zero; the at-risk example's top lever helps
+    with an interval above zero."""
+    ranking = examples["at_risk", 1][2]
+    assert ranking[0]["low"] > 0
+    for r in ranking:
+        if r["status"] == "already at the top":
+            assert (r["difference"], r["low"], r["high"]) == (0.0, 0.0, 0.0)
+
+
+def test_at_risk_disagreement_on_urgency_is_flagged(examples):
+    inputs = examples["at_risk", 1][0]
+    assert inputs.scores["urg1"].disagree
+    assert inputs.scores["urg1"].spread >= 2
+    healthy = examples["healthy", 1][0]
+    assert healthy.scores["hand1"].n == len(healthy.people) - 1  # one missing answer
+
+
+def test_missing_organisation_kinds_become_candidates(examples):
+    inputs = examples["at_risk", 1][0]  # no municipality answered
+    groups = inputs.scenario.organisations
+    muni = [g for g in groups if g.type == "municipality"]
+    assert muni and not muni[0].member
+    assert sum(g.count for g in groups if g.member) == len({r.organisation for r in inputs.people})
+
+
+# --------------------------------------------------------------------------- the command
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs: list[str] = []
+        self.links: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key == "src" and tag == "img":
+                self.imgs.append(value or "")
+            elif key in ("src", "href", "srcset", "action", "data"):
+                self.links.append((tag, key, value or ""))
+
+
+HEADER = "organisation,type," + ",".join(Q.ids)
+
+
+def _row(org: str, kind: str, **change) -> str:
+    values = {i.id: "3" for i in Q.items} | {k: str(v) for k, v in change.items()}
+    return f"{org},{kind}," + ",".join(values[i] for i in Q.ids)
+
+
+BAD = {
+    "out-of-range": (
+        f"{HEADER}\n{_row('A', 'mbo')}\n{_row('B', 'firm', urg1=7)}\n",
+        ["row 3", "item urg1", "outside 1–5"],
+    ),
+    "unknown-item": (
+        f"{HEADER},urgx\n{_row('A', 'mbo')},3\n{_row('B', 'firm')},3\n",
+        ["row 1", "item urgx", "unknown item"],
+    ),
+    "no-type": (
+        f"{HEADER}\n{_row('A', 'mbo')}\n{_row('B', '')}\n",
+        ["row 3", "(B)", "no organisation type"],
+    ),
+    "empty": ("", ["empty file"]),
+    "unknown-type": (
+        f"{HEADER}\n{_row('A', 'mbo')}\n{_row('B', 'bakery')}\n",
+        ["row 3", "'bakery'"],
+    ),
+}
+
+
+def _interactive_input() -> tuple[str, list[list[str]]]:
+    rng = np.random.default_rng(3)
+    lines, typed = [], []
+    for org, kind in (("Vakcollege", "vmbo"), ("Bouwbedrijf", "firm")):
+        answers = [str(int(a)) for a in rng.integers(2, 5, len(Q.items))]
+        answers[5] = ""  # one skipped statement
+        typed.append(answers)
+        lines += [org, kind, "teacher", *answers, "y" if org == "Vakcollege" else "n"]
+    return "\n".join(lines) + "\n", typed
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    """Every command-line case of this file, run as subprocesses two at a time (the machine is
+    shared; most of each run is importing collabsim)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = tmp_path_factory.mktemp("scan")
+    jobs = {}
+    for k in (1, 2):
+        out = base / f"run{k}"
+        jobs[f"run{k}"] = (
+            ("scan", EXAMPLES / "at_risk.csv", "-n", 4, "--seed", 5, "--out", out),
+            None,
+        )
+    stdin, _ = _interactive_input()
+    jobs["interactive"] = (("scan", "--interactive", "-n", 2, "--out", base / "interactive"), stdin)
+    jobs["early-end"] = (
+        ("scan", "--interactive", "--out", base / "early"),
+        "Vakcollege\nvmbo\n\n3\n",
+    )
+    for name, (content, _) in BAD.items():
+        path = base / name / "answers.csv"
+        path.parent.mkdir()
+        path.write_text(content, encoding="utf-8")
+        jobs[name] = (("scan", path, "-n", 2, "--out", base / name / "out"), None)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {k: pool.submit(collabsim, *args, stdin=s) for k, (args, s) in jobs.items()}
+        results = {k: f.result() for k, f in futures.items()}
+    return base, results
+
+
+def test_same_answers_and_seed_give_identical_json(cli):
+    base, results = cli
+    for k in ("run1", "run2"):
+        assert results[k].returncode == 0, results[k].stderr
+    a, b = ((base / k / "scan.json").read_bytes() for k in ("run1", "run2"))
+    assert a == b
+    report = json.loads(a)
+    assert report["replicates"] == 4 and report["seed"] == 5
+    assert report["seeds"] == replicate_seeds(5, 4)
+    assert len(report["lever_ranking"]) >= 10
+    assert {"survival_5y", "survival_10y", "bands", "trouble", "kaplan_meier"} <= set(
+        report["projection"]
+    )
+    assert "thinking tool" in report["caveat"]
+
+
+def test_report_renders_offline_with_every_figure_embedded(cli):
+    base, results = cli
+    assert results["run1"].returncode == 0, results["run1"].stderr
+    page = (base / "run1" / "scan.html").read_text(encoding="utf-8")
+    parser = _Collect()
+    parser.feed(page)
+    parser.close()
+    assert len(parser.imgs) == 6  # poster, disagreement, survival, bands, levers, timeline
+    for src in parser.imgs:
+        assert src.startswith("data:image/png;base64,")
+        assert len(src) > 1000
+    assert parser.links == [], parser.links
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page.lower()
+    assert not any(p.name.startswith(".") for p in base.iterdir()), "temporary folder left"
+
+
+def test_interactive_from_stdin_saves_the_answers(cli):
+    base, results = cli
+    res = results["interactive"]
+    assert res.returncode == 0, res.stderr
+    _, typed = _interactive_input()
+    saved = (base / "interactive" / "answers.csv").read_text(encoding="utf-8").splitlines()
+    assert saved[0].split(",")[:3] == ["organisation", "type", "respondent"]
+    assert saved[1].split(",")[3:] == typed[0]
+    assert saved[2].split(",")[3:] == typed[1]
+    report = json.loads((base / "interactive" / "scan.json").read_text(encoding="utf-8"))
+    assert report["missing"][0]["item"] == Q.items[5].id
+
+
+def test_interactive_input_that_ends_early_is_one_line(cli):
+    res = cli[1]["early-end"]
+    assert res.returncode == 2
+    assert "input ended" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_answers_give_one_line_and_exit_2(cli, case):
+    base, results = cli
+    res = results[case]
+    assert res.returncode == 2, res.stdout + res.stderr
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err
+    for text in [str(base / case / "answers.csv"), *BAD[case][1]]:
+        assert text in err, (text, err)
+    assert not (base / case / "out").exists()
+
+
+def test_toml_answers_read_like_csv(tmp_path):
+    csv_people = read_answers(EXAMPLES / "healthy.csv", Q)
+    lines = []
+    for r in csv_people:
+        lines += ["[[respondent]]", f'organisation = "{r.organisation}"', f'type = "{r.type}"']
+        lines += ["[respondent.answers]"]
+        lines += [f"{k} = {v}" for k, v in r.answers.items() if v is not None]
+    path = tmp_path / "answers.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    toml_people = read_answers(path, Q)
+    assert [r.answers for r in toml_people] == [r.answers for r in csv_people]
+    assert [(r.organisation, r.type) for r in toml_people] == [
+        (r.organisation, r.type) for r in csv_people
+    ]
+
+
+def test_an_item_nobody_answered_is_reported_as_neutral():
+    people = read_answers(EXAMPLES / "at_risk.csv", Q)
+    for r in people:
+        r.answers["agi1"] = None
+        r.answers["agi2"] = None
+    inputs = build_scenario(people, Q, "x")
+    assert inputs.scores["agi1"].assumed == 3.0
+    assert inputs.values["conditions.agility"] == pytest.approx(0.5)  # the default
