@@ -1058,11 +1058,12 @@ def plot_disagreement(inputs: ScanInputs, q: Questionnaire, path: Path) -> Path:
             ax.scatter([], [], color=c, label=t)
     ax.scatter([], [], marker="|", s=120, color="#000", label="mean")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=6, fontsize=8, frameon=False)
-    ax.set_title(
+    fig.suptitle(
         "Where partners agree and disagree (shaded: answers 2 or more points apart; "
-        "(−): negatively worded)",
+        "(−): negatively worded statement)",
         fontsize=10,
-        loc="left",
+        x=0.01,
+        ha="left",
     )
     fig.tight_layout()
     fig.savefig(path)
