@@ -160,8 +160,9 @@ def run_command(
         )
     if steps is not None and steps < 1:
         raise CollabsimInputError(f"--steps {steps}: must be at least 1 month (allowed 1..1200)")
-    if seed is not None and seed < 0:
-        raise CollabsimInputError(f"--seed {seed}: must be 0 or more")
+    for flag, value in (("--seed", seed), ("--run-seed", run_seed)):
+        if value is not None and value < 0:
+            raise CollabsimInputError(f"{flag} {value}: must be 0 or more")
     scenario = with_steps(load_scenario(scenario_path, overrides), steps)
     root = scenario.scenario.seed if seed is None else seed
     seeds = [run_seed] if run_seed is not None else None

@@ -159,6 +159,8 @@ BAD = [
     (["--set", "organisations.0.type=bank"], "school, firm, municipality"),
     (["--replicates", "0"], "--replicates 0"),
     (["--steps", "-5"], "--steps -5"),
+    (["--run-seed", "-5"], "--run-seed -5: must be 0 or more"),
+    (["--seed", "-1"], "--seed -1: must be 0 or more"),
 ]
 
 
