@@ -70,6 +70,9 @@ def run(
         run_command(scenario, replicates, seed, run_seed, steps, set_ or [], out, plots, console)
     except CollabsimInputError as exc:
         fail(str(exc))
+    except OSError as exc:  # e.g. an output folder that cannot be written
+        where = exc.filename or out or "output"
+        fail(f"{where}: {exc.strerror or exc}; choose another --out", code=1)
 
 
 def _register_optional_commands() -> None:
