@@ -241,8 +241,7 @@ def memory_check(runs: int) -> None:
     early = max(s[1] for s in samples[: q * 2])
     late = max(s[1] for s in samples[-q:])
     print(
-        f"  {n:,} runs (1 month each) in {wall:.0f} s (startup {outcome.startup_seconds:.1f} s:"
-        f" a sampling thread runs, so the pool starts from a fresh forkserver); "
+        f"  {n:,} runs (1 month each) in {wall:.0f} s (startup {outcome.startup_seconds:.1f} s); "
         f"results on disk {disk:.1f} MB"
     )
     print(
