@@ -861,9 +861,194 @@ def raise_tensions(
         counts,
     ):
         return
+    open_tensions(st, org, counts, rng, month, log)
+
+
+def open_tensions(st, org, counts: np.ndarray, rng, month: int, log: EventLog) -> None:
+    """Open this month's new tensions: counts[p] of them in partnership p."""
     for p in np.flatnonzero(counts):
         for _ in range(int(counts[p])):
             _open_tension(st, org, p, rng, month, log)
+
+
+@njit(cache=True)
+def _engage_and_act(
+    engagement,
+    member,
+    has_org,
+    slot_org,
+    capacity,
+    orientation,
+    is_school,
+    knowledge,
+    urgency,
+    shared,
+    incentives,
+    trust_seen,
+    results,
+    culture_gap,
+    rigidity,
+    coordinator,
+    personal,
+    org_trust,
+    alive,
+    agenda,
+    relevance,
+    contact,
+    formality,
+    operational,
+    success_draws,
+    tension_draws,
+    params,
+    public_value,
+    success_rate,
+    joint_successes,
+    ever_succeeded,
+    months_without_action,
+    misfit,
+    memberships,
+    trust,
+    pair_trust,
+    engaged,
+    success,
+    acts,
+    rates,
+    counts,
+):
+    prm = params[0]
+    _misfit(member, formality, operational, misfit)
+    _engagement(
+        engagement,
+        member,
+        has_org,
+        slot_org,
+        capacity,
+        orientation,
+        is_school,
+        urgency,
+        shared,
+        incentives,
+        trust_seen,
+        results,
+        culture_gap,
+        misfit,
+        rigidity,
+        coordinator,
+        params,
+        memberships,
+    )
+    _trust_views(
+        personal,
+        org_trust,
+        member,
+        engagement,
+        prm.personal_trust_weight,
+        trust,
+        trust_seen,
+        pair_trust,
+    )
+    _joint_action(
+        engagement,
+        member,
+        alive,
+        slot_org,
+        knowledge,
+        agenda,
+        relevance,
+        contact,
+        trust,
+        rigidity,
+        coordinator,
+        success_draws,
+        params,
+        public_value,
+        success_rate,
+        results,
+        joint_successes,
+        ever_succeeded,
+        months_without_action,
+        engaged,
+        success,
+        acts,
+    )
+    _update_trust(personal, org_trust, member, engagement, engaged, contact, success, acts, params)
+    return _tension_rates(
+        member,
+        alive,
+        slot_org,
+        orientation,
+        shared,
+        culture_gap,
+        misfit,
+        rigidity,
+        params,
+        tension_draws,
+        rates,
+        counts,
+    )
+
+
+def engage_and_act(
+    st: PartnershipState,
+    org: Organisations,
+    rigidity: np.ndarray,
+    coordinator: np.ndarray,
+    prm,
+    success_draws: np.ndarray,
+    tension_draws: np.ndarray,
+    rng,
+    month: int,
+    log: EventLog,
+    scratch,
+) -> None:
+    """The heart of the month in one compiled call, in causal order: governance fit
+    (governance_misfit), engagement (decide_engagement), trust as seen (trust_views), joint
+    action (joint_action), trust (update_trust) and new tensions (raise_tensions)."""
+    sc = scratch
+    if _engage_and_act(
+        st.engagement,
+        st.member,
+        st.has_org,
+        st.slot_org,
+        org.capacity,
+        org.orientation,
+        org.is_school,
+        org.knowledge,
+        st.urgency,
+        st.shared_interest,
+        st.incentives,
+        sc.trust_seen,
+        st.results,
+        st.culture_gap,
+        rigidity,
+        coordinator,
+        st.personal_trust,
+        st.org_trust,
+        st.alive,
+        st.agenda,
+        st.relevance,
+        st.contact,
+        st.formality,
+        st.operational,
+        success_draws,
+        tension_draws,
+        prm.record,
+        st.public_value,
+        st.success_rate,
+        st.joint_successes,
+        st.ever_succeeded,
+        st.months_without_action,
+        sc.misfit,
+        sc.memberships,
+        sc.trust,
+        sc.pair_trust,
+        sc.engaged,
+        sc.success,
+        sc.acts,
+        sc.rates,
+        sc.counts,
+    ):
+        open_tensions(st, org, sc.counts, rng, month, log)
 
 
 @njit(cache=True)

@@ -149,15 +149,18 @@ class CollaborationModel(mesa.Model):
         mech.liaison_turnover(
             st, orgs, cond.staff_turnover, prm, draw.turnover, month, log, fx.coordinator
         )
-        misfit = mech.governance_misfit(st, sc.misfit)
-        mech.decide_engagement(
-            st, orgs, sc.trust_seen, misfit, fx.rigidity, fx.coordinator, prm, sc.memberships
-        )
-        mech.trust_views(st, prm, sc)
-        mech.joint_action(st, orgs, sc.trust, fx.rigidity, fx.coordinator, prm, draw.success, sc)
-        mech.update_trust(st, prm, sc)
-        mech.raise_tensions(
-            st, orgs, misfit, fx.rigidity, prm, rng, month, log, sc.rates, sc.counts, draw.tension
+        mech.engage_and_act(
+            st,
+            orgs,
+            fx.rigidity,
+            fx.coordinator,
+            prm,
+            draw.success,
+            draw.tension,
+            rng,
+            month,
+            log,
+            sc,
         )
         mech.work_through_tensions(
             st, orgs, agility, fx.rigidity, fx.coordinator, prm, rng, month, log
