@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from collabsim.scenario import Scenario
 
@@ -267,21 +268,37 @@ def interests_sharing(own: np.ndarray, agenda: np.ndarray, target: np.ndarray) -
 
     This makes drivers.shared_interest mean what it says: 0 is no common ground beyond chance,
     1 is interests identical to the agenda; the type profile keeps each member's own flavour.
+    The mix is found by bisection (shared interest rises with the pull).
     """
-    neglected = np.zeros_like(agenda)
-    neglected[np.arange(len(agenda)), agenda.argmin(axis=1)] = 1.0
+    out = np.empty_like(own)
+    _interests_sharing(own, agenda, target, out)
+    return out
 
-    def mix(lam: np.ndarray) -> np.ndarray:
-        toward = np.where(lam[..., None] >= 0, agenda[:, None, :], neglected[:, None, :])
-        w = np.abs(lam)[..., None]
-        return (1.0 - w) * own + w * toward
 
-    lo, hi = -np.ones(target.shape), np.ones(target.shape)
-    for _ in range(30):  # bisection: shared interest rises with lam
-        mid = 0.5 * (lo + hi)
-        below = shared_beyond_chance(mix(mid), agenda) < target
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return mix(0.5 * (lo + hi))
+@njit(cache=True)
+def _interests_sharing(own, agenda, target, out):
+    p_n, s_n, k_n = own.shape
+    chance = 1.0 / k_n
+    for p in range(p_n):
+        neglected = np.argmin(agenda[p])
+        for s in range(s_n):
+            lo, hi = -1.0, 1.0
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                overlap = 0.0
+                for k in range(k_n):
+                    toward = agenda[p, k] if mid >= 0 else (1.0 if k == neglected else 0.0)
+                    x = (1.0 - abs(mid)) * own[p, s, k] + abs(mid) * toward
+                    overlap += min(x, agenda[p, k])
+                shared = min(max((overlap - chance) / (1.0 - chance), 0.0), 1.0)
+                if shared < target[p, s]:
+                    lo = mid
+                else:
+                    hi = mid
+            lam = 0.5 * (lo + hi)
+            for k in range(k_n):
+                toward = agenda[p, k] if lam >= 0 else (1.0 if k == neglected else 0.0)
+                out[p, s, k] = (1.0 - abs(lam)) * own[p, s, k] + abs(lam) * toward
 
 
 def _dirichlet_rows(rng, alpha: np.ndarray) -> np.ndarray:
