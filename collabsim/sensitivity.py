@@ -675,6 +675,25 @@ def run_analysis(
     return res
 
 
+def load_result(spec: SensitivitySpec, out: str | Path) -> AnalysisResult:
+    """An analysis folder's tables read back (e.g. to redraw its figures with write_figures)."""
+    out = Path(out)
+    res = AnalysisResult(out=out, spec=spec)
+    for name in (
+        "indices",
+        "second_order",
+        "morris",
+        "convergence",
+        "replicates_effect",
+        "noise",
+        "surfaces",
+    ):
+        path = out / f"{name}.csv"
+        if path.exists():
+            setattr(res, name, pd.read_csv(path))
+    return res
+
+
 # --------------------------------------------------------------------------- response surfaces
 
 
@@ -873,15 +892,19 @@ def write_report(res: AnalysisResult) -> Path:
         for o in spec.outputs:
             m = res.morris[res.morris.output == o].sort_values("mu_star", ascending=False)
             top = m.head(10)
-            m_sig = m[significant(m.mu_star, m.mu_star_conf) > 0]
+            small = m[m.mu_star < 0.1 * m.mu_star.max()]
             label = OUTPUT_LABELS.get(o, o)
             lines += [
                 f"## {label}",
                 "",
-                f"{len(m_sig)} of {len(m)} factors have a mean absolute elementary effect μ* whose "
-                "interval excludes zero. The ten largest (μ* is the change of the output over the "
-                "whole sampled range of the factor; σ large against μ* means the effect depends "
-                "on the other factors: interaction or non-linearity):",
+                f"{len(m) - len(small)} of {len(m)} factors have μ* of at least a tenth of the "
+                f"largest ({_short(m.factor.iloc[0])}); {len(small)} are below that: "
+                "candidates to keep at their defaults for this output. (μ* is never below "
+                "zero and replicate noise gives every factor some μ*, so its interval "
+                "excluding zero says little.) "
+                "The ten largest (μ* is the change of the output over the whole sampled range of "
+                "the factor; σ large against μ* means the effect depends on the other factors: "
+                "interaction or non-linearity):",
                 "",
                 "| factor | μ* | ± | σ | σ/μ* |",
                 "|---|---|---|---|---|",
@@ -908,7 +931,9 @@ def write_report(res: AnalysisResult) -> Path:
             f"each pair of {', '.join(_short(k) for k in spec.surface_factors)}, the other "
             f"factors at the base scenario, {spec.surface_replicates} replicates a cell "
             "(surfaces.csv, surfaces.png; surface_interaction.png shows what an additive model "
-            "of the two factors misses).",
+            "of the two factors misses). A cell's mean carries replicate noise of about "
+            f"±{float((s['sd'] / np.sqrt(s['runs'])).mean()):.2f} (one standard error, averaged "
+            "over cells), so only the larger non-additive parts are interaction.",
             "",
         ]
         for (a, b), g in s.groupby(["factor_a", "factor_b"], sort=False):

@@ -205,7 +205,8 @@ def _surfaces(res: AnalysisResult) -> list[str]:
                 z = _nonadditive(g)
                 lim = max(0.05, float(np.abs(z).max()))
                 cmap, lo, hi = "RdBu_r", -lim, lim
-            ext = [vb[0], vb[-1], va[0], va[-1]]
+            da, db = (va[1] - va[0]) / 2, (vb[1] - vb[0]) / 2  # cells centred on the grid
+            ext = [vb[0] - db, vb[-1] + db, va[0] - da, va[-1] + da]
             im = ax.imshow(
                 z, origin="lower", extent=ext, aspect="auto", cmap=cmap, vmin=lo, vmax=hi
             )
