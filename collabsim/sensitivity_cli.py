@@ -98,7 +98,8 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--resume", help="complete the runs already in the runs folder")
         ] = False,
         surfaces: Annotated[
-            bool, typer.Option(help="also run the response surfaces named in [sensitivity]")
+            bool,
+            typer.Option(help="also run the surfaces in sensitivity.surface_factors"),
         ] = True,
         plots: Annotated[bool, typer.Option(help="write the figures")] = True,
     ) -> None:
