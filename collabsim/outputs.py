@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -95,14 +96,38 @@ def summary_figures(summary: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def write_outputs(result: ReplicateResults, out: Path, manifest: dict, plots: bool = True) -> Path:
-    """Write every output into a temporary folder beside `out`, then rename it into place."""
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
+def check_out_dir(out: Path) -> None:
+    """Refuse an output folder that already holds something (one clear line)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
+
+
+@contextmanager
+def writing_folder(out: Path):
+    """Yield a temporary folder beside `out` that becomes `out` only if the block succeeds.
+
+    All-or-nothing: a run that fails half-way leaves no folder that looks complete.
+    """
+    out = Path(out)
+    check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; give it the usual rights
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_outputs(result: ReplicateResults, out: Path, manifest: dict, plots: bool = True) -> Path:
+    """Write every output into a temporary folder beside `out`, then rename it into place."""
+    with writing_folder(out) as tmp:
         result.summary.to_csv(tmp / "summary.csv", index=False)
         result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         result.events.to_csv(tmp / "events.csv", index=False)
@@ -112,13 +137,7 @@ def write_outputs(result: ReplicateResults, out: Path, manifest: dict, plots: bo
             plot_trajectories(result.timeseries, result.scenario, tmp / "trajectories.png")
             plot_timeline(result.timeseries, result.events, result.scenario, tmp / "timeline.png")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def print_summary(console: Console, result: ReplicateResults, out: Path) -> None:
@@ -168,8 +187,7 @@ def run_command(
     seeds = [run_seed] if run_seed is not None else None
     n = 1 if run_seed is not None else replicates
     out = Path(out) if out is not None else default_out_dir(scenario.name)
-    if out.exists() and any(out.iterdir()):
-        raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
+    check_out_dir(out)
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]{task.description}"),

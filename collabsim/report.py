@@ -13,9 +13,6 @@ import datetime as dt
 import html
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -33,8 +30,7 @@ from collabsim.compare import (  # noqa: E402
     money_stops,
     survival_curve,
 )
-from collabsim.errors import CollabsimInputError  # noqa: E402
-from collabsim.outputs import git_revision, versions  # noqa: E402
+from collabsim.outputs import git_revision, versions, writing_folder  # noqa: E402
 from collabsim.stats import wilson_interval  # noqa: E402
 
 QUESTION = (
@@ -607,12 +603,7 @@ def render_markdown(comparison: Comparison) -> str:
 
 def write_report(comparison: Comparison, out: Path, manifest: dict | None = None) -> Path:
     """Write comparison.csv, runs.csv, figures/, report.html, report.md and manifest.json."""
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with writing_folder(out) as tmp:
         strings = table_strings(comparison.table)
         strings.to_csv(tmp / "comparison.csv", index=False)
         runs = pd.concat(
@@ -631,13 +622,7 @@ def write_report(comparison: Comparison, out: Path, manifest: dict | None = None
         (tmp / "manifest.json").write_text(
             json.dumps(manifest or {}, indent=2, default=str), encoding="utf-8"
         )
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def manifest_for(comparison: Comparison, wall_seconds: float) -> dict:

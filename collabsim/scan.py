@@ -16,9 +16,6 @@ import html
 import io
 import json
 import math
-import os
-import shutil
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.errors import CollabsimInputError
+from collabsim.outputs import writing_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = ROOT / "scenarios" / "scan" / "questionnaire.toml"
@@ -1397,9 +1395,7 @@ def run_scan(
             progress("ranking levers", done[0], 1 + n_levers)
 
     ranking = rank_levers(inputs, q, seeds, base_5y, base_engagement, name, step)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with writing_folder(out) as tmp:
         res = proj["result"]
         from collabsim.plots import pick_bumpy_replicate
 
@@ -1426,15 +1422,6 @@ def run_scan(
         (tmp / "scan.html").write_text(render_html(report, figures), encoding="utf-8")
         if save_answers:
             write_answers_csv(people, q, tmp / "answers.csv")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return ScanOutcome(out, report)
 
 

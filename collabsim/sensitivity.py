@@ -47,26 +47,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from collabsim.errors import CollabsimInputError
 from collabsim.experiment import Factor
+from collabsim.runner import SUMMARY_COLUMNS
 
 METHODS = ("sobol", "morris")
 DEFAULT_OUTPUTS = ("survived", "lifetime_months", "public_value")
 # summary metrics that are numbers (the others are identifiers or a phase name)
-NUMERIC_OUTPUTS = (
-    "survived",
-    "lifetime_months",
-    "public_value",
-    "mean_trust",
-    "final_trust",
-    "final_engagement",
-    "final_members",
-    "tensions",
-    "tensions_resolved",
-    "tensions_escalated",
-    "liaisons_left",
-    "joint_successes",
-    "formalised_month",
-    "funding_total_eur",
-)
+NUMERIC_OUTPUTS = tuple(c for c in SUMMARY_COLUMNS if c not in ("replicate", "seed", "partnership"))
 OUTPUT_LABELS = {
     "survived": "survival (share of runs)",
     "lifetime_months": "lifetime (months)",
