@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from collabsim.errors import CollabsimInputError
@@ -31,22 +30,14 @@ def compare_command(
         effective_workers,
         n_tasks,
     )
-    from collabsim.outputs import default_out_dir
+    from collabsim.outputs import check_out_dir, default_out_dir, progress_bar
     from collabsim.report import manifest_for, write_report
 
     check_numbers(replicates, seed, workers)
     out = Path(out) if out is not None else default_out_dir("compare")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
+    check_out_dir(out)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar(console) as bar:
         total = n_tasks(len(scenarios), replicates, effective_workers(workers))
         task = bar.add_task(f"comparing {len(scenarios)} scenarios", total=total)
         comparison = compare(

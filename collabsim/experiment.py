@@ -35,7 +35,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -675,18 +674,7 @@ def experiment_from_dict(
 def load_experiment(path: str | Path, validate_points: bool = True) -> Experiment:
     """Read and check an experiment TOML file; raise one clear CollabsimInputError if wrong."""
     p = Path(path)
-    if not p.exists():
-        raise CollabsimInputError(
-            f"{p}: no such experiment file; check the path (try experiments/)"
-        )
-    if p.is_dir():
-        raise CollabsimInputError(f"{p}: is a folder, not an experiment file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CollabsimInputError(f"{p}: not valid TOML ({exc}); fix the syntax there") from None
-    except UnicodeDecodeError:
-        raise CollabsimInputError(f"{p}: not a UTF-8 text file") from None
+    data = read_toml(p, "experiment", "experiments/")
     if "experiment" in data and isinstance(data["experiment"], dict):
         data["experiment"].setdefault("name", p.stem)
     return experiment_from_dict(

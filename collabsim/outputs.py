@@ -161,6 +161,18 @@ def print_summary(console: Console, result: ReplicateResults, out: Path) -> None
     console.print(f"outputs in [bold]{out}[/]")
 
 
+def progress_bar(console: Console) -> Progress:
+    """The progress bar every long command shows: description, bar, done of total, time left."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 def run_command(
     scenario_path: Path,
     replicates: int,
@@ -189,14 +201,7 @@ def run_command(
     out = Path(out) if out is not None else default_out_dir(scenario.name)
     check_out_dir(out)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task(f"running {scenario.name}", total=n)
         result = run_replicates(
             scenario,

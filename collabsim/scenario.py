@@ -256,13 +256,13 @@ def validate_scenario(data: dict[str, Any], source: str | Path | None = None) ->
         raise CollabsimInputError(_explain(exc.errors()[0], _source_label(source))) from None
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
+def read_toml(path: str | Path, kind: str = "scenario", folder: str = "scenarios/") -> dict:
     """Read a TOML file, turning a missing or broken file into one clear line."""
     p = Path(path)
     if not p.exists():
-        raise CollabsimInputError(f"{p}: no such scenario file; check the path (try scenarios/)")
+        raise CollabsimInputError(f"{p}: no such {kind} file; check the path (try {folder})")
     if p.is_dir():
-        raise CollabsimInputError(f"{p}: is a folder, not a scenario file")
+        raise CollabsimInputError(f"{p}: is a folder, not a {kind} file")
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import difflib
 import math
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from collabsim.errors import CollabsimInputError
 from collabsim.experiment import Factor
 from collabsim.runner import SUMMARY_COLUMNS
+from collabsim.scenario import read_toml
 
 METHODS = ("sobol", "morris")
 DEFAULT_OUTPUTS = ("survived", "lifetime_months", "public_value")
@@ -200,16 +200,7 @@ def load_spec(path: str | Path, method: str | None = None) -> SensitivitySpec:
     from collabsim.experiment import experiment_from_dict
 
     p = Path(path)
-    if not p.exists():
-        raise CollabsimInputError(
-            f"{p}: no such experiment file; check the path (try experiments/)"
-        )
-    if p.is_dir():
-        raise CollabsimInputError(f"{p}: is a folder, not an experiment file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CollabsimInputError(f"{p}: not valid TOML ({exc}); fix the syntax there") from None
+    data = read_toml(p, "experiment", "experiments/")
     if method is not None and method not in METHODS:
         raise CollabsimInputError(f"--method {method}: must be one of {', '.join(METHODS)}")
     section_data = data.pop("sensitivity", {})
