@@ -88,12 +88,6 @@ def effective_trust(st: PartnershipState, prm) -> np.ndarray:
     return w * st.personal_trust + (1.0 - w) * st.org_trust
 
 
-def effective_trust_row(st: PartnershipState, p: int, s: int, prm) -> np.ndarray:
-    """Trust of member s in each other slot of partnership p."""
-    w = prm.personal_trust_weight
-    return w * st.personal_trust[p, s] + (1.0 - w) * st.org_trust[p, s]
-
-
 @njit(cache=True)
 def _misfit(member, formality, operational, out):
     for p in range(member.shape[0]):

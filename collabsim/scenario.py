@@ -12,8 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from collabsim.errors import CollabsimInputError
 from collabsim.parameters import MechanismParameters
 
-SCHOOL_LEVELS = ("vmbo", "mbo", "hbo")
-ORGANISATION_TYPES = ("school", "firm", "municipality")
 SchemeName = Literal[
     "one_off",
     "structural",
