@@ -302,6 +302,22 @@ def test_sustained_success_formalises_operational_before_strategic():
     assert 0 < months["operational"] < months["strategic"]
 
 
+def membership_month(m, month: int, draw: float, binding: bool = False) -> None:
+    """One month of leaving and joining with every draw set to `draw` (0 joins, 1 never)."""
+    st = m.state
+    mech.leave_and_join(
+        st,
+        m.orgs,
+        np.full(len(st.alive), binding),
+        m.prm,
+        np.full(st.engagement.shape, draw),
+        month,
+        m.events,
+        m.scratch.leaving,
+        m.scratch.joins,
+    )
+
+
 def test_low_engagement_members_leave_and_candidates_join():
     m = model("learning_region", seed=2)
     m.step()
@@ -309,32 +325,12 @@ def test_low_engagement_members_leave_and_candidates_join():
     s = int(np.flatnonzero(st.member[0])[-1])
     for month in range(2, 9):
         st.engagement[0, s] = 0.0
-        mech.leave_and_join(
-            st,
-            m.orgs,
-            np.zeros(1, dtype=bool),
-            m.prm,
-            np.ones_like(st.engagement),
-            month,
-            m.events,
-            m.scratch.leaving,
-            m.scratch.joins,
-        )
+        membership_month(m, month, draw=1.0, binding=False)
     assert not st.member[0, s]
     assert any(e.kind == "member_left" for e in m.events)
     outside = st.has_org[0] & ~st.member[0] & (st.rejoin_wait[0] == 0)
     assert outside.any()
-    mech.leave_and_join(
-        st,
-        m.orgs,
-        np.zeros(1, dtype=bool),
-        m.prm,
-        np.zeros_like(st.engagement),
-        10,
-        m.events,
-        m.scratch.leaving,
-        m.scratch.joins,
-    )
+    membership_month(m, 10, draw=0.0, binding=False)
     assert st.member[0][outside].all()
     assert any(e.kind == "member_joined" for e in m.events)
 
@@ -362,17 +358,7 @@ def test_binding_partnership_members_do_not_leave():
     st = m.state
     for month in range(2, 12):
         st.engagement[0] = 0.0
-        mech.leave_and_join(
-            st,
-            m.orgs,
-            np.ones(1, dtype=bool),
-            m.prm,
-            np.ones_like(st.engagement),
-            month,
-            m.events,
-            m.scratch.leaving,
-            m.scratch.joins,
-        )
+        membership_month(m, month, draw=1.0, binding=True)
     assert not any(e.kind == "member_left" for e in m.events)
 
 
