@@ -565,21 +565,29 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def _choose_columns(
-    wanted: list[str] | None, allowed: tuple[str, ...], what: str, source: str
-) -> list[str]:
-    if wanted is None:
-        return list(allowed)
+def check_metrics(
+    wanted: list[str], allowed: tuple[str, ...], where: str, kind: str = "summary"
+) -> None:
+    """Refuse an empty list or an unknown metric name with one clear line (nearest name offered)."""
     if not wanted:
-        raise CollabsimInputError(f"{source}: outputs.{what} is empty; list metrics or remove it")
+        raise CollabsimInputError(f"{where} is empty; name at least one metric or remove it")
     for w in wanted:
         if w not in allowed:
             guess = difflib.get_close_matches(w, allowed, n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else ""
             raise CollabsimInputError(
-                f"{source}: outputs.{what}: unknown metric '{w}'{hint} "
+                f"{where}: output '{w}' is not a {kind} metric{hint} "
                 f"(allowed: {', '.join(allowed)})"
             )
+
+
+def _choose_columns(
+    wanted: list[str] | None, allowed: tuple[str, ...], what: str, source: str
+) -> list[str]:
+    """The columns of outputs.<what> to keep, in table order (all of them if not given)."""
+    if wanted is None:
+        return list(allowed)
+    check_metrics(wanted, allowed, f"{source}: outputs.{what}", what)
     return [c for c in allowed if c in wanted]
 
 

@@ -1,7 +1,10 @@
-"""Figures of a run: trajectories with bands, and one replicate's bumpy road with its events."""
+"""Figures of a run: trajectories with bands, one replicate's bumpy road with its events; and a
+PNG embedded in an HTML page (report and scan)."""
 
 from __future__ import annotations
 
+import base64
+import html
 from pathlib import Path
 
 import matplotlib
@@ -30,6 +33,12 @@ EVENT_STYLE = {
     "demand_shock": ("#ff7f0e", "D", "demand shock"),
     "teacher_moment": ("#bcbd22", "P", "teacher moment"),
 }
+
+
+def embed_png(png: bytes | Path, alt: str) -> str:
+    """An <img> holding the PNG as base64 (data URI), so an HTML report is one offline file."""
+    data = base64.b64encode(png if isinstance(png, bytes) else Path(png).read_bytes())
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data.decode("ascii")}">'
 
 
 def funding_periods(scenario) -> list[tuple[int, int, str]]:

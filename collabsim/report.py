@@ -8,7 +8,6 @@ and renamed into place at the end, as `collabsim run` does.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
 import json
@@ -31,6 +30,7 @@ from collabsim.compare import (  # noqa: E402
     survival_curve,
 )
 from collabsim.outputs import git_revision, versions, writing_folder  # noqa: E402
+from collabsim.plots import embed_png  # noqa: E402
 from collabsim.stats import wilson_interval  # noqa: E402
 
 QUESTION = (
@@ -528,11 +528,9 @@ def render_html(comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, b
     parts.append(_html_table(header, rows, "summary"))
     parts.append("<h2>Figures</h2>")
     for name, caption in FIGURES.items():
-        data = base64.b64encode(pngs[name]).decode("ascii")
         parts.append(
-            f'<figure id="fig-{name}"><img alt="{html.escape(caption)}" '
-            f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}'
-            "</figcaption></figure>"
+            f'<figure id="fig-{name}">{embed_png(pngs[name], caption)}'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
     parts.append("<h2>Assumptions and limits</h2><ul>")
     parts.extend(f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS)

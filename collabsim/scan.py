@@ -10,7 +10,6 @@ random numbers. ``collabsim scan`` (collabsim/scan_cli.py) writes ``scan.html`` 
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
 import io
@@ -1141,12 +1140,6 @@ def plot_levers(ranking: list[dict], path: Path) -> Path:
 # --------------------------------------------------------------------------- report
 
 
-def embed_png(path: Path, alt: str) -> str:
-    """An <img> with the PNG inside it (data URI), so the page needs no other file."""
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-
-
 def _clean(x: Any) -> Any:
     """Plain JSON: numpy scalars to Python, NaN to null, floats rounded to 6 decimals."""
     if isinstance(x, dict):
@@ -1208,6 +1201,8 @@ def _pct(s: dict) -> str:
 
 def render_html(report: dict, figures: dict[str, Path]) -> str:
     """The self-contained scan report (no external files, scripts, fonts or links)."""
+    from collabsim.plots import embed_png
+
     e = html.escape
     p = report["projection"]
     parts = [

@@ -32,7 +32,6 @@ report.md gives the interaction share net of it: 1 - sum(S1) - eta.
 
 from __future__ import annotations
 
-import difflib
 import math
 import time
 from collections.abc import Callable
@@ -45,7 +44,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from collabsim.errors import CollabsimInputError
-from collabsim.experiment import Factor
+from collabsim.experiment import Factor, check_metrics
 from collabsim.runner import SUMMARY_COLUMNS
 from collabsim.scenario import read_toml
 
@@ -177,20 +176,6 @@ class SensitivitySpec:
         return self
 
 
-def _check_outputs(outputs: list[str], source: str) -> list[str]:
-    if not outputs:
-        raise CollabsimInputError(f"{source}: outputs.summary is empty; name at least one metric")
-    for o in outputs:
-        if o not in NUMERIC_OUTPUTS:
-            guess = difflib.get_close_matches(o, NUMERIC_OUTPUTS, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            raise CollabsimInputError(
-                f"{source}: output '{o}' is not a summary metric{hint} "
-                f"(allowed: {', '.join(NUMERIC_OUTPUTS)})"
-            )
-    return list(outputs)
-
-
 def load_spec(path: str | Path, method: str | None = None) -> SensitivitySpec:
     """Read and check an experiment file for a sensitivity analysis (one clear line if wrong).
 
@@ -222,7 +207,8 @@ def load_spec(path: str | Path, method: str | None = None) -> SensitivitySpec:
     design["kind"] = kind
     outputs_table = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
     outputs = outputs_table.get("summary")
-    outputs = _check_outputs(list(DEFAULT_OUTPUTS) if outputs is None else outputs, str(p))
+    outputs = list(DEFAULT_OUTPUTS) if outputs is None else list(outputs)
+    check_metrics(outputs, NUMERIC_OUTPUTS, f"{p}: outputs.summary")
     data.setdefault("outputs", {})["summary"] = outputs
     for i, f in enumerate(data.get("factors", []) or []):
         if isinstance(f, dict) and "values" not in f and "range" not in f and "mean" not in f:
@@ -234,7 +220,7 @@ def load_spec(path: str | Path, method: str | None = None) -> SensitivitySpec:
         data["experiment"].setdefault("name", p.stem)
     exp = experiment_from_dict(data, source=str(p), base_dir=p.parent, validate_points=False)
     if section.surface_output not in NUMERIC_OUTPUTS:
-        _check_outputs([section.surface_output], f"{p}: sensitivity.surface_output")
+        check_metrics([section.surface_output], NUMERIC_OUTPUTS, f"{p}: sensitivity.surface_output")
     for key in section.surface_factors:
         if key not in exp.factor_names:
             raise CollabsimInputError(
