@@ -16,6 +16,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from collabsim.event_codes import (
+    DISSOLVED_EVENT,
+    FORMALISED,
+    LIAISON_LEFT,
+    MEMBER_JOINED,
+    MEMBER_LEFT,
+    TENSION_ESCALATED,
+    TENSION_RAISED,
+    TENSION_RESOLVED,
+    EventBuffer,
+    emit,
+)
 from collabsim.events import EventLog
 from collabsim.region import (
     ACTIVE,
@@ -124,29 +136,19 @@ def _drift(demand, demand_ref, normals, step_sd, reversion):
             demand[p, k] = min(max(d, 0.0), 1.0)
 
 
-def shift_demand(
+def demand_shocks(
     st: PartnershipState,
     volatility: float,
     prm,
     rng,
     month: int,
     log: EventLog,
-    normals: np.ndarray,
     draws: np.ndarray,
-):
-    """Regional demand drifts and sometimes jumps (a labour shortage, demographic decline)."""
-    n, k = st.demand.shape
-    _drift(
-        st.demand,
-        st.demand_ref,
-        normals,
-        volatility * prm.demand_drift_per_month,
-        prm.demand_reversion_per_month,
-    )
+) -> None:
+    """Sometimes demand on one theme jumps up (70%) or down: a shortage, a demographic decline."""
+    k = st.demand.shape[1]
     chance = volatility * prm.demand_shocks_per_year / 12.0
     if chance <= 0:
-        return
-    if draws.min() >= chance:
         return
     for p in np.flatnonzero((draws < chance) & st.alive):
         theme = int(rng.integers(k))
@@ -346,45 +348,6 @@ def _drivers(
     _incentives(incentives, base_incentive, funding, mandate)
 
 
-def update_drivers(
-    st: PartnershipState,
-    agility: float,
-    rigidity: np.ndarray,
-    funding: np.ndarray,
-    mandate: np.ndarray,
-    trust_seen: np.ndarray,
-    prm,
-    out: np.ndarray,
-) -> np.ndarray:
-    """The month's drivers in causal order, in one compiled call: the agenda follows demand
-    (follow_demand), shared interest (update_shared_interest), urgency (update_urgency) and
-    incentives (update_incentives). Returns effective agility."""
-    _drivers(
-        st.agenda,
-        st.demand,
-        st.relevance,
-        st.formality,
-        rigidity,
-        agility,
-        st.interests,
-        st.engagement,
-        trust_seen,
-        st.has_org,
-        st.shared_interest,
-        st.urgency,
-        st.base_urgency,
-        st.need_ref,
-        st.results,
-        st.incentives,
-        st.base_incentive,
-        funding,
-        mandate,
-        prm.record,
-        out,
-    )
-    return out
-
-
 # --------------------------------------------------------------------------- staff turnover
 
 
@@ -406,43 +369,59 @@ def liaison_turnover(
     The organisation keeps a share base + formal · formality + handover · coordinator of its
     trust; the successor starts from that organisational trust and with less engagement.
     """
-    leaving = _who_leaves(draws, turnover_per_year / 12.0, st.member, st.alive, st.tenure_months)
-    for p, s in leaving:
-        other, before, after = _liaison_leaves(
-            st.personal_trust,
-            st.org_trust,
-            st.member,
-            st.engagement,
-            st.tenure_months,
-            st.formality,
-            coordinator,
-            p,
-            s,
-            prm.record,
-        )
-        log.add(
-            month,
-            st.names[p],
-            "liaison_left",
-            org.names[st.slot_org[p, s]],
-            other=org.names[st.slot_org[p, other]] if other >= 0 else "",
-            variable="trust",
-            before=before,
-            after=after,
-            detail="the liaison leaves; a successor starts from what the organisation kept",
-        )
+    buffer = EventBuffer(st.member.size)
+    _turnover(
+        draws,
+        turnover_per_year / 12.0,
+        st.member,
+        st.alive,
+        st.tenure_months,
+        st.personal_trust,
+        st.org_trust,
+        st.engagement,
+        st.formality,
+        coordinator,
+        prm.record,
+        buffer.rows,
+        buffer.count,
+    )
+    buffer.flush(log, st, org, month)
 
 
 @njit(cache=True)
-def _who_leaves(draws, chance, member, alive, tenure_months):
-    """Another month in post for every liaison; the (partnership, slot) pairs whose liaison left."""
-    out = []
+def _turnover(
+    draws,
+    chance,
+    member,
+    alive,
+    tenure_months,
+    personal,
+    org,
+    engagement,
+    formality,
+    coordinator,
+    params,
+    rows,
+    count,
+):
+    """Another month in post for every liaison; those whose draw falls under `chance` leave."""
     for p in range(member.shape[0]):
         for s in range(member.shape[1]):
             tenure_months[p, s] += 1
             if draws[p, s] < chance and member[p, s] and alive[p]:
-                out.append((p, s))
-    return out
+                other, before, after = _liaison_leaves(
+                    personal,
+                    org,
+                    member,
+                    engagement,
+                    tenure_months,
+                    formality,
+                    coordinator,
+                    p,
+                    s,
+                    params,
+                )
+                emit(rows, count, LIAISON_LEFT, p, s, other, before, after)
 
 
 @njit(cache=True)
@@ -860,9 +839,45 @@ def raise_tensions(
 
 def open_tensions(st, org, counts: np.ndarray, rng, month: int, log: EventLog) -> None:
     """Open this month's new tensions: counts[p] of them in partnership p."""
-    for p in np.flatnonzero(counts):
-        for _ in range(int(counts[p])):
-            _open_tension(st, org, p, rng, month, log)
+    n_new = int(counts.sum())
+    if n_new == 0:
+        return
+    grow_tensions(st, n_new)
+    buffer = EventBuffer(n_new)
+    _open_new_tensions(
+        counts,
+        st.member,
+        st.culture_gap,
+        np.asarray(rng.random(n_new), dtype=float),
+        st.tensions,
+        st.n_tensions,
+        st.tensions_raised,
+        buffer.rows,
+        buffer.count,
+    )
+    buffer.flush(log, st, org, month)
+
+
+def grow_tensions(st: PartnershipState, room: int) -> None:
+    """Make room in the table of open tensions for `room` more."""
+    needed = int(st.n_tensions[0]) + room
+    if needed > len(st.tensions):
+        grown = np.zeros((max(needed, 2 * len(st.tensions)), 4), dtype=np.int64)
+        grown[: len(st.tensions)] = st.tensions
+        st.tensions = grown
+
+
+def add_tension(st: PartnershipState, p: int, i: int, j: int, age_months: int) -> None:
+    """Open one tension between members i and j of partnership p, already `age_months` old."""
+    grow_tensions(st, 1)
+    st.tensions[st.n_tensions[0]] = (p, i, j, age_months)
+    st.n_tensions[0] += 1
+    st.tensions_raised[p] += 1
+
+
+def tension_list(st: PartnershipState) -> list[tuple[int, int, int, int]]:
+    """The open tensions as (partnership, member i, member j, age in months)."""
+    return [tuple(row) for row in st.tensions[: st.n_tensions[0]].tolist()]
 
 
 @njit(cache=True)
@@ -982,69 +997,6 @@ def _engage_and_act(
     )
 
 
-def engage_and_act(
-    st: PartnershipState,
-    org: Organisations,
-    rigidity: np.ndarray,
-    coordinator: np.ndarray,
-    prm,
-    success_draws: np.ndarray,
-    tension_draws: np.ndarray,
-    rng,
-    month: int,
-    log: EventLog,
-    scratch,
-) -> None:
-    """The heart of the month in one compiled call, in causal order: governance fit
-    (governance_misfit), engagement (decide_engagement), trust as seen (trust_views), joint
-    action (joint_action), trust (update_trust) and new tensions (raise_tensions)."""
-    sc = scratch
-    if _engage_and_act(
-        st.engagement,
-        st.member,
-        st.has_org,
-        st.slot_org,
-        org.capacity,
-        org.orientation,
-        org.is_school,
-        org.knowledge,
-        st.urgency,
-        st.shared_interest,
-        st.incentives,
-        sc.trust_seen,
-        st.results,
-        st.culture_gap,
-        rigidity,
-        coordinator,
-        st.personal_trust,
-        st.org_trust,
-        st.alive,
-        st.agenda,
-        st.relevance,
-        st.contact,
-        st.formality,
-        st.operational,
-        success_draws,
-        tension_draws,
-        prm.record,
-        st.public_value,
-        st.success_rate,
-        st.joint_successes,
-        st.ever_succeeded,
-        st.months_without_action,
-        sc.misfit,
-        sc.memberships,
-        sc.trust,
-        sc.pair_trust,
-        sc.engaged,
-        sc.success,
-        sc.acts,
-        sc.rates,
-        sc.counts,
-    ):
-        open_tensions(st, org, sc.counts, rng, month, log)
-
-
 @njit(cache=True)
 def _pick_pair(member, culture_gap, u):
     """A pair of members drawn with weight (cultural gap + 0.1), from one uniform number u."""
@@ -1066,19 +1018,34 @@ def _pick_pair(member, culture_gap, u):
     return last_i, last_j
 
 
-def _open_tension(st, org, p: int, rng, month: int, log: EventLog) -> None:
-    """Open one tension between a pair of members, more likely between distant cultures."""
-    i, j = _pick_pair(st.member[p], st.culture_gap[p], rng.random())
-    st.open_tensions.append([p, i, j, 0])
-    st.tensions_raised[p] += 1
-    log.add(
-        month,
-        st.names[p],
-        "tension_raised",
-        org.names[st.slot_org[p, i]],
-        other=org.names[st.slot_org[p, j]],
-        detail="a tension or dilemma comes up",
-    )
+@njit(cache=True)
+def _open_new_tensions(
+    counts, member, culture_gap, draws, tensions, n_tensions, tensions_raised, rows, count
+):
+    """Open counts[p] tensions in each partnership p, each on a pair picked with one draw."""
+    k = 0
+    for p in range(member.shape[0]):
+        for _ in range(counts[p]):
+            i, j = _pick_pair(member[p], culture_gap[p], draws[k])
+            k += 1
+            n = n_tensions[0]
+            tensions[n, 0], tensions[n, 1], tensions[n, 2], tensions[n, 3] = p, i, j, 0
+            n_tensions[0] = n + 1
+            tensions_raised[p] += 1
+            emit(rows, count, TENSION_RAISED, p, i, j, np.nan, np.nan)
+
+
+@njit(cache=True)
+def _keep_open(tensions, n_tensions, alive, member):
+    """Drop tensions whose partnership dissolved or one of whose pair left; how many remain."""
+    kept = 0
+    for n in range(n_tensions[0]):
+        p, i, j = tensions[n, 0], tensions[n, 1], tensions[n, 2]
+        if alive[p] and member[p, i] and member[p, j]:
+            tensions[kept] = tensions[n]
+            kept += 1
+    n_tensions[0] = kept
+    return kept
 
 
 @njit(cache=True)
@@ -1120,20 +1087,14 @@ def work_through_tensions(
     agility · effective agility + coordinator − rigidity · rules). Unresolved after a few
     months, it escalates: the pair's trust and engagement drop. Worked through, trust rises.
     """
-    if not st.open_tensions:
-        return
-    still_open = [
-        t
-        for t in st.open_tensions
-        if st.alive[t[0]] and st.member[t[0], t[1]] and st.member[t[0], t[2]]
-    ]
-    st.open_tensions = []
+    still_open = _keep_open(st.tensions, st.n_tensions, st.alive, st.member)
     if not still_open:
         return
-    arr = np.array(still_open, dtype=np.int64)
-    chance = np.empty(len(arr))
-    _resolve_chances(
-        arr,
+    buffer = EventBuffer(still_open)
+    _settle_tensions(
+        st.tensions,
+        st.n_tensions,
+        np.asarray(rng.random(still_open), dtype=float),
         st.personal_trust,
         st.org_trust,
         st.slot_org,
@@ -1142,64 +1103,110 @@ def work_through_tensions(
         rigidity,
         coordinator,
         prm.record,
+        st.engagement,
+        st.tensions_resolved,
+        st.tensions_escalated,
+        buffer.rows,
+        buffer.count,
+    )
+    buffer.flush(log, st, org, month)
+
+
+@njit(cache=True)
+def _settle_tensions(
+    tensions,
+    n_tensions,
+    draws,
+    personal,
+    org,
+    slot_org,
+    culture,
+    agility_eff,
+    rigidity,
+    coordinator,
+    params,
+    engagement,
+    tensions_resolved,
+    tensions_escalated,
+    rows,
+    count,
+):
+    """Each open tension is resolved (draw under its chance), escalates (too old) or ages."""
+    prm = params[0]
+    n_open = n_tensions[0]
+    chance = np.empty(n_open)
+    _resolve_chances(
+        tensions[:n_open],
+        personal,
+        org,
+        slot_org,
+        culture,
+        agility_eff,
+        rigidity,
+        coordinator,
+        params,
         chance,
     )
-    resolved = rng.random(len(arr)) < chance
-    for k, (pk, ik, jk, age) in enumerate(still_open):
-        if resolved[k]:
-            _settle(st, org, pk, ik, jk, prm.tension_trust_gain_resolved, 0.0, prm, month, log)
+    kept = 0
+    for n in range(n_open):
+        p, i, j, age = tensions[n, 0], tensions[n, 1], tensions[n, 2], tensions[n, 3]
+        if draws[n] < chance[n]:
+            before, after = _settle(
+                personal, org, engagement, p, i, j, prm.tension_trust_gain_resolved, 0.0, prm
+            )
+            tensions_resolved[p] += 1
+            emit(rows, count, TENSION_RESOLVED, p, i, j, before, after)
         elif age + 1 >= prm.tension_months_to_escalate:
-            _settle(
-                st,
+            before, after = _settle(
+                personal,
                 org,
-                pk,
-                ik,
-                jk,
+                engagement,
+                p,
+                i,
+                j,
                 -prm.tension_trust_loss_escalated,
                 prm.tension_engagement_loss,
                 prm,
-                month,
-                log,
             )
+            tensions_escalated[p] += 1
+            emit(rows, count, TENSION_ESCALATED, p, i, j, before, after)
         else:
-            st.open_tensions.append([pk, ik, jk, age + 1])
+            tensions[kept, 0], tensions[kept, 1], tensions[kept, 2] = p, i, j
+            tensions[kept, 3] = age + 1
+            kept += 1
+    n_tensions[0] = kept
 
 
 def _pair_trust(st, p, i, j, prm) -> float:
     """Mean trust of a pair in both directions, both layers blended."""
-    w = prm.personal_trust_weight
-    tp = st.personal_trust[p, i, j] + st.personal_trust[p, j, i]
-    to = st.org_trust[p, i, j] + st.org_trust[p, j, i]
-    return float(0.5 * (w * tp + (1.0 - w) * to))
-
-
-def _settle(st, org, p, i, j, trust_step, engagement_loss, prm, month, log) -> None:
-    """Close a tension: working it through builds trust; an escalation breaks it down."""
-    before = _pair_trust(st, p, i, j, prm)
-    for a, b in ((i, j), (j, i)):
-        t = st.personal_trust[p, a, b]
-        st.personal_trust[p, a, b] = t + trust_step * ((1 - t) if trust_step > 0 else t)
-        o = st.org_trust[p, a, b]
-        st.org_trust[p, a, b] = o + 0.5 * trust_step * ((1 - o) if trust_step > 0 else o)
-    st.engagement[p, i] *= 1.0 - engagement_loss
-    st.engagement[p, j] *= 1.0 - engagement_loss
-    after = _pair_trust(st, p, i, j, prm)
-    resolved = trust_step > 0
-    if resolved:
-        st.tensions_resolved[p] += 1
-    else:
-        st.tensions_escalated[p] += 1
-    log.add(
-        month,
-        st.names[p],
-        "tension_resolved" if resolved else "tension_escalated",
-        org.names[st.slot_org[p, i]],
-        other=org.names[st.slot_org[p, j]],
-        variable="trust",
-        before=before,
-        after=after,
-        detail="worked through in practice" if resolved else "left unresolved; it escalates",
+    return float(
+        _pair_trust_of(st.personal_trust, st.org_trust, p, i, j, prm.personal_trust_weight)
     )
+
+
+@njit(cache=True)
+def _pair_trust_of(personal, org, p, i, j, w):
+    """Mean trust of a pair in both directions, both layers blended (weight w on the personal)."""
+    tp = personal[p, i, j] + personal[p, j, i]
+    to = org[p, i, j] + org[p, j, i]
+    return 0.5 * (w * tp + (1.0 - w) * to)
+
+
+@njit(cache=True)
+def _settle(personal, org, engagement, p, i, j, trust_step, engagement_loss, prm):
+    """Close a tension: working it through builds trust; an escalation breaks it down.
+
+    Returns the pair's trust before and after."""
+    w = prm.personal_trust_weight
+    before = _pair_trust_of(personal, org, p, i, j, w)
+    for a, b in ((i, j), (j, i)):
+        t = personal[p, a, b]
+        personal[p, a, b] = t + trust_step * ((1 - t) if trust_step > 0 else t)
+        o = org[p, a, b]
+        org[p, a, b] = o + 0.5 * trust_step * ((1 - o) if trust_step > 0 else o)
+    engagement[p, i] *= 1.0 - engagement_loss
+    engagement[p, j] *= 1.0 - engagement_loss
+    return before, _pair_trust_of(personal, org, p, i, j, w)
 
 
 # --------------------------------------------------------------------------- structure
@@ -1228,32 +1235,48 @@ def formalise(st: PartnershipState, prm, month: int, log: EventLog, ready: np.nd
     After enough consecutive months with a success rate above a level, informal governance
     becomes a covenant, and a covenant a legal entity.
     """
-    if not _sustained(
+    buffer = EventBuffer(len(st.alive))
+    _formalise(
         st.alive,
         st.success_rate,
         st.formality,
         st.operational,
         st.sustained_success_months,
+        st.formalised_month,
         prm.record,
         ready,
-    ):
+        month,
+        buffer.rows,
+        buffer.count,
+    )
+    buffer.flush(log, st, None, month)
+
+
+@njit(cache=True)
+def _formalise(
+    alive,
+    success_rate,
+    formality,
+    operational,
+    sustained,
+    formalised_month,
+    params,
+    ready,
+    month,
+    rows,
+    count,
+):
+    """Partnerships ready after sustained success take the next step: covenant, legal entity."""
+    if not _sustained(alive, success_rate, formality, operational, sustained, params, ready):
         return
-    for p in np.flatnonzero(ready):
-        before = st.formality[p]
-        st.formality[p] = min(before + 0.5, 1.0)
-        st.sustained_success_months[p] = 0
-        if st.formalised_month[p] < 0:
-            st.formalised_month[p] = month
-        log.add(
-            month,
-            st.names[p],
-            "formalised",
-            st.names[p],
-            variable="formality",
-            before=float(before),
-            after=float(st.formality[p]),
-            detail="covenant signed" if st.formality[p] < 1 else "legal entity founded",
-        )
+    for p in range(alive.shape[0]):
+        if ready[p]:
+            before = formality[p]
+            formality[p] = min(before + 0.5, 1.0)
+            sustained[p] = 0
+            if formalised_month[p] < 0:
+                formalised_month[p] = month
+            emit(rows, count, FORMALISED, p, -1, -1, before, formality[p])
 
 
 @njit(cache=True)
@@ -1293,7 +1316,8 @@ def leave_and_join(
     A candidate joins with chance join rate · shared interest · (0.5 + success rate); its trust
     in members comes through common partners (Cowan, Jonard & Zimmermann 2007).
     """
-    any_leaving, any_candidate = _membership_counters(
+    buffer = EventBuffer(2 * st.member.size)
+    _leave_and_join(
         st.member,
         st.has_org,
         st.alive,
@@ -1301,41 +1325,91 @@ def leave_and_join(
         binding,
         st.low_months,
         st.rejoin_wait,
+        st.shared_interest,
+        st.success_rate,
+        draws,
+        st.personal_trust,
+        st.org_trust,
+        st.tenure_months,
+        st.slot_org,
+        org.capacity,
         prm.record,
         leaving,
+        joins,
+        buffer.rows,
+        buffer.count,
+    )
+    buffer.flush(log, st, org, month)
+
+
+@njit(cache=True)
+def _leave_and_join(
+    member,
+    has_org,
+    alive,
+    engagement,
+    binding,
+    low_months,
+    rejoin_wait,
+    shared,
+    success_rate,
+    draws,
+    personal,
+    org,
+    tenure_months,
+    slot_org,
+    capacity,
+    params,
+    leaving,
+    joins,
+    rows,
+    count,
+):
+    """This month's leavers go first; then candidates may join the smaller table."""
+    prm = params[0]
+    any_leaving, any_candidate = _membership_counters(
+        member, has_org, alive, engagement, binding, low_months, rejoin_wait, params, leaving
     )
     if any_leaving:
-        for p, s in np.argwhere(leaving):
-            before = float(st.engagement[p, s])
-            st.member[p, s] = False
-            st.engagement[p, s] = 0.0
-            st.low_months[p, s] = 0
-            st.rejoin_wait[p, s] = prm.rejoin_after_months
-            log.add(
-                month,
-                st.names[p],
-                "member_left",
-                org.names[st.slot_org[p, s]],
-                variable="engagement",
-                before=before,
-                after=0.0,
-                detail="leaves after months of low engagement",
-            )
+        for p in range(member.shape[0]):
+            for s in range(member.shape[1]):
+                if leaving[p, s]:
+                    before = engagement[p, s]
+                    member[p, s] = False
+                    engagement[p, s] = 0.0
+                    low_months[p, s] = 0
+                    rejoin_wait[p, s] = prm.rejoin_after_months
+                    emit(rows, count, MEMBER_LEFT, p, s, -1, before, 0.0)
     if not any_candidate:
         return
     if _joiners(
-        st.member,
-        st.has_org,
-        st.rejoin_wait,
-        st.alive,
-        st.shared_interest,
-        st.success_rate,
+        member,
+        has_org,
+        rejoin_wait,
+        alive,
+        shared,
+        success_rate,
         draws,
         prm.join_per_month,
         joins,
     ):
-        for p, s in np.argwhere(joins):
-            _join(st, org, p, s, month, log, prm)
+        for p in range(member.shape[0]):
+            for s in range(member.shape[1]):
+                if joins[p, s]:
+                    _join_member(
+                        personal,
+                        org,
+                        member,
+                        engagement,
+                        tenure_months,
+                        slot_org,
+                        capacity,
+                        p,
+                        s,
+                        prm.personal_trust_weight,
+                        rows,
+                        count,
+                    )
 
 
 @njit(cache=True)
@@ -1355,31 +1429,54 @@ def _joiners(member, has_org, rejoin_wait, alive, shared, success_rate, draws, r
 
 
 def _join(st, org, p: int, s: int, month: int, log: EventLog, prm) -> None:
-    """A newcomer joins; its trust in members comes through common partners (Cowan et al. 2007).
-
-    Its trust in member j becomes at least max over current members k of T(new, k) · T(k, j).
-    """
-    w = prm.personal_trust_weight
-    trust = w * st.personal_trust[p] + (1.0 - w) * st.org_trust[p]
-    via = st.member[p]
-    through = (trust[s, :, None] * trust * via[:, None]).max(axis=0)
-    for layer in (st.personal_trust, st.org_trust):
-        layer[p, s, :] = np.maximum(layer[p, s, :], through)
-        layer[p, :, s] = np.maximum(layer[p, :, s], through)
-        layer[p, s, s] = 0.0
-    st.member[p, s] = True
-    st.engagement[p, s] = 0.3 * org.capacity[st.slot_org[p, s]]
-    st.tenure_months[p, s] = 0
-    log.add(
-        month,
-        st.names[p],
-        "member_joined",
-        org.names[st.slot_org[p, s]],
-        variable="members",
-        before=float(st.member[p].sum() - 1),
-        after=float(st.member[p].sum()),
-        detail="joins through common partners",
+    """A newcomer joins; its trust in members comes through common partners (Cowan et al. 2007)."""
+    buffer = EventBuffer(1)
+    _join_member(
+        st.personal_trust,
+        st.org_trust,
+        st.member,
+        st.engagement,
+        st.tenure_months,
+        st.slot_org,
+        org.capacity,
+        p,
+        s,
+        prm.personal_trust_weight,
+        buffer.rows,
+        buffer.count,
     )
+    buffer.flush(log, st, org, month)
+
+
+@njit(cache=True)
+def _join_member(
+    personal, org, member, engagement, tenure_months, slot_org, capacity, p, s, w, rows, count
+):
+    """Newcomer s joins partnership p, trusting each member j at least as much as the best path
+    through a current member k allows: max over k of T(s, k) · T(k, j) (Cowan et al. 2007)."""
+    s_n = member.shape[1]
+    trust = w * personal[p] + (1.0 - w) * org[p]
+    through = np.empty(s_n)
+    for j in range(s_n):
+        best = 0.0
+        for k in range(s_n):
+            path = trust[s, k] * trust[k, j] * (1.0 if member[p, k] else 0.0)
+            if k == 0 or path > best:
+                best = path
+        through[j] = best
+    for layer in (personal, org):
+        for j in range(s_n):
+            layer[p, s, j] = max(layer[p, s, j], through[j])
+        for j in range(s_n):
+            layer[p, j, s] = max(layer[p, j, s], through[j])
+        layer[p, s, s] = 0.0
+    before = 0
+    for k in range(s_n):
+        before += member[p, k]
+    member[p, s] = True
+    engagement[p, s] = 0.3 * capacity[slot_org[p, s]]
+    tenure_months[p, s] = 0
+    emit(rows, count, MEMBER_JOINED, p, s, -1, before, before + 1)
 
 
 @njit(cache=True)
@@ -1405,27 +1502,53 @@ def check_dissolution(
 
     A binding (mandated) partnership holds out twice as long.
     """
-    if not _few_engaged(
-        st.member, st.engagement, st.alive, binding, st.few_engaged_months, prm.record, gone
-    ):
+    buffer = EventBuffer(len(st.alive))
+    _dissolve(
+        st.member,
+        st.engagement,
+        st.alive,
+        binding,
+        st.few_engaged_months,
+        st.dissolved_month,
+        st.phase,
+        prm.record,
+        gone,
+        month,
+        buffer.rows,
+        buffer.count,
+    )
+    buffer.flush(log, st, None, month)
+
+
+@njit(cache=True)
+def _dissolve(
+    member,
+    engagement,
+    alive,
+    binding,
+    few_months,
+    dissolved_month,
+    phase,
+    params,
+    gone,
+    month,
+    rows,
+    count,
+):
+    """Partnerships with too few engaged members for too long dissolve."""
+    if not _few_engaged(member, engagement, alive, binding, few_months, params, gone):
         return
-    for p in np.flatnonzero(gone):
-        before = float(st.member[p].sum())
-        st.alive[p] = False
-        st.dissolved_month[p] = month
-        st.member[p] = False
-        st.engagement[p] = 0.0
-        st.phase[p] = DISSOLVED
-        log.add(
-            month,
-            st.names[p],
-            "dissolved",
-            st.names[p],
-            variable="members",
-            before=before,
-            after=0.0,
-            detail="fewer than two members stayed engaged",
-        )
+    for p in range(member.shape[0]):
+        if gone[p]:
+            before = 0
+            for s in range(member.shape[1]):
+                before += member[p, s]
+                member[p, s] = False
+                engagement[p, s] = 0.0
+            alive[p] = False
+            dissolved_month[p] = month
+            phase[p] = DISSOLVED
+            emit(rows, count, DISSOLVED_EVENT, p, -1, -1, before, 0.0)
 
 
 @njit(cache=True)
@@ -1473,27 +1596,6 @@ def _close_month(
         member, engagement, alive, ever_succeeded, months_without_action, success_rate, month, phase
     )
     _trust_views(personal, org, member, engagement, w, trust, seen, pair_trust)
-
-
-def close_month(st: PartnershipState, month: int, prm, scratch) -> None:
-    """End of the month in one compiled call: the phase (update_phase) and trust as the members
-    see it (trust_views), which the snapshot and next month's decisions read."""
-    _close_month(
-        st.member,
-        st.engagement,
-        st.alive,
-        st.ever_succeeded,
-        st.months_without_action,
-        st.success_rate,
-        month,
-        st.phase,
-        st.personal_trust,
-        st.org_trust,
-        prm.personal_trust_weight,
-        scratch.trust,
-        scratch.trust_seen,
-        scratch.pair_trust,
-    )
 
 
 def update_phase(st: PartnershipState, month: int) -> None:
@@ -1566,3 +1668,383 @@ def snapshot(st: PartnershipState, pair_trust: np.ndarray) -> np.ndarray:
         out,
     )
     return out
+
+
+# --------------------------------------------------------------------------- the month
+
+
+SHOCKS, TENSIONS, DONE = 1, 2, 3  # why the month kernel returned: what Python must do next
+
+
+def month_arrays(st: PartnershipState, org: Organisations, scratch, draws, effects) -> tuple:
+    """The arrays the month kernel works on, in its argument order (built once per model)."""
+    sc, fx = scratch, effects
+    return (
+        st.demand,
+        st.demand_ref,
+        st.agenda,
+        st.relevance,
+        st.formality,
+        st.interests,
+        st.engagement,
+        st.has_org,
+        st.shared_interest,
+        st.urgency,
+        st.base_urgency,
+        st.need_ref,
+        st.results,
+        st.incentives,
+        st.base_incentive,
+        st.member,
+        st.alive,
+        st.tenure_months,
+        st.personal_trust,
+        st.org_trust,
+        st.slot_org,
+        st.culture_gap,
+        st.contact,
+        st.operational,
+        st.public_value,
+        st.success_rate,
+        st.joint_successes,
+        st.ever_succeeded,
+        st.months_without_action,
+        st.sustained_success_months,
+        st.formalised_month,
+        st.low_months,
+        st.rejoin_wait,
+        st.few_engaged_months,
+        st.dissolved_month,
+        st.phase,
+        st.tensions_raised,
+        st.tensions_resolved,
+        st.tensions_escalated,
+        org.capacity,
+        org.orientation,
+        org.is_school,
+        org.knowledge,
+        org.culture,
+        fx.rigidity,
+        fx.funding_incentive,
+        fx.mandate_incentive,
+        fx.coordinator,
+        fx.binding,
+        draws.normal,
+        draws.shock,
+        draws.turnover,
+        draws.success,
+        draws.tension,
+        draws.join,
+        sc.trust_seen,
+        sc.agility,
+        sc.misfit,
+        sc.memberships,
+        sc.trust,
+        sc.pair_trust,
+        sc.engaged,
+        sc.success,
+        sc.acts,
+        sc.rates,
+        sc.counts,
+        sc.ready,
+        sc.leaving,
+        sc.joins,
+        sc.gone,
+    )
+
+
+@njit(cache=True)
+def run_month(
+    stage,
+    tension_draws_now,
+    tensions,
+    n_tensions,
+    rows,
+    count,
+    volatility,
+    agility,
+    turnover_per_year,
+    month,
+    params,
+    demand,
+    demand_ref,
+    agenda,
+    relevance,
+    formality,
+    interests,
+    engagement,
+    has_org,
+    shared,
+    urgency,
+    base_urgency,
+    need_ref,
+    results,
+    incentives,
+    base_incentive,
+    member,
+    alive,
+    tenure_months,
+    personal,
+    org_trust,
+    slot_org,
+    culture_gap,
+    contact,
+    operational,
+    public_value,
+    success_rate,
+    joint_successes,
+    ever_succeeded,
+    months_without_action,
+    sustained,
+    formalised_month,
+    low_months,
+    rejoin_wait,
+    few_months,
+    dissolved_month,
+    phase,
+    tensions_raised,
+    tensions_resolved,
+    tensions_escalated,
+    capacity,
+    orientation,
+    is_school,
+    knowledge,
+    culture,
+    rigidity,
+    funding_incentive,
+    mandate_incentive,
+    coordinator,
+    binding,
+    normals,
+    shock_draws,
+    turnover_draws,
+    success_draws,
+    tension_counts_draws,
+    join_draws,
+    trust_seen,
+    agility_eff,
+    misfit,
+    memberships,
+    trust,
+    pair_trust,
+    engaged,
+    success,
+    acts,
+    rates,
+    counts,
+    ready,
+    leaving,
+    joins,
+    gone,
+):
+    """One month of every mechanism in causal order (docs/ODD.md §3), in one compiled call.
+
+    Demand drifts; [Python: demand shocks]; the drivers (agenda, shared interest, urgency,
+    incentives); liaison turnover; engagement, joint action, trust and new tensions; [Python:
+    one uniform draw to place each new tension, then one to settle each open one]; tensions
+    opened and worked through; formalisation; leaving and joining; dissolution; phase and
+    trust as seen.
+
+    The model's generator stays in Python, so the kernel stops where the month needs draws
+    whose number it only now knows and returns (stage to resume at, draws needed); the caller
+    draws them and calls again from that stage: the draws come in the same order as ever.
+    Events go to the rows/count buffer (collabsim.event_codes).
+    """
+    prm = params[0]
+    if stage == 0:
+        _drift(
+            demand,
+            demand_ref,
+            normals,
+            volatility * prm.demand_drift_per_month,
+            prm.demand_reversion_per_month,
+        )
+        chance = volatility * prm.demand_shocks_per_year / 12.0
+        for p in range(alive.shape[0]):
+            if chance > 0 and shock_draws[p] < chance and alive[p]:
+                return SHOCKS, 0
+        stage = SHOCKS
+    if stage == SHOCKS:
+        _drivers(
+            agenda,
+            demand,
+            relevance,
+            formality,
+            rigidity,
+            agility,
+            interests,
+            engagement,
+            trust_seen,
+            has_org,
+            shared,
+            urgency,
+            base_urgency,
+            need_ref,
+            results,
+            incentives,
+            base_incentive,
+            funding_incentive,
+            mandate_incentive,
+            params,
+            agility_eff,
+        )
+        _turnover(
+            turnover_draws,
+            turnover_per_year / 12.0,
+            member,
+            alive,
+            tenure_months,
+            personal,
+            org_trust,
+            engagement,
+            formality,
+            coordinator,
+            params,
+            rows,
+            count,
+        )
+        new = _engage_and_act(
+            engagement,
+            member,
+            has_org,
+            slot_org,
+            capacity,
+            orientation,
+            is_school,
+            knowledge,
+            urgency,
+            shared,
+            incentives,
+            trust_seen,
+            results,
+            culture_gap,
+            rigidity,
+            coordinator,
+            personal,
+            org_trust,
+            alive,
+            agenda,
+            relevance,
+            contact,
+            formality,
+            operational,
+            success_draws,
+            tension_counts_draws,
+            params,
+            public_value,
+            success_rate,
+            joint_successes,
+            ever_succeeded,
+            months_without_action,
+            misfit,
+            memberships,
+            trust,
+            pair_trust,
+            engaged,
+            success,
+            acts,
+            rates,
+            counts,
+        )
+        still_open = _keep_open(tensions, n_tensions, alive, member)
+        if new + still_open > 0:  # one draw to place each new tension, one to settle each
+            return TENSIONS, 2 * new + still_open
+    new = 0
+    for p in range(counts.shape[0]):
+        new += counts[p]
+    if new + n_tensions[0] > 0:
+        _open_new_tensions(
+            counts,
+            member,
+            culture_gap,
+            tension_draws_now[:new],
+            tensions,
+            n_tensions,
+            tensions_raised,
+            rows,
+            count,
+        )
+        _settle_tensions(
+            tensions,
+            n_tensions,
+            tension_draws_now[new:],
+            personal,
+            org_trust,
+            slot_org,
+            culture,
+            agility_eff,
+            rigidity,
+            coordinator,
+            params,
+            engagement,
+            tensions_resolved,
+            tensions_escalated,
+            rows,
+            count,
+        )
+    _formalise(
+        alive,
+        success_rate,
+        formality,
+        operational,
+        sustained,
+        formalised_month,
+        params,
+        ready,
+        month,
+        rows,
+        count,
+    )
+    _leave_and_join(
+        member,
+        has_org,
+        alive,
+        engagement,
+        binding,
+        low_months,
+        rejoin_wait,
+        shared,
+        success_rate,
+        join_draws,
+        personal,
+        org_trust,
+        tenure_months,
+        slot_org,
+        capacity,
+        params,
+        leaving,
+        joins,
+        rows,
+        count,
+    )
+    _dissolve(
+        member,
+        engagement,
+        alive,
+        binding,
+        few_months,
+        dissolved_month,
+        phase,
+        params,
+        gone,
+        month,
+        rows,
+        count,
+    )
+    _close_month(
+        member,
+        engagement,
+        alive,
+        ever_succeeded,
+        months_without_action,
+        success_rate,
+        month,
+        phase,
+        personal,
+        org_trust,
+        prm.personal_trust_weight,
+        trust,
+        trust_seen,
+        pair_trust,
+    )
+    return DONE, 0

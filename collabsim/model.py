@@ -7,6 +7,7 @@ import numpy as np
 
 from collabsim import mechanisms as mech
 from collabsim.agents import AGENT_CLASS, Partnership
+from collabsim.event_codes import EventBuffer
 from collabsim.events import EventLog
 from collabsim.parameters import as_tuple
 from collabsim.policy import PolicySchedule
@@ -18,6 +19,8 @@ from collabsim.region import (
     shared_beyond_chance,
 )
 from collabsim.scenario import Scenario
+
+_NO_DRAWS = np.empty(0)  # what the month kernel gets when it needs no draws from Python
 
 # Columns of one partnership-month in the collected time series (in this order).
 SERIES = (
@@ -103,6 +106,13 @@ class CollaborationModel(mesa.Model):
         self.policy = PolicySchedule(scenario, self.state)
         self.scratch = Scratch(self.state, len(self.orgs.names))
         self.draws = MonthlyDraws(*self.state.member.shape, self.state.demand.shape[1])
+        self.buffer = EventBuffer()
+        self._month_arrays = mech.month_arrays(
+            self.state, self.orgs, self.scratch, self.draws, self.policy.effects
+        )
+        # events one month can write outside tensions: turnover, leaving, joining (a row per
+        # member slot each), formalisation and dissolution (one per partnership each)
+        self._month_room = 3 * self.state.member.size + 2 * len(self.state.alive)
         st = self.state
         st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
         mech.trust_views(self.state, self.prm, self.scratch)
@@ -119,56 +129,56 @@ class CollaborationModel(mesa.Model):
 
     def step(self) -> None:
         """One month, in causal order (docs/ODD.md §3): policy, demand, the drivers, turnover,
-        engagement, joint action, trust, tensions, formalisation, membership, dissolution."""
-        st, prm, rng, log, sc, draw = (
-            self.state,
-            self.prm,
-            self.rng,
-            self.events,
-            self.scratch,
-            self.draws,
-        )
-        month, cond, orgs = self.steps, self.config.conditions, self.orgs
+        engagement, joint action, trust, tensions, formalisation, membership, dissolution.
+
+        The mechanisms run in one compiled call (mechanisms.run_month); it pauses where the
+        month needs draws from the model's generator whose number only it knows."""
+        st, prm, rng, log, draw = self.state, self.prm, self.rng, self.events, self.draws
+        month, cond, buffer = self.steps, self.config.conditions, self.buffer
         if self._moments_pending:
             self._apply_teacher_moments(month)
         draw.refill(rng)
-        fx = self.policy.apply(
-            st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log
+        self.policy.apply(st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log)
+        buffer.ensure(self._month_room)
+        volatility = cond.demand_volatility
+        arguments = (volatility, cond.agility, cond.staff_turnover, month, prm.record)
+        stage, needed = mech.run_month(
+            0,
+            _NO_DRAWS,
+            st.tensions,
+            st.n_tensions,
+            buffer.rows,
+            buffer.count,
+            *arguments,
+            *self._month_arrays,
         )
-        mech.shift_demand(st, cond.demand_volatility, prm, rng, month, log, draw.normal, draw.shock)
-        agility = mech.update_drivers(
-            st,
-            cond.agility,
-            fx.rigidity,
-            fx.funding_incentive,
-            fx.mandate_incentive,
-            sc.trust_seen,
-            prm,
-            sc.agility,
-        )
-        mech.liaison_turnover(
-            st, orgs, cond.staff_turnover, prm, draw.turnover, month, log, fx.coordinator
-        )
-        mech.engage_and_act(
-            st,
-            orgs,
-            fx.rigidity,
-            fx.coordinator,
-            prm,
-            draw.success,
-            draw.tension,
-            rng,
-            month,
-            log,
-            sc,
-        )
-        mech.work_through_tensions(
-            st, orgs, agility, fx.rigidity, fx.coordinator, prm, rng, month, log
-        )
-        mech.formalise(st, prm, month, log, sc.ready)
-        mech.leave_and_join(st, orgs, fx.binding, prm, draw.join, month, log, sc.leaving, sc.joins)
-        mech.check_dissolution(st, fx.binding, prm, month, log, sc.gone)
-        mech.close_month(st, month, prm, sc)
+        if stage == mech.SHOCKS:
+            mech.demand_shocks(st, volatility, prm, rng, month, log, draw.shock)
+            stage, needed = mech.run_month(
+                stage,
+                _NO_DRAWS,
+                st.tensions,
+                st.n_tensions,
+                buffer.rows,
+                buffer.count,
+                *arguments,
+                *self._month_arrays,
+            )
+        if stage == mech.TENSIONS:
+            draws = rng.random(needed)
+            mech.grow_tensions(st, needed)
+            buffer.ensure(2 * needed)
+            mech.run_month(
+                stage,
+                draws,
+                st.tensions,
+                st.n_tensions,
+                buffer.rows,
+                buffer.count,
+                *arguments,
+                *self._month_arrays,
+            )
+        buffer.flush(log, st, self.orgs, month)
         if self.collecting:
             self.datacollector.collect(self)
         if month >= self.horizon_months or not st.alive.any():

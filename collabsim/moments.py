@@ -63,8 +63,7 @@ def apply_moment(model, kind: str, month: int, partnership: int = 0) -> None:
             other=orgs.names[st.slot_org[p, j]],
             detail="a conflict breaks out",
         )
-        st.open_tensions.append([p, i, j, int(prm.tension_months_to_escalate) - 1])
-        st.tensions_raised[p] += 1
+        mech.add_tension(st, p, i, j, int(prm.tension_months_to_escalate) - 1)
 
 
 def _force_turnover(model, leaving: np.ndarray, month: int) -> None:

@@ -111,7 +111,10 @@ class PartnershipState:
     joint_successes: np.ndarray
     funding_eur: np.ndarray  # (P,) euros received this month
     funding_total_eur: np.ndarray  # (P,) euros received so far
-    open_tensions: list = field(default_factory=list)
+    # open tensions: rows (partnership, member i, member j, age in months); the first
+    # n_tensions[0] rows are in use (mechanisms.add_tension, mechanisms.tension_list)
+    tensions: np.ndarray = field(default_factory=lambda: np.zeros((16, 4), dtype=np.int64))
+    n_tensions: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
 
 def _expand_organisations(scenario: Scenario) -> list[tuple[str, bool]]:

@@ -10,13 +10,13 @@ import time
 
 from numba.core.registry import CPUDispatcher
 
-from collabsim import mechanisms, policy, region
+from collabsim import event_codes, mechanisms, policy, region
 
 
 def kernels() -> dict[str, CPUDispatcher]:
     """Every compiled kernel of the model, by name."""
     out = {}
-    for module in (mechanisms, policy, region):
+    for module in (event_codes, mechanisms, policy, region):
         for name, obj in vars(module).items():
             if isinstance(obj, CPUDispatcher):
                 out[f"{module.__name__}.{name}"] = obj

@@ -221,7 +221,8 @@ def test_trust_decays_without_contact():
 def _settled_trust(resolve: bool) -> tuple[float, float]:
     m = stepped(6, seed=5)
     st = m.state
-    st.open_tensions = [[0, 0, 1, 2]]
+    st.n_tensions[0] = 0
+    mech.add_tension(st, 0, 0, 1, 2)
     before = mech._pair_trust(st, 0, 0, 1, m.prm)
     log = EventLog()
     mech.work_through_tensions(
