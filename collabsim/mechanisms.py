@@ -37,6 +37,7 @@ from collabsim.region import (
     STRUGGLING,
     Organisations,
     PartnershipState,
+    pack,
 )
 
 
@@ -1651,9 +1652,8 @@ def _snapshot(
         out[p, 9] = funding_eur[p]
 
 
-def snapshot(st: PartnershipState, pair_trust: np.ndarray) -> np.ndarray:
-    """This month's state of every partnership, one row each, columns as in model.SERIES."""
-    out = np.empty((len(st.alive), 10))
+def snapshot(st: PartnershipState, pair_trust: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """This month's state of every partnership into `out`, one row each, as in model.SERIES."""
     _snapshot(
         st.member,
         st.engagement,
@@ -1673,83 +1673,94 @@ def snapshot(st: PartnershipState, pair_trust: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- the month
 
 
-SHOCKS, TENSIONS, DONE = 1, 2, 3  # why the month kernel returned: what Python must do next
+# Why the month kernel returned: demand shocks or tension draws needed from Python, or done
+# (then the second value is the number of partnerships still alive).
+SHOCKS, TENSIONS, DONE = 1, 2, 3
 
 
-def month_arrays(st: PartnershipState, org: Organisations, scratch, draws, effects) -> tuple:
-    """The arrays the month kernel works on, in its argument order (built once per model)."""
+# Arrays the month kernel takes as one block each (collabsim.region.pack), in block order.
+STATE_FLOATS = (
+    "engagement",
+    "urgency",
+    "base_urgency",
+    "base_incentive",
+    "incentives",
+    "shared_interest",
+    "need_ref",
+    "tenure_months",
+    "low_months",
+    "rejoin_wait",
+)
+STATE_FLAGS = ("has_org", "member")
+STATE_PAIRS = ("culture_gap", "personal_trust", "org_trust")
+STATE_THEMES = ("demand", "demand_ref", "agenda")
+PARTNERSHIP_FLOATS = (
+    "formality",
+    "contact",
+    "public_value",
+    "success_rate",
+    "results",
+    "relevance",
+    "funding_eur",
+)
+PARTNERSHIP_COUNTS = (
+    "phase",
+    "months_without_action",
+    "sustained_success_months",
+    "few_engaged_months",
+    "dissolved_month",
+    "formalised_month",
+    "tensions_raised",
+    "tensions_resolved",
+    "tensions_escalated",
+    "joint_successes",
+)
+PARTNERSHIP_FLAGS = ("operational", "alive", "ever_succeeded")
+ORGANISATION_FLOATS = ("capacity", "orientation", "culture")
+EFFECT_FLOATS = ("rigidity", "funding_incentive", "mandate_incentive")
+EFFECT_FLAGS = ("coordinator", "binding")
+SCRATCH_FLOATS = ("pair_trust", "misfit", "agility", "rates")
+SCRATCH_MEMBER_FLAGS = ("engaged", "leaving", "joins")
+SCRATCH_FLAGS = ("success", "acts", "ready", "gone")
+
+
+def pack_for_month(
+    st: PartnershipState, org: Organisations, scratch, draws, effects, latest: np.ndarray
+) -> tuple:
+    """Lay out the arrays the month kernel works on in a few blocks (each array becomes a view
+    into its block) and return what the kernel takes after its first 11 arguments.
+
+    `latest` receives the snapshot of each month's end (columns as in model.SERIES)."""
     sc, fx = scratch, effects
     return (
-        st.demand,
-        st.demand_ref,
-        st.agenda,
-        st.relevance,
-        st.formality,
+        pack(st, STATE_FLOATS),
+        pack(st, STATE_FLAGS),
+        pack(st, STATE_PAIRS),
+        pack(st, STATE_THEMES),
         st.interests,
-        st.engagement,
-        st.has_org,
-        st.shared_interest,
-        st.urgency,
-        st.base_urgency,
-        st.need_ref,
-        st.results,
-        st.incentives,
-        st.base_incentive,
-        st.member,
-        st.alive,
-        st.tenure_months,
-        st.personal_trust,
-        st.org_trust,
         st.slot_org,
-        st.culture_gap,
-        st.contact,
-        st.operational,
-        st.public_value,
-        st.success_rate,
-        st.joint_successes,
-        st.ever_succeeded,
-        st.months_without_action,
-        st.sustained_success_months,
-        st.formalised_month,
-        st.low_months,
-        st.rejoin_wait,
-        st.few_engaged_months,
-        st.dissolved_month,
-        st.phase,
-        st.tensions_raised,
-        st.tensions_resolved,
-        st.tensions_escalated,
-        org.capacity,
-        org.orientation,
+        pack(st, PARTNERSHIP_FLOATS),
+        pack(st, PARTNERSHIP_COUNTS),
+        pack(st, PARTNERSHIP_FLAGS),
+        pack(org, ORGANISATION_FLOATS),
         org.is_school,
         org.knowledge,
-        org.culture,
-        fx.rigidity,
-        fx.funding_incentive,
-        fx.mandate_incentive,
-        fx.coordinator,
-        fx.binding,
+        pack(fx, EFFECT_FLOATS),
+        pack(fx, EFFECT_FLAGS),
         draws.normal,
         draws.shock,
         draws.turnover,
         draws.success,
         draws.tension,
         draws.join,
-        sc.trust_seen,
-        sc.agility,
-        sc.misfit,
-        sc.memberships,
         sc.trust,
-        sc.pair_trust,
-        sc.engaged,
-        sc.success,
-        sc.acts,
-        sc.rates,
+        sc.trust_seen,
+        pack(sc, SCRATCH_FLOATS),
+        pack(sc, SCRATCH_MEMBER_FLAGS),
+        pack(sc, SCRATCH_FLAGS),
         sc.counts,
-        sc.ready,
-        sc.leaving,
-        sc.joins,
-        sc.gone,
+        sc.memberships,
+        latest,
     )
 
 
@@ -1766,76 +1777,34 @@ def run_month(
     turnover_per_year,
     month,
     params,
-    demand,
-    demand_ref,
-    agenda,
-    relevance,
-    formality,
+    state_floats,
+    state_flags,
+    state_pairs,
+    state_themes,
     interests,
-    engagement,
-    has_org,
-    shared,
-    urgency,
-    base_urgency,
-    need_ref,
-    results,
-    incentives,
-    base_incentive,
-    member,
-    alive,
-    tenure_months,
-    personal,
-    org_trust,
     slot_org,
-    culture_gap,
-    contact,
-    operational,
-    public_value,
-    success_rate,
-    joint_successes,
-    ever_succeeded,
-    months_without_action,
-    sustained,
-    formalised_month,
-    low_months,
-    rejoin_wait,
-    few_months,
-    dissolved_month,
-    phase,
-    tensions_raised,
-    tensions_resolved,
-    tensions_escalated,
-    capacity,
-    orientation,
+    partnership_floats,
+    partnership_counts,
+    partnership_flags,
+    organisation_floats,
     is_school,
     knowledge,
-    culture,
-    rigidity,
-    funding_incentive,
-    mandate_incentive,
-    coordinator,
-    binding,
+    effect_floats,
+    effect_flags,
     normals,
     shock_draws,
     turnover_draws,
     success_draws,
     tension_counts_draws,
     join_draws,
-    trust_seen,
-    agility_eff,
-    misfit,
-    memberships,
     trust,
-    pair_trust,
-    engaged,
-    success,
-    acts,
-    rates,
+    trust_seen,
+    scratch_floats,
+    scratch_member_flags,
+    scratch_flags,
     counts,
-    ready,
-    leaving,
-    joins,
-    gone,
+    memberships,
+    latest,
 ):
     """One month of every mechanism in causal order (docs/ODD.md §3), in one compiled call.
 
@@ -1850,6 +1819,42 @@ def run_month(
     draws them and calls again from that stage: the draws come in the same order as ever.
     Events go to the rows/count buffer (collabsim.event_codes).
     """
+    engagement, urgency, base_urgency = state_floats[0], state_floats[1], state_floats[2]
+    base_incentive, incentives, shared = state_floats[3], state_floats[4], state_floats[5]
+    need_ref, tenure_months = state_floats[6], state_floats[7]
+    low_months, rejoin_wait = state_floats[8], state_floats[9]
+    has_org, member = state_flags[0], state_flags[1]
+    culture_gap, personal, org_trust = state_pairs[0], state_pairs[1], state_pairs[2]
+    demand, demand_ref, agenda = state_themes[0], state_themes[1], state_themes[2]
+    formality, contact = partnership_floats[0], partnership_floats[1]
+    public_value, success_rate = partnership_floats[2], partnership_floats[3]
+    results, relevance = partnership_floats[4], partnership_floats[5]
+    funding_eur = partnership_floats[6]
+    phase, months_without_action = partnership_counts[0], partnership_counts[1]
+    sustained, few_months = partnership_counts[2], partnership_counts[3]
+    dissolved_month, formalised_month = partnership_counts[4], partnership_counts[5]
+    tensions_raised, tensions_resolved = partnership_counts[6], partnership_counts[7]
+    tensions_escalated, joint_successes = partnership_counts[8], partnership_counts[9]
+    operational, alive = partnership_flags[0], partnership_flags[1]
+    ever_succeeded = partnership_flags[2]
+    capacity, orientation = organisation_floats[0], organisation_floats[1]
+    culture = organisation_floats[2]
+    rigidity, funding_incentive = effect_floats[0], effect_floats[1]
+    mandate_incentive = effect_floats[2]
+    coordinator, binding = effect_flags[0], effect_flags[1]
+    pair_trust, misfit = scratch_floats[0], scratch_floats[1]
+    agility_eff, rates = scratch_floats[2], scratch_floats[3]
+    engaged, leaving, joins = (
+        scratch_member_flags[0],
+        scratch_member_flags[1],
+        scratch_member_flags[2],
+    )
+    success, acts, ready, gone = (
+        scratch_flags[0],
+        scratch_flags[1],
+        scratch_flags[2],
+        scratch_flags[3],
+    )
     prm = params[0]
     if stage == 0:
         _drift(
@@ -2047,4 +2052,20 @@ def run_month(
         trust_seen,
         pair_trust,
     )
-    return DONE, 0
+    _snapshot(
+        member,
+        engagement,
+        urgency,
+        incentives,
+        shared,
+        pair_trust,
+        public_value,
+        phase,
+        relevance,
+        funding_eur,
+        latest,
+    )
+    still_alive = 0
+    for p in range(alive.shape[0]):
+        still_alive += alive[p]
+    return DONE, still_alive

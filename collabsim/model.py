@@ -107,8 +107,9 @@ class CollaborationModel(mesa.Model):
         self.scratch = Scratch(self.state, len(self.orgs.names))
         self.draws = MonthlyDraws(*self.state.member.shape, self.state.demand.shape[1])
         self.buffer = EventBuffer()
-        self._month_arrays = mech.month_arrays(
-            self.state, self.orgs, self.scratch, self.draws, self.policy.effects
+        self.latest = np.empty((len(self.state.names), len(SERIES)))  # the last month's end
+        self._month_arrays = mech.pack_for_month(
+            self.state, self.orgs, self.scratch, self.draws, self.policy.effects, self.latest
         )
         # events one month can write outside tensions: turnover, leaving, joining (a row per
         # member slot each), formalisation and dissolution (one per partnership each)
@@ -117,8 +118,9 @@ class CollaborationModel(mesa.Model):
         st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
         mech.trust_views(self.state, self.prm, self.scratch)
         self.collecting = collect
+        mech.snapshot(st, self.scratch.pair_trust, self.latest)
         self.datacollector = mesa.DataCollector(
-            model_reporters={"partnerships": CollaborationModel.snapshot}
+            model_reporters={"partnerships": CollaborationModel.month_end}
         )
         self.running = True
         self._moments_pending: list[tuple[str, dict]] = []
@@ -131,58 +133,47 @@ class CollaborationModel(mesa.Model):
         """One month, in causal order (docs/ODD.md §3): policy, demand, the drivers, turnover,
         engagement, joint action, trust, tensions, formalisation, membership, dissolution.
 
-        The mechanisms run in one compiled call (mechanisms.run_month); it pauses where the
-        month needs draws from the model's generator whose number only it knows."""
-        st, prm, rng, log, draw = self.state, self.prm, self.rng, self.events, self.draws
-        month, cond, buffer = self.steps, self.config.conditions, self.buffer
+        The mechanisms run in one compiled call (mechanisms.run_month), which pauses where the
+        month needs draws from the model's generator that only it knows the number of."""
+        st, prm, rng, log = self.state, self.prm, self.rng, self.events
+        month, cond = self.steps, self.config.conditions
         if self._moments_pending:
             self._apply_teacher_moments(month)
-        draw.refill(rng)
+        self.draws.refill(rng)
         self.policy.apply(st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log)
-        buffer.ensure(self._month_room)
-        volatility = cond.demand_volatility
-        arguments = (volatility, cond.agility, cond.staff_turnover, month, prm.record)
-        stage, needed = mech.run_month(
-            0,
-            _NO_DRAWS,
+        self.buffer.ensure(self._month_room)
+        stage, value = self._run_month(0, _NO_DRAWS)
+        if stage == mech.SHOCKS:
+            mech.demand_shocks(st, cond.demand_volatility, prm, rng, month, log, self.draws.shock)
+            stage, value = self._run_month(stage, _NO_DRAWS)
+        if stage == mech.TENSIONS:  # value: the uniform draws the tensions need
+            draws = rng.random(value)
+            mech.grow_tensions(st, value)
+            self.buffer.ensure(2 * value)
+            stage, value = self._run_month(stage, draws)
+        self.buffer.flush(log, st, self.orgs, month)
+        if self.collecting:
+            self.datacollector.collect(self)
+        if month >= self.horizon_months or value == 0:  # value: partnerships still alive
+            self.running = False
+
+    def _run_month(self, stage: int, draws: np.ndarray) -> tuple[int, int]:
+        """The month kernel from `stage` on: (the stage it stopped at, draws needed or alive)."""
+        st, buffer, cond = self.state, self.buffer, self.config.conditions
+        return mech.run_month(
+            stage,
+            draws,
             st.tensions,
             st.n_tensions,
             buffer.rows,
             buffer.count,
-            *arguments,
+            cond.demand_volatility,
+            cond.agility,
+            cond.staff_turnover,
+            self.steps,
+            self.prm.record,
             *self._month_arrays,
         )
-        if stage == mech.SHOCKS:
-            mech.demand_shocks(st, volatility, prm, rng, month, log, draw.shock)
-            stage, needed = mech.run_month(
-                stage,
-                _NO_DRAWS,
-                st.tensions,
-                st.n_tensions,
-                buffer.rows,
-                buffer.count,
-                *arguments,
-                *self._month_arrays,
-            )
-        if stage == mech.TENSIONS:
-            draws = rng.random(needed)
-            mech.grow_tensions(st, needed)
-            buffer.ensure(2 * needed)
-            mech.run_month(
-                stage,
-                draws,
-                st.tensions,
-                st.n_tensions,
-                buffer.rows,
-                buffer.count,
-                *arguments,
-                *self._month_arrays,
-            )
-        buffer.flush(log, st, self.orgs, month)
-        if self.collecting:
-            self.datacollector.collect(self)
-        if month >= self.horizon_months or not st.alive.any():
-            self.running = False
 
     def run(self, months: int | None = None) -> CollaborationModel:
         """Step until the horizon (or for `months` more months); returns the model."""
@@ -193,9 +184,14 @@ class CollaborationModel(mesa.Model):
 
     # ------------------------------------------------------------------ observation
 
+    def month_end(self) -> np.ndarray:
+        """The state of every partnership at the end of the last month (as in SERIES), which
+        the month kernel writes; the data collector stores a copy of it each month."""
+        return self.latest
+
     def snapshot(self) -> np.ndarray:
         """This month's state of every partnership, one row each, columns as in SERIES."""
-        return mech.snapshot(self.state, self.scratch.pair_trust)
+        return mech.snapshot(self.state, self.scratch.pair_trust, np.empty_like(self.latest))
 
     def series(self) -> np.ndarray:
         """All collected months as an array (horizon + 1, partnerships, len(SERIES)).

@@ -117,6 +117,25 @@ class PartnershipState:
     n_tensions: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
 
+def pack(holder, names: tuple[str, ...]) -> np.ndarray:
+    """Lay same-shaped arrays of `holder` out in one block, each attribute becoming a view into it.
+
+    A compiled kernel then takes one argument instead of many (numba's cost per call grows
+    with the number of arguments); the values and every other use of the arrays are unchanged.
+    """
+    first = getattr(holder, names[0])
+    block = np.empty((len(names), *first.shape), dtype=first.dtype)
+    for k, name in enumerate(names):
+        array = getattr(holder, name)
+        if array.shape != first.shape or array.dtype != first.dtype:
+            raise ValueError(
+                f"cannot pack {name}: {array.dtype}{array.shape} is not like {names[0]}"
+            )
+        block[k] = array
+        setattr(holder, name, block[k])
+    return block
+
+
 def _expand_organisations(scenario: Scenario) -> list[tuple[str, bool]]:
     """One (label, member) pair per organisation, in scenario order."""
     out: list[tuple[str, bool]] = []
