@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from collabsim.events import EventLog
+from collabsim.events import Event, EventLog
 
 TENSION_RAISED, TENSION_RESOLVED, TENSION_ESCALATED, LIAISON_LEFT = 0, 1, 2, 3
 FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT = 4, 5, 6, 7
@@ -31,6 +31,7 @@ _DECODING = {
     MEMBER_JOINED: ("member_joined", "members", "joins through common partners", False),
     DISSOLVED_EVENT: ("dissolved", "members", "fewer than two members stayed engaged", True),
 }
+_NAN = float("nan")
 _COLUMNS = 6  # kind, partnership, who slot, other slot (-1: none), before, after
 
 
@@ -53,6 +54,7 @@ class EventBuffer:
     def __init__(self, capacity: int = 64) -> None:
         self.rows = np.zeros((max(capacity, 8), _COLUMNS))
         self.count = np.zeros(1, dtype=np.int64)
+        self._named = None  # (state, organisations, names of the organisation in each slot)
 
     def ensure(self, room: int) -> None:
         """Make room for `room` more rows (kernels do not check; callers size the buffer)."""
@@ -67,27 +69,32 @@ class EventBuffer:
         n = int(self.count[0])
         if n == 0:
             return
-        for row in self.rows[:n].tolist():
-            _decode(row, log, st, org, month)
+        if self._named is None or self._named[0] is not st or self._named[1] is not org:
+            self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
+        slot_names = self._named[2]
+        for kind, p, who, other, before, after in self.rows[:n].tolist():
+            name, p = st.names[int(p)], int(p)
+            kind_name, variable, detail, about_partnership = _DECODING[int(kind)]
+            if detail is None:  # formalised: a covenant first, then a legal entity
+                detail = "covenant signed" if after < 1 else "legal entity founded"
+            log.append(
+                Event(
+                    month,
+                    name,
+                    kind_name,
+                    name if about_partnership else slot_names[p][int(who)],
+                    slot_names[p][int(other)] if other >= 0 else "",
+                    variable,
+                    before if variable else _NAN,
+                    after if variable else _NAN,
+                    detail,
+                )
+            )
         self.count[0] = 0
 
 
-def _decode(row: list, log: EventLog, st, org, month: int) -> None:
-    """One buffer row as the event the log records."""
-    kind, variable, detail, about_partnership = _DECODING[int(row[0])]
-    p, who, other = int(row[1]), int(row[2]), int(row[3])
-    name = st.names[p]
-    change = {}
-    if variable:
-        change = {"variable": variable, "before": row[4], "after": row[5]}
-    if detail is None:  # formalised: a covenant first, then a legal entity
-        detail = "covenant signed" if row[5] < 1 else "legal entity founded"
-    log.add(
-        month,
-        name,
-        kind,
-        name if about_partnership else org.names[st.slot_org[p, who]],
-        other=org.names[st.slot_org[p, other]] if other >= 0 else "",
-        detail=detail,
-        **change,
-    )
+def _slot_names(st, org) -> list[list[str]]:
+    """The organisation in each member slot of each partnership, by name ("" for none)."""
+    if org is None:  # events about the partnership itself name no organisation
+        return [[""] * st.slot_org.shape[1] for _ in st.names]
+    return [[org.names[o] if o >= 0 else "" for o in row] for row in st.slot_org.tolist()]

@@ -59,6 +59,10 @@ class EventLog:
         self.events.append(event)
         return event
 
+    def append(self, event: Event) -> None:
+        """Record an event already made (as decoded from a compiled kernel's buffer)."""
+        self.events.append(event)
+
     def __len__(self) -> int:
         return len(self.events)
 

@@ -29,6 +29,7 @@ from collabsim.event_codes import (
     emit,
 )
 from collabsim.events import EventLog
+from collabsim.policy import _apply_instruments
 from collabsim.region import (
     ACTIVE,
     DISSOLVED,
@@ -1702,6 +1703,7 @@ PARTNERSHIP_FLOATS = (
     "results",
     "relevance",
     "funding_eur",
+    "funding_total_eur",
 )
 PARTNERSHIP_COUNTS = (
     "phase",
@@ -1715,23 +1717,24 @@ PARTNERSHIP_COUNTS = (
     "tensions_escalated",
     "joint_successes",
 )
-PARTNERSHIP_FLAGS = ("operational", "alive", "ever_succeeded")
+PARTNERSHIP_FLAGS = ("operational", "alive", "ever_succeeded", "coordinator", "binding")
 ORGANISATION_FLOATS = ("capacity", "orientation", "culture")
 EFFECT_FLOATS = ("rigidity", "funding_incentive", "mandate_incentive")
 EFFECT_FLAGS = ("coordinator", "binding")
 SCRATCH_FLOATS = ("pair_trust", "misfit", "agility", "rates")
 SCRATCH_MEMBER_FLAGS = ("engaged", "leaving", "joins")
 SCRATCH_FLAGS = ("success", "acts", "ready", "gone")
+SCHEME_FLOATS = ("pays", "reductions", "match_shares")  # of policy.PolicySchedule, per scheme
 
 
 def pack_for_month(
-    st: PartnershipState, org: Organisations, scratch, draws, effects, latest: np.ndarray
+    st: PartnershipState, org: Organisations, scratch, draws, policy, latest: np.ndarray
 ) -> tuple:
     """Lay out the arrays the month kernel works on in a few blocks (each array becomes a view
-    into its block) and return what the kernel takes after its first 11 arguments.
+    into its block) and return what the kernel takes after its first 12 arguments.
 
     `latest` receives the snapshot of each month's end (columns as in model.SERIES)."""
-    sc, fx = scratch, effects
+    sc, fx = scratch, policy.effects
     return (
         pack(st, STATE_FLOATS),
         pack(st, STATE_FLAGS),
@@ -1761,6 +1764,9 @@ def pack_for_month(
         sc.counts,
         sc.memberships,
         latest,
+        policy.codes,
+        pack(policy, SCHEME_FLOATS),
+        policy.awarded,
     )
 
 
@@ -1775,6 +1781,7 @@ def run_month(
     volatility,
     agility,
     turnover_per_year,
+    base_rigidity,
     month,
     params,
     state_floats,
@@ -1805,10 +1812,14 @@ def run_month(
     counts,
     memberships,
     latest,
+    codes,
+    scheme_floats,
+    awarded,
 ):
     """One month of every mechanism in causal order (docs/ODD.md §3), in one compiled call.
 
-    Demand drifts; [Python: demand shocks]; the drivers (agenda, shared interest, urgency,
+    The funding instruments decided this month (policy.PolicySchedule.decide) take effect;
+    demand drifts; [Python: demand shocks]; the drivers (agenda, shared interest, urgency,
     incentives); liaison turnover; engagement, joint action, trust and new tensions; [Python:
     one uniform draw to place each new tension, then one to settle each open one]; tensions
     opened and worked through; formalisation; leaving and joining; dissolution; phase and
@@ -1829,7 +1840,7 @@ def run_month(
     formality, contact = partnership_floats[0], partnership_floats[1]
     public_value, success_rate = partnership_floats[2], partnership_floats[3]
     results, relevance = partnership_floats[4], partnership_floats[5]
-    funding_eur = partnership_floats[6]
+    funding_eur, funding_total_eur = partnership_floats[6], partnership_floats[7]
     phase, months_without_action = partnership_counts[0], partnership_counts[1]
     sustained, few_months = partnership_counts[2], partnership_counts[3]
     dissolved_month, formalised_month = partnership_counts[4], partnership_counts[5]
@@ -1837,6 +1848,8 @@ def run_month(
     tensions_escalated, joint_successes = partnership_counts[8], partnership_counts[9]
     operational, alive = partnership_flags[0], partnership_flags[1]
     ever_succeeded = partnership_flags[2]
+    design_coordinator, design_binding = partnership_flags[3], partnership_flags[4]
+    pays, reductions, match_shares = scheme_floats[0], scheme_floats[1], scheme_floats[2]
     capacity, orientation = organisation_floats[0], organisation_floats[1]
     culture = organisation_floats[2]
     rigidity, funding_incentive = effect_floats[0], effect_floats[1]
@@ -1857,6 +1870,29 @@ def run_month(
     )
     prm = params[0]
     if stage == 0:
+        if codes.shape[0] > 0:
+            _apply_instruments(
+                codes,
+                pays,
+                reductions,
+                match_shares,
+                awarded,
+                alive,
+                member,
+                engagement,
+                design_coordinator,
+                design_binding,
+                base_rigidity,
+                prm.mandate_incentive,
+                prm.funding_reference_eur,
+                funding_eur,
+                funding_total_eur,
+                funding_incentive,
+                mandate_incentive,
+                rigidity,
+                coordinator,
+                binding,
+            )
         _drift(
             demand,
             demand_ref,

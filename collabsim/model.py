@@ -106,14 +106,14 @@ class CollaborationModel(mesa.Model):
         self.policy = PolicySchedule(scenario, self.state)
         self.scratch = Scratch(self.state, len(self.orgs.names))
         self.draws = MonthlyDraws(*self.state.member.shape, self.state.demand.shape[1])
-        self.buffer = EventBuffer()
+        # events one month can write outside tensions: turnover, leaving, joining (a row per
+        # member slot each), formalisation and dissolution (one per partnership each); the
+        # buffer is emptied every month, so this room is always there
+        self.buffer = EventBuffer(3 * self.state.member.size + 2 * len(self.state.alive))
         self.latest = np.empty((len(self.state.names), len(SERIES)))  # the last month's end
         self._month_arrays = mech.pack_for_month(
-            self.state, self.orgs, self.scratch, self.draws, self.policy.effects, self.latest
+            self.state, self.orgs, self.scratch, self.draws, self.policy, self.latest
         )
-        # events one month can write outside tensions: turnover, leaving, joining (a row per
-        # member slot each), formalisation and dissolution (one per partnership each)
-        self._month_room = 3 * self.state.member.size + 2 * len(self.state.alive)
         st = self.state
         st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
         mech.trust_views(self.state, self.prm, self.scratch)
@@ -140,8 +140,7 @@ class CollaborationModel(mesa.Model):
         if self._moments_pending:
             self._apply_teacher_moments(month)
         self.draws.refill(rng)
-        self.policy.apply(st, month, prm.funding_reference_eur, prm.mandate_incentive, rng, log)
-        self.buffer.ensure(self._month_room)
+        self.policy.decide(st, month, rng, log)
         stage, value = self._run_month(0, _NO_DRAWS)
         if stage == mech.SHOCKS:
             mech.demand_shocks(st, cond.demand_volatility, prm, rng, month, log, self.draws.shock)
@@ -170,6 +169,7 @@ class CollaborationModel(mesa.Model):
             cond.demand_volatility,
             cond.agility,
             cond.staff_turnover,
+            self.policy.rigidity,
             self.steps,
             self.prm.record,
             *self._month_arrays,

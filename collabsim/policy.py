@@ -117,10 +117,12 @@ class PolicySchedule:
             st.coordinator.copy(),
             st.binding.copy(),
         )
-        self._codes = np.array([SCHEME_CODE[f.scheme] for f in self.funding], dtype=np.int64)
-        self._pays = np.zeros(len(self.funding))
-        self._reductions = np.array([f.rigidity_reduction for f in self.funding])
-        self._match = np.array([f.match_share for f in self.funding])
+        # per scheme, for `_apply_instruments` (in the month kernel): code, this month's
+        # payment (−1 when not in force), rigidity reduction, match share; `awarded` above
+        self.codes = np.array([SCHEME_CODE[f.scheme] for f in self.funding], dtype=np.int64)
+        self.pays = np.zeros(len(self.funding))
+        self.reductions = np.array([f.rigidity_reduction for f in self.funding], dtype=float)
+        self.match_shares = np.array([f.match_share for f in self.funding], dtype=float)
 
     def jury(self, st: PartnershipState, f: Funding, rng) -> np.ndarray:
         """A challenge fund's jury picks the strongest proposals (engagement, trust, relevance)."""
@@ -133,52 +135,20 @@ class PolicySchedule:
         chosen[order[np.isfinite(strength[order])]] = True
         return chosen
 
-    def apply(
-        self,
-        st: PartnershipState,
-        month: int,
-        reference_eur: float,
-        mandate_pull: float,
-        rng,
-        log: EventLog,
-    ) -> PolicyEffects:
-        """Pay this month's money and switch instruments on or off, logging starts and ends.
+    def decide(self, st: PartnershipState, month: int, rng, log: EventLog) -> None:
+        """This month's payment per scheme (−1 when not in force), a challenge fund's jury in
+        its first month, and starts and ends logged; the month kernel (mechanisms.run_month)
+        then applies them with `_apply_instruments`.
 
         A partnership's money pulls its members as 1 − exp(−euros per member a month / reference).
         """
-        fx = self.effects
-        if not self.funding:
-            return fx
         for k, f in enumerate(self.funding):
             first, after = f.start + 1, f.end + 1
             if month == first and f.scheme == "challenge_fund":
                 self.awarded[k] = self.jury(st, f, rng)
             if month == first or month == after:
                 self._log_switch(st, f, month, self.awarded[k] & st.alive, log)
-            self._pays[k] = monthly_euros(f, month) if in_force(f, month) else -1.0
-        _apply_instruments(
-            self._codes,
-            self._pays,
-            self._reductions,
-            self._match,
-            self.awarded,
-            st.alive,
-            st.member,
-            st.engagement,
-            st.coordinator,
-            st.binding,
-            self.rigidity,
-            mandate_pull,
-            reference_eur,
-            st.funding_eur,
-            st.funding_total_eur,
-            fx.funding_incentive,
-            fx.mandate_incentive,
-            fx.rigidity,
-            fx.coordinator,
-            fx.binding,
-        )
-        return fx
+            self.pays[k] = monthly_euros(f, month) if in_force(f, month) else -1.0
 
     @staticmethod
     def _log_switch(st, f: Funding, month: int, reached: np.ndarray, log: EventLog) -> None:
