@@ -4,8 +4,10 @@ Every mechanism updates the partnership arrays (collabsim.region.PartnershipStat
 partnerships at once. The month-by-month arithmetic runs in small compiled kernels (numba; plain
 loops "for each partnership, for each member, for each partner") because numpy's per-call overhead
 on arrays of a dozen members made a run eight times slower than the 10 ms target (see
-benchmarks/README.md). Rare events (a liaison leaving, a tension settled, a member joining) are
-handled in plain Python and written to the event log.
+benchmarks/README.md). The model calls them all in one compiled call a month (`run_month`, at the
+end of this module); each mechanism also has a Python function of its own name that calls the
+same kernel (the unit tests use these). Kernels write the events they cause to a buffer
+(collabsim.event_codes) that is decoded into the event log.
 
 `prm` is the mechanism parameters as a named tuple of floats (collabsim.parameters). Random draws
 come only from the model's generator `rng`, in a fixed order, so the same seed gives the same run.
@@ -1704,6 +1706,7 @@ PARTNERSHIP_FLOATS = (
     "relevance",
     "funding_eur",
     "funding_total_eur",
+    "trust_lived",
 )
 PARTNERSHIP_COUNTS = (
     "phase",
@@ -1716,6 +1719,7 @@ PARTNERSHIP_COUNTS = (
     "tensions_resolved",
     "tensions_escalated",
     "joint_successes",
+    "months_lived",
 )
 PARTNERSHIP_FLAGS = ("operational", "alive", "ever_succeeded", "coordinator", "binding")
 ORGANISATION_FLOATS = ("capacity", "orientation", "culture")
@@ -1841,6 +1845,7 @@ def run_month(
     public_value, success_rate = partnership_floats[2], partnership_floats[3]
     results, relevance = partnership_floats[4], partnership_floats[5]
     funding_eur, funding_total_eur = partnership_floats[6], partnership_floats[7]
+    trust_lived, months_lived = partnership_floats[8], partnership_counts[10]
     phase, months_without_action = partnership_counts[0], partnership_counts[1]
     sustained, few_months = partnership_counts[2], partnership_counts[3]
     dissolved_month, formalised_month = partnership_counts[4], partnership_counts[5]
@@ -2101,7 +2106,18 @@ def run_month(
         funding_eur,
         latest,
     )
+    observe_lived(latest, trust_lived, months_lived)
     still_alive = 0
     for p in range(alive.shape[0]):
         still_alive += alive[p]
     return DONE, still_alive
+
+
+@njit(cache=True)
+def observe_lived(latest, trust_lived, months_lived):
+    """Add a month-end snapshot to the running sums behind each partnership's mean trust over
+    the months it was alive (so a run's summary needs no stored series)."""
+    for p in range(latest.shape[0]):
+        if latest[p, 7] != DISSOLVED:
+            trust_lived[p] += latest[p, 0]
+            months_lived[p] += 1

@@ -119,6 +119,7 @@ class CollaborationModel(mesa.Model):
         mech.trust_views(self.state, self.prm, self.scratch)
         self.collecting = collect
         mech.snapshot(st, self.scratch.pair_trust, self.latest)
+        mech.observe_lived(self.latest, st.trust_lived, st.months_lived)  # month 0
         self.datacollector = mesa.DataCollector(
             model_reporters={"partnerships": CollaborationModel.month_end}
         )

@@ -111,6 +111,8 @@ class PartnershipState:
     joint_successes: np.ndarray
     funding_eur: np.ndarray  # (P,) euros received this month
     funding_total_eur: np.ndarray  # (P,) euros received so far
+    trust_lived: np.ndarray  # (P,) month-end pair trust summed over the months alive (month 0 on)
+    months_lived: np.ndarray  # (P,) int, months observed alive (month 0 on): mean trust's divisor
     # open tensions: rows (partnership, member i, member j, age in months); the first
     # n_tensions[0] rows are in use (mechanisms.add_tension, mechanisms.tension_list)
     tensions: np.ndarray = field(default_factory=lambda: np.zeros((16, 4), dtype=np.int64))
@@ -274,6 +276,8 @@ def build_partnerships(
         joint_successes=izeros.copy(),
         funding_eur=zeros.copy(),
         funding_total_eur=zeros.copy(),
+        trust_lived=zeros.copy(),
+        months_lived=izeros.copy(),
     )
 
 

@@ -55,18 +55,14 @@ class RunTables:
     """What one run produced: summary rows, the monthly series and the events."""
 
     summary: list[dict]
-    series: np.ndarray  # (months + 1, partnerships, len(SERIES))
+    series: np.ndarray | None  # (months + 1, partnerships, len(SERIES)); None if not kept
     events: list[tuple]
 
 
 def summarise(model: CollaborationModel, replicate: int, seed: int) -> list[dict]:
-    """One summary row per partnership of a finished run."""
-    st = model.state
-    series = model.series()
-    alive_months = series[:, :, 7] != PHASES.index("dissolved")
-    trust = np.where(alive_months, series[:, :, 0], np.nan)
-    with np.errstate(invalid="ignore"):
-        mean_trust = np.nanmean(np.where(alive_months.any(0), trust, 0.0), axis=0)
+    """One summary row per partnership of a finished run (from its state: no series needed)."""
+    st, last = model.state, model.latest
+    mean_trust = st.trust_lived / np.maximum(st.months_lived, 1)
     left = np.zeros(len(st.names), dtype=int)
     index = {name: k for k, name in enumerate(st.names)}
     for e in model.events.of_kind("liaison_left"):
@@ -82,9 +78,9 @@ def summarise(model: CollaborationModel, replicate: int, seed: int) -> list[dict
                 "lifetime_months": int(st.dissolved_month[p] if not st.alive[p] else model.steps),
                 "public_value": float(st.public_value[p]),
                 "mean_trust": float(mean_trust[p]),
-                "final_trust": float(series[-1, p, 0]),
-                "final_engagement": float(series[-1, p, 1]),
-                "final_members": int(series[-1, p, 6]),
+                "final_trust": float(last[p, 0]),
+                "final_engagement": float(last[p, 1]),
+                "final_members": int(last[p, 6]),
                 "tensions": int(st.tensions_raised[p]),
                 "tensions_resolved": int(st.tensions_resolved[p]),
                 "tensions_escalated": int(st.tensions_escalated[p]),
@@ -99,10 +95,17 @@ def summarise(model: CollaborationModel, replicate: int, seed: int) -> list[dict
     return rows
 
 
-def run_single(scenario: Scenario, seed: int, replicate: int = 0) -> RunTables:
-    """Run one replicate of a scenario with an exact model seed and return its tables."""
-    model = CollaborationModel(scenario, rng=seed).run()
-    return RunTables(summarise(model, replicate, seed), model.series(), model.events.rows())
+def run_single(scenario: Scenario, seed: int, replicate: int = 0, series: bool = True) -> RunTables:
+    """Run one replicate of a scenario with an exact model seed and return its tables.
+
+    With series=False the model keeps no monthly series (a sweep that asks only for summaries
+    does not need one; the summary is the same) and the tables' series is None."""
+    model = CollaborationModel(scenario, rng=seed, collect=series).run()
+    return RunTables(
+        summarise(model, replicate, seed),
+        model.series() if series else None,
+        model.events.rows(),
+    )
 
 
 @dataclass

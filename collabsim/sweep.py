@@ -182,7 +182,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 data = point_scenario_data(task.base, task.keys, values)
                 scenario = scenarios[point] = Scenario.model_validate(data)
             t_run = time.perf_counter()
-            tables = run_single(scenario, seed, rep)
+            tables = run_single(scenario, seed, rep, series=series_out is not None)
             model_seconds += time.perf_counter() - t_run
         except Exception as exc:  # a run that raises is recorded, the chunk goes on
             tb = traceback.extract_tb(exc.__traceback__)
