@@ -1,6 +1,6 @@
 """Model speed and memory benchmarks (issue: the collaboration model), on one core.
 
-Run: .venv/bin/python benchmarks/bench_model.py [--quick]
+Run: .venv/bin/python benchmarks/bench_model.py [--quick] [--speed-only]
 
 1. Baseline scenario, 120 months, data collection on: median wall time of 200 runs (target
    at most 10 ms), µs per organisation-month, and Mesa's own BoltzmannWealth µs per agent-step
@@ -131,6 +131,7 @@ def plot_scaling(rows, path: Path) -> None:
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    speed_only = "--speed-only" in sys.argv  # part 1 only: the baseline's median run time
     pin_one_core()
     print(f"machine: {os.cpu_count()} cores, pinned to one; python {sys.version.split()[0]}")
     # This is a shared virtual machine whose speed drifts from minute to minute: measure the
@@ -158,6 +159,8 @@ def main() -> None:
         f" of this kind (MODEL.md §7) a run takes "
         f"{median_ms * REFERENCE_BOLTZMANN_US / boltzmann_us:.2f} ms"
     )
+    if speed_only:
+        return
     growth = memory_growth(1000 if quick else 10_000)
     print(
         f"memory: peak RSS grew {growth:.1f} MB over {1000 if quick else 10_000} models "
