@@ -879,11 +879,6 @@ def add_tension(st: PartnershipState, p: int, i: int, j: int, age_months: int) -
     st.tensions_raised[p] += 1
 
 
-def tension_list(st: PartnershipState) -> list[tuple[int, int, int, int]]:
-    """The open tensions as (partnership, member i, member j, age in months)."""
-    return [tuple(row) for row in st.tensions[: st.n_tensions[0]].tolist()]
-
-
 @njit(cache=True)
 def _engage_and_act(
     engagement,

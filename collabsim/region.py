@@ -114,7 +114,7 @@ class PartnershipState:
     trust_lived: np.ndarray  # (P,) month-end pair trust summed over the months alive (month 0 on)
     months_lived: np.ndarray  # (P,) int, months observed alive (month 0 on): mean trust's divisor
     # open tensions: rows (partnership, member i, member j, age in months); the first
-    # n_tensions[0] rows are in use (mechanisms.add_tension, mechanisms.tension_list)
+    # n_tensions[0] rows are in use (mechanisms.add_tension, mechanisms.grow_tensions)
     tensions: np.ndarray = field(default_factory=lambda: np.zeros((16, 4), dtype=np.int64))
     n_tensions: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
