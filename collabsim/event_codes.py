@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit
 
 from collabsim.events import Event, EventLog
+from collabsim.region import with_room
 
 TENSION_RAISED, TENSION_RESOLVED, TENSION_ESCALATED, LIAISON_LEFT = 0, 1, 2, 3
 FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT = 4, 5, 6, 7
@@ -58,11 +59,7 @@ class EventBuffer:
 
     def ensure(self, room: int) -> None:
         """Make room for `room` more rows (kernels do not check; callers size the buffer)."""
-        needed = int(self.count[0]) + room
-        if needed > len(self.rows):
-            grown = np.zeros((max(needed, 2 * len(self.rows)), _COLUMNS))
-            grown[: len(self.rows)] = self.rows
-            self.rows = grown
+        self.rows = with_room(self.rows, int(self.count[0]) + room)
 
     def flush(self, log: EventLog, st, org, month: int) -> None:
         """Decode the waiting rows into `log` (in order) and empty the buffer."""

@@ -41,6 +41,7 @@ from collabsim.region import (
     Organisations,
     PartnershipState,
     pack,
+    with_room,
 )
 
 
@@ -140,6 +141,12 @@ def _drift(demand, demand_ref, normals, step_sd, reversion):
             demand[p, k] = min(max(d, 0.0), 1.0)
 
 
+@njit(cache=True)
+def shock_chance(volatility, shocks_per_year):
+    """Chance that demand jumps in a partnership this month (volatility scales the rate)."""
+    return volatility * shocks_per_year / 12.0
+
+
 def demand_shocks(
     st: PartnershipState,
     volatility: float,
@@ -151,7 +158,7 @@ def demand_shocks(
 ) -> None:
     """Sometimes demand on one theme jumps up (70%) or down: a shortage, a demographic decline."""
     k = st.demand.shape[1]
-    chance = volatility * prm.demand_shocks_per_year / 12.0
+    chance = shock_chance(volatility, prm.demand_shocks_per_year)
     if chance <= 0:
         return
     for p in np.flatnonzero((draws < chance) & st.alive):
@@ -864,11 +871,7 @@ def open_tensions(st, org, counts: np.ndarray, rng, month: int, log: EventLog) -
 
 def grow_tensions(st: PartnershipState, room: int) -> None:
     """Make room in the table of open tensions for `room` more."""
-    needed = int(st.n_tensions[0]) + room
-    if needed > len(st.tensions):
-        grown = np.zeros((max(needed, 2 * len(st.tensions)), 4), dtype=np.int64)
-        grown[: len(st.tensions)] = st.tensions
-        st.tensions = grown
+    st.tensions = with_room(st.tensions, int(st.n_tensions[0]) + room)
 
 
 def add_tension(st: PartnershipState, p: int, i: int, j: int, age_months: int) -> None:
@@ -1055,9 +1058,7 @@ def _resolve_chances(
     w = prm.personal_trust_weight
     for n in range(tensions.shape[0]):
         p, i, j = tensions[n, 0], tensions[n, 1], tensions[n, 2]
-        trust = 0.5 * (
-            w * (personal[p, i, j] + personal[p, j, i]) + (1.0 - w) * (org[p, i, j] + org[p, j, i])
-        )
+        trust = _pair_trust_of(personal, org, p, i, j, w)
         informal = 1.0 - 0.5 * (culture[slot_org[p, i]] + culture[slot_org[p, j]])
         out[n] = sigmoid(
             prm.resolve_base
@@ -1900,7 +1901,7 @@ def run_month(
             volatility * prm.demand_drift_per_month,
             prm.demand_reversion_per_month,
         )
-        chance = volatility * prm.demand_shocks_per_year / 12.0
+        chance = shock_chance(volatility, prm.demand_shocks_per_year)
         for p in range(alive.shape[0]):
             if chance > 0 and shock_draws[p] < chance and alive[p]:
                 return SHOCKS, 0

@@ -66,7 +66,10 @@ def _apply_instruments(
     coordinator,
     binding,
 ):
-    """Per partnership: money received, its pull, and the switches the instruments set."""
+    """Per partnership: money received, its pull, and the switches the instruments set.
+
+    A partnership's money pulls its members as 1 − exp(−euros per member a month / reference).
+    """
     matched, paid_coordinator, mandate, relaxed = 3, 5, 6, 7
     for p in range(alive.shape[0]):
         n, invested = 0, 0.0
@@ -138,10 +141,7 @@ class PolicySchedule:
     def decide(self, st: PartnershipState, month: int, rng, log: EventLog) -> None:
         """This month's payment per scheme (−1 when not in force), a challenge fund's jury in
         its first month, and starts and ends logged; the month kernel (mechanisms.run_month)
-        then applies them with `_apply_instruments`.
-
-        A partnership's money pulls its members as 1 − exp(−euros per member a month / reference).
-        """
+        then applies them with `_apply_instruments`."""
         for k, f in enumerate(self.funding):
             first, after = f.start + 1, f.end + 1
             if month == first and f.scheme == "challenge_fund":

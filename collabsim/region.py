@@ -138,6 +138,15 @@ def pack(holder, names: tuple[str, ...]) -> np.ndarray:
     return block
 
 
+def with_room(table: np.ndarray, rows: int) -> np.ndarray:
+    """`table` itself if it has at least `rows` rows, else a copy grown (at least doubled)."""
+    if rows <= len(table):
+        return table
+    grown = np.zeros((max(rows, 2 * len(table)), *table.shape[1:]), dtype=table.dtype)
+    grown[: len(table)] = table
+    return grown
+
+
 def _expand_organisations(scenario: Scenario) -> list[tuple[str, bool]]:
     """One (label, member) pair per organisation, in scenario order."""
     out: list[tuple[str, bool]] = []
