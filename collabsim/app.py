@@ -29,7 +29,7 @@ from mesa.visualization.utils import force_update, update_counter
 from collabsim.app_cli import scenarios_dir
 from collabsim.errors import CollabsimInputError
 from collabsim.mechanisms import effective_trust
-from collabsim.model import SERIES, CollaborationModel
+from collabsim.model import DRIVER_SERIES, SERIES, CollaborationModel
 from collabsim.moments import MOMENTS
 from collabsim.narrate import SEVERITY, narrate, org_name
 from collabsim.scenario import read_toml, scenario_from_dict
@@ -56,7 +56,6 @@ SETTING_KEYS = (
 )
 
 # The series drawn in the drivers chart, with their colours and labels.
-DRIVER_SERIES = ("trust", "engagement", "urgency", "incentives", "shared_interest")
 SERIES_LABEL = {
     "en": {
         "trust": "trust",
@@ -313,12 +312,7 @@ def drivers_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
         "mark": {"type": "line", "strokeWidth": 2},
         "data": _csv(rows, m="number", v="number"),
         "encoding": {
-            "x": {
-                "field": "m",
-                "type": "quantitative",
-                "title": t["month"],
-                "scale": {"domain": [0, model.horizon_months]},
-            },
+            "x": _month_axis(model, t),
             "y": {
                 "field": "v",
                 "type": "quantitative",
@@ -342,6 +336,16 @@ def drivers_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
         "width": 440,
         "height": 220,
         "layer": [lines, *marks],
+    }
+
+
+def _month_axis(model: CollaborationModel, t: dict[str, str]) -> dict[str, Any]:
+    """The x axis the timeline charts share: months from 0 to the horizon."""
+    return {
+        "field": "m",
+        "type": "quantitative",
+        "title": t["month"],
+        "scale": {"domain": [0, model.horizon_months]},
     }
 
 
@@ -382,12 +386,7 @@ def value_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dict[
         "data": _csv(rows, m="number", v="number"),
         "mark": {"type": "area", "line": {"color": "#00695c"}, "color": "#80cbc4"},
         "encoding": {
-            "x": {
-                "field": "m",
-                "type": "quantitative",
-                "title": t["month"],
-                "scale": {"domain": [0, model.horizon_months]},
-            },
+            "x": _month_axis(model, t),
             "y": {
                 "field": "v",
                 "type": "quantitative",

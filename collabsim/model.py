@@ -35,6 +35,8 @@ SERIES = (
     "relevance",
     "funding_eur",
 )
+# The four drivers' levels and engagement: the series the trajectory charts draw (app, plots).
+DRIVER_SERIES = ("trust", "engagement", "urgency", "incentives", "shared_interest")
 
 
 class Scratch:

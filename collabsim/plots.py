@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-DRIVER_SERIES = ("trust", "engagement", "urgency", "incentives", "shared_interest")
+from collabsim.model import DRIVER_SERIES  # noqa: E402
+
 COLOURS = {
     "trust": "#1b9e77",
     "engagement": "#d95f02",

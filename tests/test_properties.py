@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from collabsim import CollaborationModel
 from collabsim.region import DISSOLVED
-from collabsim.scenario import validate_scenario
+from collabsim.scenario import FUNDING_SCHEMES, validate_scenario
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 
@@ -53,20 +53,7 @@ def scenarios(draw):
             "funding": [
                 {
                     "name": "f",
-                    "scheme": draw(
-                        st.sampled_from(
-                            [
-                                "one_off",
-                                "structural",
-                                "tapering",
-                                "matched",
-                                "challenge_fund",
-                                "coordinator",
-                                "mandate",
-                                "relaxed_rules",
-                            ]
-                        )
-                    ),
+                    "scheme": draw(st.sampled_from(FUNDING_SCHEMES)),
                     "start": draw(st.integers(0, steps - 1)),
                     "duration": draw(st.integers(1, 60)),
                     "amount": draw(st.floats(0, 5e6)),
