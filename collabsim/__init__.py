@@ -1,16 +1,24 @@
-"""collabsim: an agent-based simulation of horizontal collaboration in vocational education."""
+"""collabsim: an agent-based simulation of horizontal collaboration in vocational education.
 
-from collabsim.model import CollaborationModel
-from collabsim.scenario import Scenario, load_scenario
+The names below are imported on first use, so that the command line starts (and can be
+interrupted) before the model's heavy dependencies are loaded.
+"""
 
 __version__ = "0.1.0"
 
 __all__ = ["CollaborationModel", "Scenario", "load_scenario", "run_replicates", "__version__"]
 
+_HOMES = {
+    "CollaborationModel": "collabsim.model",
+    "Scenario": "collabsim.scenario",
+    "load_scenario": "collabsim.scenario",
+    "run_replicates": "collabsim.runner",
+}
+
 
 def __getattr__(name: str):
-    if name == "run_replicates":
-        from collabsim.runner import run_replicates
+    if name in _HOMES:
+        import importlib
 
-        return run_replicates
+        return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -66,13 +67,7 @@ def run(
     """Run a scenario's replicates and write summary, time series, events, manifest and figures."""
     from collabsim.outputs import run_command
 
-    try:
-        run_command(scenario, replicates, seed, run_seed, steps, set_ or [], out, plots, console)
-    except CollabsimInputError as exc:
-        fail(str(exc))
-    except OSError as exc:  # e.g. an output folder that cannot be written
-        where = exc.filename or out or "output"
-        fail(f"{where}: {exc.strerror or exc}; choose another --out", code=1)
+    run_command(scenario, replicates, seed, run_seed, steps, set_ or [], out, plots, console)
 
 
 def _register_optional_commands() -> None:
@@ -98,15 +93,54 @@ def _register_optional_commands() -> None:
 _register_optional_commands()
 
 
-def main() -> None:
-    """Entry point: run the app, turning bad input anywhere into one line and exit code 2."""
+def exit_code_for(exc: BaseException) -> tuple[int, str | None]:
+    """The exit code and the one line to print for an error that reached the top.
+
+    2: bad input (a file, a value, an option); 1: the machine (disk full, no permission, out of
+    memory); 130: interrupted (Ctrl-C), quietly.
+    """
+    if isinstance(exc, KeyboardInterrupt | typer.Abort):
+        return 130, None
+    if isinstance(exc, CollabsimInputError):
+        return 2, str(exc)
+    if isinstance(exc, RecursionError):
+        return 2, "the input is nested too deeply (arrays or tables inside each other); flatten it"
+    if isinstance(exc, MemoryError):
+        return 1, "out of memory; ask for fewer replicates, fewer organisations or fewer months"
+    if isinstance(exc, OSError):
+        return 1, os_error_line(exc)
+    raise exc
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an error of the machine: where, what, and what to do about it."""
+    where = exc.filename or "output"
+    if exc.errno == errno.ENOSPC:
+        return f"{where}: the disk is full; free some space or choose another --out"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"{where}: permission denied; choose a folder you can write with --out"
+    if exc.errno == errno.EROFS:
+        return f"{where}: the file system is read-only; choose another --out"
+    return f"{where}: {exc.strerror or exc}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line: every error ends as one line and an exit code, never a traceback."""
     try:
-        app()
-    except CollabsimInputError as exc:
-        err_console.print(
-            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-        )
-        sys.exit(2)
+        result = app(args=argv, prog_name="collabsim", standalone_mode=False)
+    except typer.TyperException as exc:  # usage errors: the option parser's own message
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BaseException as exc:  # noqa: BLE001 - mapped to one line or re-raised
+        if isinstance(exc, SystemExit):
+            raise
+        code, line = exit_code_for(exc)
+        if line is not None:
+            err_console.print(
+                f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True
+            )
+        sys.exit(code)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":

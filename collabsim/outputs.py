@@ -6,10 +6,12 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+import unicodedata
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -70,10 +72,23 @@ def git_revision() -> str | None:
         return None
 
 
-def default_out_dir(name: str) -> Path:
-    """results/<scenario>-<timestamp>/ (UTC, to the second)."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    return Path("results") / f"{name}-{stamp}"
+def safe_name(name: str, fallback: str = "unnamed") -> str:
+    """A name made safe as one folder name: letters, digits, '.', '_' and '-' only, never a path.
+
+    'R&D $ plan' -> 'R-D-plan', '../../escaped' -> 'escaped', '/tmp/x' -> 'tmp-x', '' -> fallback.
+    """
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text)
+    slug = re.sub(r"-{2,}", "-", slug).strip(".-_")[:60].rstrip(".-_")
+    return slug or fallback
+
+
+def default_out_dir(name: str, stamped: bool = True) -> Path:
+    """results/<safe name>-<timestamp>/ (UTC, to the second), or results/<safe name>/."""
+    folder = safe_name(name)
+    if stamped:
+        folder += "-" + dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return Path("results") / folder
 
 
 def summary_figures(summary: pd.DataFrame) -> dict[str, float]:

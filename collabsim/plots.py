@@ -7,14 +7,11 @@ import base64
 import html
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from collabsim.model import DRIVER_SERIES  # noqa: E402
+from collabsim.plotting import plt
 
 COLOURS = {
     "trust": "#1b9e77",

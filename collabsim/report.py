@@ -14,10 +14,6 @@ import json
 import math
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -31,6 +27,7 @@ from collabsim.compare import (  # noqa: E402
 )
 from collabsim.outputs import git_revision, versions, writing_folder  # noqa: E402
 from collabsim.plots import embed_png  # noqa: E402
+from collabsim.plotting import plt
 from collabsim.stats import wilson_interval  # noqa: E402
 
 QUESTION = (

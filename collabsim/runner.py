@@ -11,7 +11,7 @@ import pandas as pd
 from collabsim.events import EVENT_COLUMNS
 from collabsim.model import SERIES, CollaborationModel
 from collabsim.region import PHASES
-from collabsim.scenario import Scenario
+from collabsim.scenario import Scenario, validate_scenario
 
 SUMMARY_COLUMNS = (
     "replicate",
@@ -47,7 +47,7 @@ def with_steps(scenario: Scenario, steps: int | None) -> Scenario:
         return scenario
     data = scenario.to_dict()
     data["scenario"]["steps"] = steps
-    return Scenario.model_validate(data)
+    return validate_scenario(data, source="--steps")
 
 
 @dataclass

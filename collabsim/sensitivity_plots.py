@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from collabsim.plotting import plt
 
 if TYPE_CHECKING:
     from collabsim.sensitivity import AnalysisResult

@@ -9,13 +9,16 @@ Z95 = 1.959963984540054
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """95% Wilson score interval for a share (sound for shares near 0 or 1)."""
+    """95% Wilson score interval for a share (sound for shares near 0 or 1).
+
+    The bounds never cross the share itself (rounding can put them a hair beyond it at 0 or 1),
+    so a figure can draw them as error bars."""
     if n == 0:
         return (float("nan"), float("nan"))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (float(min(max(0.0, centre - half), p)), float(max(min(1.0, centre + half), p)))
 
 
 def mean_interval(values, z: float = Z95) -> tuple[float, float, float]:
