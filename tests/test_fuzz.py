@@ -192,6 +192,8 @@ def contract(o: Outcome, command: str, work: Path, base: Path, out: str | None) 
             bad.append(f"wrote outside the output folder: {p}")
             break
     hidden = [p for p in o.new_paths if any(part.startswith(".") for part in Path(p).parts)]
+    if o.code == 0:  # a sweep folder keeps its lock file on purpose (sweep.py: out/.lock)
+        hidden = [p for p in hidden if not p.endswith("/.lock")]
     if hidden:
         bad.append(f"hidden temporary path left: {hidden[0]}")
     folders = _output_folders(o, work_rel, out)
@@ -765,17 +767,20 @@ EXPERIMENT_SPECIAL = [
         {"key": "drivers.urgency", "range": [0, 1], "levels": 100_000},
     ),
     (
-        "exp-factor-size",
+        "exp-factor-size:grid",  # 1001 x 1000 points: above the 1,000,000 limit
         ("factors",),
-        [{"key": k, "range": [0, 1], "levels": 1000} for k in ("drivers.urgency", "drivers.trust")],
+        [
+            {"key": "drivers.urgency", "range": [0, 1], "levels": 1001},
+            {"key": "drivers.trust", "range": [0, 1], "levels": 1000},
+        ],
     ),
     (
-        "exp-factor-size",
+        "exp-factor-size:members",
         ("factors", 0),
         {"key": "organisations.2.count", "values": [6, 10000]},
     ),
     (
-        "exp-factor-size",
+        "exp-factor-size:steps",
         ("factors", 0),
         {"key": "scenario.steps", "values": [12, 1201]},
     ),
