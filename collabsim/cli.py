@@ -63,11 +63,23 @@ def run(
         Path | None, typer.Option(help="output folder (default results/<name>-<time>)")
     ] = None,
     plots: Annotated[bool, typer.Option(help="write trajectories.png and timeline.png")] = True,
+    series: Annotated[
+        bool,
+        typer.Option(
+            help="keep the monthly series (timeseries.parquet and the figures); --no-series "
+            "keeps only summary and events, for many replicates"
+        ),
+    ] = True,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="go ahead with work estimated to take over an hour")
+    ] = False,
 ) -> None:
     """Run a scenario's replicates and write summary, time series, events, manifest and figures."""
     from collabsim.outputs import run_command
 
-    run_command(scenario, replicates, seed, run_seed, steps, set_ or [], out, plots, console)
+    run_command(
+        scenario, replicates, seed, run_seed, steps, set_ or [], out, plots, console, series, yes
+    )
 
 
 def _register_optional_commands() -> None:

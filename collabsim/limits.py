@@ -138,7 +138,10 @@ def check_count(flag: str, value: int | None, low: int, high: int, unit: str = "
 
 def check_seed(flag: str, value: int | None) -> None:
     """A seed from 0 to 2**63 - 1 (what numpy's SeedSequence and the manifests keep exactly)."""
-    check_count(flag, value, 0, MAX_SEED)
+    if value is not None and value < 0:
+        raise CollabsimInputError(f"{flag} {value}: must be 0 or more")
+    if value is not None and value > MAX_SEED:
+        raise CollabsimInputError(f"{flag} {value}: must be at most 2**63 - 1 ({MAX_SEED})")
 
 
 def check_work(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import platform
 import re
@@ -15,17 +16,22 @@ import unicodedata
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from collabsim import __version__
 from collabsim.errors import CollabsimInputError
-from collabsim.runner import ReplicateResults, run_replicates, with_steps
-from collabsim.scenario import load_scenario
+from collabsim.limits import MAX_REPLICATES, check_count, check_seed, check_work, run_size
+from collabsim.scenario import load_scenario, with_steps
 from collabsim.stats import wilson_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from collabsim.runner import ReplicateResults
 
 DEPENDENCIES = (
     "mesa",
@@ -140,18 +146,35 @@ def writing_folder(out: Path):
         raise
 
 
+def json_text(data: dict) -> str:
+    """Strict JSON (a number that is not finite is written as null, never as Infinity or NaN)."""
+    return json.dumps(_finite(data), indent=2, default=str, allow_nan=False)
+
+
+def _finite(value):
+    """The same data with every inf or nan float replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def write_outputs(result: ReplicateResults, out: Path, manifest: dict, plots: bool = True) -> Path:
     """Write every output into a temporary folder beside `out`, then rename it into place."""
     with writing_folder(out) as tmp:
         result.summary.to_csv(tmp / "summary.csv", index=False)
-        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+        if len(result.timeseries):
+            result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         result.events.to_csv(tmp / "events.csv", index=False)
         if plots:
             from collabsim.plots import plot_timeline, plot_trajectories
 
             plot_trajectories(result.timeseries, result.scenario, tmp / "trajectories.png")
             plot_timeline(result.timeseries, result.events, result.scenario, tmp / "timeline.png")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+        (tmp / "manifest.json").write_text(json_text(manifest))
     return Path(out)
 
 
@@ -198,23 +221,32 @@ def run_command(
     out: Path | None,
     plots: bool,
     console: Console,
+    series: bool = True,
+    yes: bool = False,
 ) -> Path:
-    """What `collabsim run` does: validate, run with a progress bar, write, summarise."""
-    if replicates < 1:
-        raise CollabsimInputError(
-            f"--replicates {replicates}: must be at least 1 (allowed range 1..100000)"
-        )
-    if steps is not None and steps < 1:
-        raise CollabsimInputError(f"--steps {steps}: must be at least 1 month (allowed 1..1200)")
-    for flag, value in (("--seed", seed), ("--run-seed", run_seed)):
-        if value is not None and value < 0:
-            raise CollabsimInputError(f"{flag} {value}: must be 0 or more")
+    """What `collabsim run` does: validate, check the size, run with a progress bar, write."""
+    check_count("--replicates", replicates, 1, MAX_REPLICATES)
+    check_count("--steps", steps, 1, 1200, "months")
+    check_seed("--seed", seed)
+    check_seed("--run-seed", run_seed)
     scenario = with_steps(load_scenario(scenario_path, overrides), steps)
     root = scenario.scenario.seed if seed is None else seed
     seeds = [run_seed] if run_seed is not None else None
     n = 1 if run_seed is not None else replicates
+    size = run_size(scenario)
+    check_work(
+        f"{n:,} replicate(s) of {scenario.name}" + (" with their monthly series" if series else ""),
+        n,
+        size,
+        kept_per_run=size.kept_bytes(series),
+        yes=yes,
+        advice="use fewer --replicates, --no-series (no monthly series kept), or a sweep "
+        "(collabsim sweep), which streams its results to disk",
+    )
     out = Path(out) if out is not None else default_out_dir(scenario.name)
     check_out_dir(out)
+    from collabsim.runner import run_replicates  # the model: loaded once the request is sound
+
     started = time.perf_counter()
     with progress_bar(console) as bar:
         task = bar.add_task(f"running {scenario.name}", total=n)
@@ -224,6 +256,7 @@ def run_command(
             root_seed=root,
             seeds=seeds,
             progress=lambda k: bar.advance(task, k),
+            series=series,
         )
     wall = time.perf_counter() - started
     manifest = {
@@ -235,12 +268,13 @@ def run_command(
         "replicate_seeds": result.seeds,
         "replicates": n,
         "steps": scenario.scenario.steps,
+        "series_kept": series,
         "versions": versions(),
         "git_revision": git_revision(),
         "wall_time_seconds": round(wall, 3),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "summary": summary_figures(result.summary),
     }
-    write_outputs(result, out, manifest, plots=plots)
+    write_outputs(result, out, manifest, plots=plots and series)
     print_summary(console, result, out)
     return out

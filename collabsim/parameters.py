@@ -20,7 +20,9 @@ def _p(default: float, lo: float, hi: float, what: str) -> float:
 class MechanismParameters(BaseModel):
     """The constants of the equations in collabsim.mechanisms (defaults documented in the ODD)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
+    )
 
     # demand and urgency
     demand_drift_per_month: float = _p(0.04, 0, 0.5, "sd of monthly demand drift at volatility 1")

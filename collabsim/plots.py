@@ -7,10 +7,10 @@ import base64
 import html
 from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from collabsim.model import DRIVER_SERIES  # noqa: E402
+from collabsim.model import DRIVER_SERIES
 from collabsim.plotting import plt
 
 COLOURS = {

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import math
 from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from collabsim.compare import (  # noqa: E402
+from collabsim.compare import (
     CLIFF_MONTHS,
     Arm,
     Comparison,
@@ -25,10 +24,10 @@ from collabsim.compare import (  # noqa: E402
     money_stops,
     survival_curve,
 )
-from collabsim.outputs import git_revision, versions, writing_folder  # noqa: E402
-from collabsim.plots import embed_png  # noqa: E402
+from collabsim.outputs import git_revision, json_text, versions, writing_folder
+from collabsim.plots import embed_png
 from collabsim.plotting import plt
-from collabsim.stats import wilson_interval  # noqa: E402
+from collabsim.stats import wilson_interval
 
 QUESTION = (
     "Which way of funding regional collaboration keeps partnerships going after the money stops, "
@@ -614,9 +613,7 @@ def write_report(comparison: Comparison, out: Path, manifest: dict | None = None
             pngs[name] = path.read_bytes()
         (tmp / "report.html").write_text(render_html(comparison, strings, pngs), encoding="utf-8")
         (tmp / "report.md").write_text(render_markdown(comparison), encoding="utf-8")
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest or {}, indent=2, default=str), encoding="utf-8"
-        )
+        (tmp / "manifest.json").write_text(json_text(manifest or {}), encoding="utf-8")
     return Path(out)
 
 

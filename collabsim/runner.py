@@ -11,7 +11,7 @@ import pandas as pd
 from collabsim.events import EVENT_COLUMNS
 from collabsim.model import SERIES, CollaborationModel
 from collabsim.region import PHASES
-from collabsim.scenario import Scenario, validate_scenario
+from collabsim.scenario import Scenario, with_steps
 
 SUMMARY_COLUMNS = (
     "replicate",
@@ -39,15 +39,6 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
     """Independent model seeds for each replicate, spawned from the root seed (SeedSequence)."""
     children = np.random.SeedSequence(root_seed).spawn(replicates)
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
-
-
-def with_steps(scenario: Scenario, steps: int | None) -> Scenario:
-    """The scenario with another horizon (months), validated."""
-    if steps is None:
-        return scenario
-    data = scenario.to_dict()
-    data["scenario"]["steps"] = steps
-    return validate_scenario(data, source="--steps")
 
 
 @dataclass
@@ -155,22 +146,27 @@ def run_replicates(
     steps: int | None = None,
     progress: Callable[[int], None] | None = None,
     seeds: list[int] | None = None,
+    series: bool = True,
 ) -> ReplicateResults:
-    """Run replicates of a scenario, each with its own spawned seed; returns all tables."""
+    """Run replicates of a scenario, each with its own spawned seed; returns all tables.
+
+    With series=False no monthly series is kept (the summary and events are the same) and the
+    returned timeseries table is empty."""
     scenario = with_steps(scenario, steps)
     root = scenario.scenario.seed if root_seed is None else root_seed
     seeds = replicate_seeds(root, replicates) if seeds is None else seeds
-    summaries, series, events = [], [], []
+    summaries, kept, events = [], [], []
     names: list[str] = []
     for r, seed in enumerate(seeds):
-        model = CollaborationModel(scenario, rng=seed).run()
-        names = model.state.names
-        summaries.extend(summarise(model, r, seed))
-        series.append(model.series())
-        events.extend((r, *row) for row in model.events.rows())
+        tables = run_single(scenario, seed, r, series=series)
+        summaries.extend(tables.summary)
+        if tables.series is not None:
+            kept.append(tables.series)
+            names = [row["partnership"] for row in tables.summary]
+        events.extend((r, *row) for row in tables.events)
         if progress is not None:
             progress(1)
     summary = pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS))
     return ReplicateResults(
-        scenario, seeds, summary, timeseries_frame(series, names), events_frame(events)
+        scenario, seeds, summary, timeseries_frame(kept, names), events_frame(events)
     )

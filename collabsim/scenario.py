@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from collabsim.errors import CollabsimInputError
+from collabsim.limits import MAX_PARTNERSHIP_MEMBERS, MAX_SEED, widest_partnership
 from collabsim.parameters import MechanismParameters
 
 SchemeName = Literal[
@@ -25,10 +26,16 @@ SchemeName = Literal[
 FUNDING_SCHEMES = get_args(SchemeName)
 
 
-class _Strict(BaseModel):
-    """Base for every section: unknown keys are errors, values are validated on assignment."""
+STRICT = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+class _Strict(BaseModel):
+    """Base for every section: unknown keys are errors, values are validated on assignment.
+
+    Strict: `trust = true`, `count = true` or `steps = "120"` are errors, not silently converted;
+    inf and nan are refused wherever a number is read."""
+
+    model_config = STRICT
 
 
 class ScenarioMeta(_Strict):
@@ -37,7 +44,7 @@ class ScenarioMeta(_Strict):
     name: str = "unnamed"
     description: str = ""
     steps: int = Field(120, ge=1, le=1200, description="months to simulate")
-    seed: int = Field(1, ge=0, le=2**63 - 1, description="root seed")
+    seed: int = Field(1, ge=0, le=MAX_SEED, description="root seed")
     partnerships: int = Field(
         1, ge=1, le=5000, description="partnerships formed from the organisations"
     )
@@ -133,9 +140,18 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _enough_members(self) -> Scenario:
+        if not self.organisations:
+            raise ValueError("no [[organisations]]: a partnership needs at least two members")
         members = sum(g.count for g in self.organisations if g.member)
         if members < 2 * self.scenario.partnerships and members < 2:
             raise ValueError("a partnership needs at least two member organisations")
+        widest = widest_partnership(self)
+        if widest > MAX_PARTNERSHIP_MEMBERS:
+            raise ValueError(
+                f"the largest partnership would have {widest} organisations; the model runs at "
+                f"most {MAX_PARTNERSHIP_MEMBERS} per partnership (its pair arrays grow with the "
+                "square): spread them over more [scenario] partnerships"
+            )
         for f in self.policy.funding:
             if f.start >= self.scenario.steps:
                 raise ValueError(
@@ -237,6 +253,8 @@ def _explain(err: dict[str, Any], source: str) -> str:
         )
     if kind == "missing":
         return f"{source}: missing key '{where}'"
+    if kind == "finite_number":
+        return f"{source}: {where} = {err.get('input')!r} is not a finite number; give a number"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return (
             f"{source}: {where} = {err.get('input')!r} has the wrong type "
@@ -254,19 +272,51 @@ def validate_scenario(data: dict[str, Any], source: str | Path | None = None) ->
         raise CollabsimInputError(_explain(exc.errors()[0], _source_label(source))) from None
 
 
-def read_toml(path: str | Path, kind: str = "scenario", folder: str = "scenarios/") -> dict:
-    """Read a TOML file, turning a missing or broken file into one clear line."""
+MAX_FILE_BYTES = 10_000_000
+
+
+def read_text_file(path: str | Path, kind: str, folder: str) -> str:
+    """The text of a small UTF-8 input file (a BOM is allowed), or one clear line saying why not."""
     p = Path(path)
     if not p.exists():
         raise CollabsimInputError(f"{p}: no such {kind} file; check the path (try {folder})")
     if p.is_dir():
         raise CollabsimInputError(f"{p}: is a folder, not a {kind} file")
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CollabsimInputError(
+            f"{p}: {size:,} bytes is too large for a {kind} file (at most {MAX_FILE_BYTES:,})"
+        )
     try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CollabsimInputError(
+            f"{p}: not a UTF-8 text file (byte {exc.start}); save it as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise CollabsimInputError(f"{p}: holds NUL bytes, so it is not a text file")
+    if not text.strip():
+        raise CollabsimInputError(f"{p}: the file is empty; see {folder} for examples")
+    return text
+
+
+def parse_toml(text: str, where: str) -> dict:
+    """Parse TOML text, turning broken syntax or absurd nesting into one clear line."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CollabsimInputError(f"{p}: not valid TOML ({exc}); fix the syntax there") from None
-    except UnicodeDecodeError:
-        raise CollabsimInputError(f"{p}: not a UTF-8 text file") from None
+        raise CollabsimInputError(
+            f"{where}: not valid TOML ({exc}); fix the syntax there"
+        ) from None
+    except RecursionError:
+        raise CollabsimInputError(
+            f"{where}: arrays or tables are nested too deeply to read; flatten them"
+        ) from None
+
+
+def read_toml(path: str | Path, kind: str = "scenario", folder: str = "scenarios/") -> dict:
+    """Read a TOML file, turning a missing, broken, empty or binary file into one clear line."""
+    return parse_toml(read_text_file(path, kind, folder), str(path))
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
@@ -283,12 +333,16 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 # --------------------------------------------------------------------------- overrides
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, key: str) -> Any:
     """Parse a --set value as TOML (numbers, booleans, strings, arrays); bare words are strings."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise CollabsimInputError(
+            f"--set {key}: the value is nested too deeply to read; flatten it"
+        ) from None
 
 
 def _valid_keys(model: type[BaseModel]) -> list[str]:
@@ -308,7 +362,7 @@ def _section_model(section: str) -> type[BaseModel] | None:
 
 def _check_override_key(key: str, source: str) -> list[str | int]:
     """Split 'section.key' (or 'section.N.key' for lists) and check it names a real key."""
-    parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
+    parts: list[str | int] = [int(p) if p.isascii() and p.isdigit() else p for p in key.split(".")]
     if len(parts) < 2 or not isinstance(parts[0], str):
         raise CollabsimInputError(f"--set {key}: use SECTION.KEY=VALUE, e.g. drivers.urgency=0.3")
     section = parts[0]
@@ -335,6 +389,38 @@ def _check_override_key(key: str, source: str) -> list[str | int]:
     return parts
 
 
+def _override_parent(data: dict[str, Any], parts: list[str | int], key: str, source: str) -> dict:
+    """The table that the last part of an override key names a value in (made if missing)."""
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            if not isinstance(part, int):
+                raise CollabsimInputError(
+                    f"--set {key}: '{part}' is not an entry number; entries count from 0, "
+                    f"e.g. {'.'.join(map(str, parts[:i]))}.0.{parts[-1]}"
+                )
+            if part >= len(node):
+                raise CollabsimInputError(f"--set {key}: there is no entry {part} in {source}")
+        elif not isinstance(node, dict):
+            raise CollabsimInputError(
+                f"--set {key}: {'.'.join(map(str, parts[:i]))} is a value, not a table"
+            )
+        elif isinstance(part, int):
+            raise CollabsimInputError(f"--set {key}: {parts[i - 1]} has no numbered entries")
+        elif part not in node:
+            node[part] = [] if isinstance(parts[i + 1], int) else {}
+        node = node[part]
+    if isinstance(parts[-1], int):
+        raise CollabsimInputError(f"--set {key}: the key must end in a name")
+    if isinstance(node, list):
+        raise CollabsimInputError(
+            f"--set {key}: name an entry, e.g. {key.rsplit('.', 1)[0]}.0.{parts[-1]}"
+        )
+    if not isinstance(node, dict):
+        raise CollabsimInputError(f"--set {key}: {key.rsplit('.', 1)[0]} is a value, not a table")
+    return node
+
+
 def apply_overrides(
     data: dict[str, Any], overrides: list[str], source: str = "scenario"
 ) -> dict[str, Any]:
@@ -350,26 +436,18 @@ def apply_overrides(
         key, _, raw = item.partition("=")
         key = key.strip()
         parts = _check_override_key(key, source)
-        node: Any = out
-        for i, part in enumerate(parts[:-1]):
-            nxt = parts[i + 1]
-            if isinstance(part, int):
-                if not isinstance(node, list) or part >= len(node):
-                    raise CollabsimInputError(f"--set {key}: there is no entry {part} in {source}")
-                node = node[part]
-                continue
-            if part not in node:
-                node[part] = [] if isinstance(nxt, int) else {}
-            node = node[part]
-        last = parts[-1]
-        if isinstance(last, int):
-            raise CollabsimInputError(f"--set {key}: the key must end in a name")
-        if isinstance(node, list):
-            raise CollabsimInputError(
-                f"--set {key}: name an entry, e.g. {key.rsplit('.', 1)[0]}.0.{last}"
-            )
-        node[last] = _parse_value(raw.strip())
+        node = _override_parent(out, parts, key, source)
+        node[parts[-1]] = _parse_value(raw.strip(), key)
     return out
+
+
+def with_steps(scenario: Scenario, steps: int | None) -> Scenario:
+    """The scenario with another horizon (months), validated."""
+    if steps is None:
+        return scenario
+    data = scenario.to_dict()
+    data["scenario"]["steps"] = steps
+    return validate_scenario(data, source="--steps")
 
 
 def scenario_from_dict(data: dict[str, Any], overrides: list[str] | None = None) -> Scenario:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 from collabsim.plotting import plt
 
