@@ -19,15 +19,25 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from collabsim.errors import CollabsimInputError
-from collabsim.policy import monthly_euros
-from collabsim.runner import ReplicateResults, replicate_seeds, run_replicates
+from collabsim.limits import (
+    MAX_REPLICATES,
+    MAX_WORKERS,
+    check_count,
+    check_seed,
+    check_work,
+    run_size,
+)
 from collabsim.scenario import Scenario, load_scenario
 from collabsim.stats import kaplan_meier, mean_interval, paired_difference, wilson_interval
+
+if TYPE_CHECKING:
+    from collabsim.runner import ReplicateResults
 
 MONEY_SCHEMES = ("one_off", "structural", "tapering", "matched", "challenge_fund", "coordinator")
 # Switches that cannot be on twice at once: a partnership is mandated or not; two rule relaxations
@@ -84,6 +94,8 @@ def paid_budget(scenario: Scenario) -> float:
     Per paying instrument: the months it pays within the horizon times the partnerships it reaches
     (a challenge fund reaches at most `awards` of them).
     """
+    from collabsim.policy import monthly_euros  # the model's kernels: loaded when needed
+
     steps = scenario.scenario.steps
     n = scenario.scenario.partnerships
     total = 0.0
@@ -222,6 +234,8 @@ def prepare_arms(
 
 
 def _run_chunk(scenario: Scenario, seeds: list[int], offset: int):
+    from collabsim.runner import run_replicates
+
     res = run_replicates(scenario, len(seeds), seeds=seeds)
     for frame in (res.summary, res.timeseries, res.events):
         frame["replicate"] = frame["replicate"] + offset
@@ -251,6 +265,8 @@ def _pool_context():
 
 def run_arms(arms: list[Arm], seeds: list[int], workers: int = 1, progress=None) -> None:
     """Run every arm on the same seeds (serially or on a process pool); fills arm.result."""
+    from collabsim.runner import ReplicateResults
+
     chunk = max(1, -(-len(seeds) // max(1, workers * 2))) if workers > 1 else len(seeds)
     tasks = [
         (k, arm.scenario, seeds[i : i + chunk], i)
@@ -448,10 +464,24 @@ def check_numbers(replicates: int, seed: int | None, workers: int) -> None:
         raise CollabsimInputError(
             f"--replicates {replicates}: need at least 2 runs for intervals (try 100)"
         )
-    if seed is not None and seed < 0:
-        raise CollabsimInputError(f"--seed {seed}: must be 0 or more")
-    if workers < 1:
-        raise CollabsimInputError(f"--workers {workers}: must be at least 1")
+    check_count("--replicates", replicates, 2, MAX_REPLICATES)
+    check_seed("--seed", seed)
+    check_count("--workers", workers, 1, MAX_WORKERS)
+
+
+def check_size(arms: list[Arm], replicates: int, workers: int, yes: bool) -> None:
+    """Refuse a comparison that cannot fit in memory; ask --yes for one that takes hours."""
+    sizes = [run_size(arm.scenario) for arm in arms]
+    widest = max(sizes, key=lambda size: size.model_bytes)
+    check_work(
+        f"{replicates:,} runs of {len(arms)} scenarios",
+        replicates * len(arms),
+        widest,
+        kept_per_run=max(size.kept_bytes(series=True) for size in sizes),
+        workers=effective_workers(workers),
+        yes=yes,
+        advice="use fewer --replicates or fewer scenarios",
+    )
 
 
 def compare(
@@ -462,11 +492,17 @@ def compare(
     allow_different_regions: bool = False,
     workers: int = 1,
     progress=None,
+    yes: bool = False,
 ) -> Comparison:
-    """Run every scenario on common random numbers and compute the comparison table."""
+    """Run every scenario on common random numbers and compute the comparison table.
+
+    yes: go ahead with a comparison estimated to take more than an hour."""
     check_numbers(replicates, seed, workers)
     arms, notes = prepare_arms([Path(p) for p in paths], budget_normalise, allow_different_regions)
+    check_size(arms, replicates, workers, yes)
     root = arms[0].scenario.scenario.seed if seed is None else seed
+    from collabsim.runner import replicate_seeds
+
     seeds = replicate_seeds(root, replicates)
     run_arms(arms, seeds, effective_workers(workers), progress)
     return Comparison(

@@ -10,8 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from collabsim.errors import CollabsimInputError
-
 
 def compare_command(
     scenarios: list[Path],
@@ -22,6 +20,7 @@ def compare_command(
     allow_different_regions: bool,
     workers: int,
     console: Console,
+    yes: bool = False,
 ) -> Path:
     """What `collabsim compare` does: check, run on common seeds, write the report, summarise."""
     from collabsim.compare import (
@@ -31,7 +30,6 @@ def compare_command(
         n_tasks,
     )
     from collabsim.outputs import check_out_dir, default_out_dir, progress_bar
-    from collabsim.report import manifest_for, write_report
 
     check_numbers(replicates, seed, workers)
     out = Path(out) if out is not None else default_out_dir("compare")
@@ -48,7 +46,10 @@ def compare_command(
             allow_different_regions,
             workers,
             progress=lambda k: bar.advance(task, k),
+            yes=yes,
         )
+    from collabsim.report import manifest_for, write_report
+
     write_report(comparison, out, manifest_for(comparison, time.perf_counter() - started))
     table = Table(title=f"{comparison.replicates} runs per scenario, common random numbers")
     for col in ("scenario", "alive 5 y", "alive 10 y", "value/€100k", "cliff", "Δ10 y vs first"):
@@ -110,20 +111,21 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         workers: Annotated[int, typer.Option(help="processes to run on (default 1)")] = 1,
+        yes: Annotated[
+            bool, typer.Option("--yes", help="go ahead with work estimated to take over an hour")
+        ] = False,
     ) -> None:
         """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
-        from collabsim.cli import console, fail
+        from collabsim.cli import console
 
-        try:
-            compare_command(
-                scenarios,
-                replicates,
-                seed,
-                out,
-                budget_normalise,
-                allow_different_regions,
-                workers,
-                console,
-            )
-        except CollabsimInputError as exc:
-            fail(str(exc))
+        compare_command(
+            scenarios,
+            replicates,
+            seed,
+            out,
+            budget_normalise,
+            allow_different_regions,
+            workers,
+            console,
+            yes,
+        )

@@ -21,6 +21,7 @@ from collabsim.errors import CollabsimInputError
 MAX_REPLICATES = 100_000
 MAX_PARTNERSHIP_MEMBERS = 1_000  # pair arrays grow with the square, pair updates with the cube
 MAX_SEED = 2**63 - 1
+MAX_WORKERS = 1_024
 MAX_DESIGN_POINTS = 1_000_000
 CONFIRM_ABOVE_HOURS = 1.0
 
