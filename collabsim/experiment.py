@@ -35,6 +35,7 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -43,8 +44,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from collabsim.errors import CollabsimInputError
-from collabsim.model import SERIES
-from collabsim.runner import SUMMARY_COLUMNS
+from collabsim.limits import (
+    MAX_DESIGN_POINTS,
+    MAX_REPLICATES,
+    MAX_SEED,
+    RunSize,
+    check_count,
+    check_seed,
+    run_size,
+)
 from collabsim.scenario import (
     Funding,
     OrganisationGroup,
@@ -61,7 +69,10 @@ ID_COLUMNS = ("point", "replicate", "seed", "partnership")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are errors; no value is converted (`replicates = true`, `samples = "100"` are
+    errors, not 1 and 100); inf and nan are refused wherever a number is read."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class ExperimentMeta(_Strict):
@@ -70,8 +81,8 @@ class ExperimentMeta(_Strict):
     name: str = "sweep"
     description: str = ""
     scenario: str = Field(description="base scenario TOML, relative to the experiment file")
-    replicates: int = Field(1, ge=1, le=1_000_000, description="runs per design point")
-    seed: int = Field(1, ge=0, le=2**63 - 1, description="root seed")
+    replicates: int = Field(1, ge=1, le=MAX_REPLICATES, description="runs per design point")
+    seed: int = Field(1, ge=0, le=MAX_SEED, description="root seed")
     seeds: Literal["per_point", "common"] = Field(
         "per_point",
         description="per_point: every (point, replicate) its own seed; common: replicate r has the "
@@ -131,6 +142,27 @@ class ExperimentFile(_Strict):
                 raise ValueError(f"factor '{f.key}' is listed twice")
             seen.add(f.key)
         return self
+
+
+def summary_metrics() -> tuple[str, ...]:
+    """The summary metrics a run gives (imported when needed: the model takes seconds to load,
+    and a file's mistakes and sizes are checked before that)."""
+    from collabsim.runner import SUMMARY_COLUMNS
+
+    return tuple(c for c in SUMMARY_COLUMNS if c not in ID_COLUMNS)
+
+
+def _all_summary_columns() -> list[str]:
+    from collabsim.runner import SUMMARY_COLUMNS
+
+    return list(SUMMARY_COLUMNS)
+
+
+def series_variables() -> tuple[str, ...]:
+    """The monthly series variables a run can keep."""
+    from collabsim.model import SERIES
+
+    return tuple(SERIES)
 
 
 # --------------------------------------------------------------------------- resolved factors
@@ -281,9 +313,18 @@ def resolve_factor(spec: FactorSpec, design: str, source: str) -> Factor:
             f"{where}: give exactly one of values = [...] or range = [low, high]"
             + (" (got both)" if len(given) == 2 else "")
         )
+    for name in ("mode", "mean", "sd"):
+        v = getattr(spec, name)
+        if v is not None and not math.isfinite(v):
+            raise CollabsimInputError(f"{where}: {name} = {v}: give a finite number")
     if spec.values is not None:
         if not spec.values:
             raise CollabsimInputError(f"{where}: values is empty; list at least one value")
+        for v in spec.values:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise CollabsimInputError(
+                    f"{where}: values has {v}; every value must be a finite number"
+                )
         if spec.levels is not None or spec.distribution != "uniform" or has_dist_params:
             raise CollabsimInputError(
                 f"{where}: values = [...] takes no levels, distribution, mean or sd"
@@ -309,6 +350,10 @@ def resolve_factor(spec: FactorSpec, design: str, source: str) -> Factor:
     if len(spec.range) != 2:
         raise CollabsimInputError(f"{where}: range needs two numbers, [low, high]")
     low, high = float(spec.range[0]), float(spec.range[1])
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise CollabsimInputError(
+            f"{where}: range = [{spec.range[0]}, {spec.range[1]}]: both ends must be finite numbers"
+        )
     if not low < high:
         raise CollabsimInputError(
             f"{where}: range [{spec.range[0]}, {spec.range[1]}] is empty; low must be below high"
@@ -358,21 +403,12 @@ def design_points(
     factors: list[Factor], design: DesignSpec, seed: int, source: str = "experiment"
 ) -> list[tuple]:
     """The design's points: one tuple of factor values per point, in a fixed order."""
+    check_design_size(factors, design, source)
     if not factors:
         return [()]
     if design.kind == "full_factorial":
-        if design.samples is not None:
-            raise CollabsimInputError(
-                f"{source}: design.samples is not used by a full_factorial design; remove it"
-            )
-        grids = [f.grid() for f in factors]
-        total = math.prod(len(g) for g in grids)
-        if total > 10_000_000:
-            raise CollabsimInputError(f"{source}: the full factorial has {total} points; too many")
-        return list(itertools.product(*grids))
+        return list(itertools.product(*[f.grid() for f in factors]))
     n = design.samples
-    if n is None:
-        raise CollabsimInputError(f"{source}: a {design.kind} design needs design.samples = N")
     d = len(factors)
     problem = {"num_vars": d, "names": [f.key for f in factors], "bounds": [[0.0, 1.0]] * d}
     if design.kind == "latin_hypercube":
@@ -397,6 +433,104 @@ def design_points(
         unit = morris.sample(problem, n, num_levels=design.levels, seed=seed)
     columns = [f.from_unit(unit[:, j]) for j, f in enumerate(factors)]
     return [tuple(_plain(c[i]) for c in columns) for i in range(unit.shape[0])]
+
+
+def design_size(factors: list[Factor], design: DesignSpec, source: str = "experiment") -> int:
+    """How many points the design will have, computed from the spec without generating it."""
+    if not factors:
+        return 1
+    if design.kind == "full_factorial":
+        if design.samples is not None:
+            raise CollabsimInputError(
+                f"{source}: design.samples is not used by a full_factorial design; remove it"
+            )
+        return math.prod(len(f.grid()) for f in factors)  # a grid has at most 100,000 levels
+    n = design.samples
+    if n is None:
+        raise CollabsimInputError(f"{source}: a {design.kind} design needs design.samples = N")
+    d = len(factors)
+    if design.kind == "latin_hypercube":
+        return n
+    if design.kind == "sobol":
+        return n * (2 * d + 2 if design.second_order else d + 2)
+    return n * (d + 1)  # morris: N trajectories of D + 1 points
+
+
+def check_design_size(factors: list[Factor], design: DesignSpec, source: str = "experiment") -> int:
+    """The number of design points, or one line if it is above MAX_DESIGN_POINTS."""
+    n = design_size(factors, design, source)
+    if n <= MAX_DESIGN_POINTS:
+        return n
+    d = len(factors)
+    if design.kind == "full_factorial":
+        how = " x ".join(str(len(f.grid())) for f in factors) + " levels"
+        change = "use fewer values or levels"
+    elif design.kind == "latin_hypercube":
+        how, change = "one per sample", "lower design.samples"
+    elif design.kind == "sobol":
+        k = 2 * d + 2 if design.second_order else d + 2
+        how = f"N = {design.samples:,} x {k} for {d} factors"
+        change = "lower design.samples" + (" or drop second_order" if design.second_order else "")
+    else:
+        how = f"N = {design.samples:,} trajectories x {d + 1} points"
+        change = "lower design.samples"
+    raise CollabsimInputError(
+        f"{source}: the {design.kind} design would have {n:,} points ({how}); the limit is "
+        f"{MAX_DESIGN_POINTS:,}: {change}"
+    )
+
+
+def largest_run_size(base: dict[str, Any], factors: list[Factor]) -> RunSize:
+    """The size of the costliest run of the design: the base scenario with every size factor
+    (scenario.steps, scenario.partnerships, organisations.N.count) at its lowest or highest value,
+    whichever corner costs most (the design's points lie between them)."""
+    import re
+
+    best = run_size(validate_scenario(base, source="base scenario"))
+    corners: list[list[tuple[str, int]]] = []
+    for f in factors:
+        if f.key not in ("scenario.steps", "scenario.partnerships") and not re.fullmatch(
+            r"organisations\.\d+\.count", f.key
+        ):
+            continue
+        if f.values is not None:
+            nums = [v for v in f.values if isinstance(v, int | float) and not isinstance(v, bool)]
+            ends = {min(nums), max(nums)} if nums else set()
+        else:
+            ends = {f.low, f.high} if f.low is not None else set()
+        if ends:
+            corners.append([(f.key, int(round(v))) for v in sorted(ends)])
+    for combo in itertools.product(*corners[:8]):
+        data = point_scenario_data(base, [k for k, _ in combo], tuple(v for _, v in combo))
+        try:
+            size = run_size(validate_scenario(data))
+        except CollabsimInputError:  # that corner is not a valid scenario: no point lies there
+            continue
+        if size.seconds > best.seconds:
+            best = size
+    return best
+
+
+@dataclass(frozen=True)
+class DesignPlan:
+    """What an experiment asks for, known before its design is generated (for size checks)."""
+
+    name: str
+    source: str
+    kind: str
+    points: int
+    replicates: int
+    factors: list[Factor]
+    base: dict[str, Any]
+    timeseries_every: int
+    extra_runs: int = 0  # runs beyond points x replicates (e.g. sensitivity surfaces)
+
+    @property
+    def runs(self) -> int:
+        return self.points * self.replicates + self.extra_runs
+
+    def run_size(self) -> RunSize:
+        return largest_run_size(self.base, self.factors)
 
 
 def _plain(v: Any) -> Any:
@@ -473,9 +607,9 @@ class Experiment:
     root_seed: int
     seeds: str = "per_point"
     design: dict[str, Any] = field(default_factory=dict)
-    summary_columns: list[str] = field(default_factory=lambda: list(SUMMARY_COLUMNS))
+    summary_columns: list[str] = field(default_factory=lambda: _all_summary_columns())
     timeseries_every: int = 0
-    timeseries_columns: list[str] = field(default_factory=lambda: list(SERIES))
+    timeseries_columns: list[str] = field(default_factory=lambda: list(series_variables()))
     chunk_runs: int | None = None
     description: str = ""
 
@@ -522,8 +656,24 @@ def run_seed(root_seed: int, point: int, replicate: int, seeds: str = "per_point
     return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+def _toml_text(v: Any) -> str:
+    """A value as it was written in the TOML file (true, "100", inf)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    return repr(v) if not isinstance(v, float) or math.isfinite(v) else str(v)
+
+
+_UNION_TAGS = ("float", "int", "bool", "str")
+
+
 def _explain(err: dict[str, Any], source: str) -> str:
-    loc = ".".join(str(p) for p in err.get("loc", ()))
+    path = tuple(err.get("loc", ()))
+    if len(path) > 1 and path[-1] in _UNION_TAGS and isinstance(path[-2], int):
+        path = path[:-1]  # values.1.float: the member of list[float | int | bool | str]
+    err = {**err, "loc": path}
+    loc = ".".join(str(p) for p in path)
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
@@ -536,6 +686,16 @@ def _explain(err: dict[str, Any], source: str) -> str:
         return f"{source}: unknown key '{loc}'{hint}"
     if kind == "missing":
         return f"{source}: missing key '{loc}'"
+    value = _toml_text(err.get("input"))
+    if kind == "finite_number":
+        return f"{source}: {loc} = {value} is not a finite number; give a number"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        hint = ""
+        if isinstance(err.get("input"), str):
+            hint = "; write numbers and true/false without quotes"
+        elif isinstance(err.get("input"), bool):
+            hint = "; true/false is not a number here"
+        return f"{source}: {loc} = {value} has the wrong type ({err.get('msg', '').lower()}){hint}"
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     if "input" in err and kind != "value_error":
         return f"{source}: {loc} = {err['input']!r}: {msg}"
@@ -596,8 +756,14 @@ def experiment_from_dict(
     source: str = "experiment",
     base_dir: Path | None = None,
     validate_points: bool = True,
+    budget: Callable[[DesignPlan], None] | None = None,
+    generate: bool = True,
 ) -> Experiment:
-    """Check experiment data (as read from TOML) and resolve it into an Experiment."""
+    """Check experiment data (as read from TOML) and resolve it into an Experiment.
+
+    budget(plan) is called once the design's size is known and before it is generated (it may
+    refuse with CollabsimInputError); generate=False skips the design (points stay empty).
+    """
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:
@@ -642,9 +808,25 @@ def experiment_from_dict(
     factors = [resolve_factor(f, spec.design.kind, source) for f in spec.factors]
     if spec.design.kind != "full_factorial" and not factors:
         raise CollabsimInputError(f"{source}: a {spec.design.kind} design needs factors")
-    points = design_points(factors, spec.design, meta.seed, source)
+    n_points = check_design_size(factors, spec.design, source)
+    if budget is not None:  # the size checks of the caller, before any design is generated
+        budget(
+            DesignPlan(
+                name=meta.name,
+                source=source,
+                kind=spec.design.kind,
+                points=n_points,
+                replicates=meta.replicates,
+                factors=factors,
+                base=base,
+                timeseries_every=spec.outputs.timeseries_every,
+            )
+        )
+    summary_cols = _choose_columns(spec.outputs.summary, summary_metrics(), "summary", source)
+    ts_cols = _choose_columns(spec.outputs.timeseries, series_variables(), "timeseries", source)
+    points = design_points(factors, spec.design, meta.seed, source) if generate else []
     keys = [f.key for f in factors]
-    if validate_points:
+    if validate_points and generate:
         for i, values in enumerate(points):
             data_i = point_scenario_data(base, keys, values)
             try:
@@ -653,13 +835,6 @@ def experiment_from_dict(
                 raise CollabsimInputError(
                     f"{exc} (factor values {dict(zip(keys, values, strict=True))})"
                 ) from None
-    summary_cols = _choose_columns(
-        spec.outputs.summary,
-        tuple(c for c in SUMMARY_COLUMNS if c not in ID_COLUMNS),
-        "summary",
-        source,
-    )
-    ts_cols = _choose_columns(spec.outputs.timeseries, tuple(SERIES), "timeseries", source)
     design = spec.design.model_dump()
     return Experiment(
         name=meta.name,
@@ -679,14 +854,21 @@ def experiment_from_dict(
     )
 
 
-def load_experiment(path: str | Path, validate_points: bool = True) -> Experiment:
-    """Read and check an experiment TOML file; raise one clear CollabsimInputError if wrong."""
+def load_experiment(
+    path: str | Path,
+    validate_points: bool = True,
+    budget: Callable[[DesignPlan], None] | None = None,
+) -> Experiment:
+    """Read and check an experiment TOML file; raise one clear CollabsimInputError if wrong.
+
+    budget(plan): see experiment_from_dict (e.g. refuse a sweep too large for this machine).
+    """
     p = Path(path)
     data = read_toml(p, "experiment", "experiments/")
     if "experiment" in data and isinstance(data["experiment"], dict):
         data["experiment"].setdefault("name", p.stem)
     return experiment_from_dict(
-        data, source=str(p), base_dir=p.parent, validate_points=validate_points
+        data, source=str(p), base_dir=p.parent, validate_points=validate_points, budget=budget
     )
 
 
@@ -709,8 +891,15 @@ def experiment_from_matrix(
         if isinstance(base_scenario, Scenario)
         else copy.deepcopy(base_scenario)
     )
+    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer):
+        raise CollabsimInputError(f"{source}: replicates = {replicates!r}; give a whole number")
     if replicates < 1:
         raise CollabsimInputError(f"{source}: replicates = {replicates}; must be at least 1")
+    check_count(f"{source}: replicates", int(replicates), 1, MAX_REPLICATES)
+    if isinstance(root_seed, bool) or not isinstance(root_seed, int | np.integer):
+        raise CollabsimInputError(f"{source}: root_seed = {root_seed!r}; give a whole number")
+    check_seed(f"{source}: root_seed", int(root_seed))
+    replicates, root_seed = int(replicates), int(root_seed)
     arr = np.asarray(matrix, dtype=object)
     if arr.ndim != 2 or arr.shape[1] != len(factor_names):
         raise CollabsimInputError(
@@ -718,6 +907,16 @@ def experiment_from_matrix(
         )
     if arr.shape[0] == 0:
         raise CollabsimInputError(f"{source}: the design matrix has no points")
+    if arr.shape[0] > MAX_DESIGN_POINTS:
+        raise CollabsimInputError(
+            f"{source}: the design matrix has {arr.shape[0]:,} points; the limit is "
+            f"{MAX_DESIGN_POINTS:,}: use fewer rows"
+        )
+    for v in arr.flat:
+        if isinstance(v, float | np.floating) and not math.isfinite(v):
+            raise CollabsimInputError(
+                f"{source}: the design matrix holds {v}; every value must be a finite number"
+            )
     factors = []
     for j, key in enumerate(factor_names):
         if _field_info(key) is None:
@@ -744,12 +943,7 @@ def experiment_from_matrix(
         root_seed=root_seed,
         seeds=seeds,
         design={"kind": "matrix"},
-        summary_columns=_choose_columns(
-            summary_columns,
-            tuple(c for c in SUMMARY_COLUMNS if c not in ID_COLUMNS),
-            "summary",
-            source,
-        ),
+        summary_columns=_choose_columns(summary_columns, summary_metrics(), "summary", source),
         timeseries_every=timeseries_every,
         chunk_runs=chunk_runs,
     )

@@ -22,9 +22,25 @@ def sweep_meta(directory: str | Path) -> dict[str, Any]:
     if not path.exists():
         raise CollabsimInputError(f"{d}: not a sweep folder (no sweep.json); run `collabsim sweep`")
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # not JSON, not UTF-8
         raise CollabsimInputError(f"{path}: unreadable; the folder is damaged") from None
+    if not isinstance(meta, dict):
+        raise CollabsimInputError(f"{path}: not a sweep's sweep.json; the folder is damaged")
+    return meta
+
+
+def _read(path: Path, columns: list[str] | None, d: Path) -> pa.Table:
+    """One Parquet file of a sweep, or one clear line naming it if it is damaged."""
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, ValueError) as exc:
+        if isinstance(exc, pa.ArrowInvalid) and "No match for FieldRef" in str(exc):
+            raise CollabsimInputError(f"{path}: not every column of {columns} is there") from None
+        raise CollabsimInputError(
+            f"{path}: damaged (not a complete Parquet file); complete the sweep again with "
+            f"`collabsim sweep EXPERIMENT --out {d} --resume`, which redoes its runs"
+        ) from None
 
 
 def load_sweep(
@@ -49,7 +65,7 @@ def load_sweep(
             if table == "failures":
                 return _empty_failures(d)
             raise CollabsimInputError(f"{path}: missing; the sweep folder is damaged")
-        return pq.read_table(path, columns=columns).to_pandas()
+        return _read(path, columns, d).to_pandas()
     folder = d / table
     if table == "timeseries" and not folder.is_dir():
         every = meta.get("spec", {}).get("timeseries_every", 0)
@@ -59,7 +75,7 @@ def load_sweep(
     parts = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
     if not parts:
         return pd.DataFrame(columns=columns or _columns(meta, table))
-    tables = [pq.read_table(p, columns=columns) for p in parts]
+    tables = [_read(p, columns, d) for p in parts]
     return pa.concat_tables(tables).to_pandas()
 
 

@@ -32,6 +32,7 @@ report.md gives the interaction share net of it: 1 - sum(S1) - eta.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -45,13 +46,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from collabsim.errors import CollabsimInputError
 from collabsim.experiment import Factor, check_metrics
-from collabsim.runner import SUMMARY_COLUMNS
 from collabsim.scenario import read_toml
 
 METHODS = ("sobol", "morris")
 DEFAULT_OUTPUTS = ("survived", "lifetime_months", "public_value")
-# summary metrics that are numbers (the others are identifiers or a phase name)
-NUMERIC_OUTPUTS = tuple(c for c in SUMMARY_COLUMNS if c not in ("replicate", "seed", "partnership"))
+
+
+def numeric_outputs() -> tuple[str, ...]:
+    """Summary metrics that are numbers (the others are identifiers or a phase name). Imported
+    when needed: the model takes seconds to load, and a file is checked before that."""
+    from collabsim.runner import SUMMARY_COLUMNS
+
+    return tuple(c for c in SUMMARY_COLUMNS if c not in ("replicate", "seed", "partnership"))
+
+
+def __getattr__(name: str):
+    if name == "NUMERIC_OUTPUTS":
+        return numeric_outputs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 OUTPUT_LABELS = {
     "survived": "survival (share of runs)",
     "lifetime_months": "lifetime (months)",
@@ -65,7 +79,7 @@ OUTPUT_LABELS = {
 class SensitivitySection(BaseModel):
     """[sensitivity] in an experiment file: analysis settings (all optional)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     num_resamples: int = Field(1000, ge=10, le=100_000, description="bootstrap resamples")
     conf_level: float = Field(0.95, gt=0.5, lt=1.0, description="confidence level of intervals")
@@ -176,11 +190,18 @@ class SensitivitySpec:
         return self
 
 
-def load_spec(path: str | Path, method: str | None = None) -> SensitivitySpec:
+def load_spec(
+    path: str | Path,
+    method: str | None = None,
+    budget: Callable[[Any], None] | None = None,
+    surfaces: bool = True,
+) -> SensitivitySpec:
     """Read and check an experiment file for a sensitivity analysis (one clear line if wrong).
 
     The file is an ordinary experiment file (collabsim.experiment) with a sobol or morris design,
     plus an optional [sensitivity] table (SensitivitySection). `method` overrides design.kind.
+    budget(plan) is called with the analysis's size (the sample, plus the response surfaces if
+    `surfaces`) before anything is sampled; it may refuse with CollabsimInputError.
     """
     from collabsim.experiment import experiment_from_dict
 
@@ -208,7 +229,7 @@ def load_spec(path: str | Path, method: str | None = None) -> SensitivitySpec:
     outputs_table = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
     outputs = outputs_table.get("summary")
     outputs = list(DEFAULT_OUTPUTS) if outputs is None else list(outputs)
-    check_metrics(outputs, NUMERIC_OUTPUTS, f"{p}: outputs.summary")
+    check_metrics(outputs, numeric_outputs(), f"{p}: outputs.summary")
     data.setdefault("outputs", {})["summary"] = outputs
     for i, f in enumerate(data.get("factors", []) or []):
         if isinstance(f, dict) and "values" not in f and "range" not in f and "mean" not in f:
@@ -218,9 +239,27 @@ def load_spec(path: str | Path, method: str | None = None) -> SensitivitySpec:
             )
     if "experiment" in data and isinstance(data["experiment"], dict):
         data["experiment"].setdefault("name", p.stem)
-    exp = experiment_from_dict(data, source=str(p), base_dir=p.parent, validate_points=False)
-    if section.surface_output not in NUMERIC_OUTPUTS:
-        check_metrics([section.surface_output], NUMERIC_OUTPUTS, f"{p}: sensitivity.surface_output")
+    k = len(section.surface_factors)
+    surface_runs = (
+        k * (k - 1) // 2 * section.surface_levels**2 * section.surface_replicates if surfaces else 0
+    )
+
+    def plan_budget(plan) -> None:
+        if budget is not None:
+            budget(dataclasses.replace(plan, extra_runs=surface_runs))
+
+    exp = experiment_from_dict(
+        data,
+        source=str(p),
+        base_dir=p.parent,
+        validate_points=False,
+        budget=plan_budget,
+        generate=False,  # the analysis draws its own sample (sample_unit)
+    )
+    if section.surface_output not in numeric_outputs():
+        check_metrics(
+            [section.surface_output], numeric_outputs(), f"{p}: sensitivity.surface_output"
+        )
     for key in section.surface_factors:
         if key not in exp.factor_names:
             raise CollabsimInputError(
@@ -335,7 +374,9 @@ class ScenarioModel:
             workers=self.workers,
             scheduler=self.scheduler,
             resume=self.resume,
-            summary_columns=sorted({*spec.outputs, spec.surface_output}, key=NUMERIC_OUTPUTS.index),
+            summary_columns=sorted(
+                {*spec.outputs, spec.surface_output}, key=numeric_outputs().index
+            ),
             chunk_runs=spec.chunk_runs,
             seeds=spec.seeds,
             name=f"{spec.name}-{name}",

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from collabsim.errors import CollabsimInputError
-
 
 def sensitivity_command(
     experiment: Path,
@@ -22,23 +20,57 @@ def sensitivity_command(
     plots: bool,
     console,
     err_console,
+    yes: bool = False,
 ) -> int:
     """What `collabsim sensitivity` does; returns the exit code."""
     import time
 
-    from collabsim.sensitivity import ScenarioModel, load_spec, run_analysis
-    from collabsim.sweep import parse_workers
+    from rich.markup import escape
 
-    n_workers = parse_workers(workers)
-    spec = load_spec(experiment, method)
-    out = Path(out) if out is not None else Path("results") / f"{spec.name}-{spec.method}"
+    from collabsim.sweep import (
+        check_scheduler_address,
+        check_sweep_work,
+        parse_workers,
+        scheduler_address,
+    )
+    from collabsim.sweep_cli import default_workers_for
 
     def say(m: str) -> None:
-        err_console.print(m, highlight=False, soft_wrap=True)
+        err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
-    say(
-        f"sensitivity [bold]{spec.name}[/]: {spec.method}, {len(spec.factors)} factors, "
-        f"{spec.total_points} points x {spec.replicates} replicates = {spec.total_runs} runs"
+    n_workers = parse_workers(workers)
+    address = scheduler_address(n_workers, scheduler)
+    if address is not None:
+        warning = check_scheduler_address(address)
+        if warning:
+            say(warning)
+
+    def budget(plan) -> None:
+        """Refuse an analysis too large for this machine before its design is generated.
+        (Its runs are kept in memory for the analysis; a cluster's time is not known here.)"""
+        check_sweep_work(
+            plan,
+            plan.runs,
+            default_workers_for(n_workers),
+            yes=yes or address is not None,
+            keep_results=True,
+            advice="lower design.samples, experiment.replicates or the surfaces (--no-surfaces)",
+        )
+
+    from collabsim.sensitivity import ScenarioModel, load_spec, run_analysis
+
+    spec = load_spec(experiment, method, budget=budget, surfaces=surfaces)
+    if out is None:
+        from collabsim.outputs import default_out_dir
+
+        out = default_out_dir(f"{spec.name}-{spec.method}", stamped=False)
+    out = Path(out)
+
+    err_console.print(
+        f"sensitivity [bold]{escape(spec.name)}[/]: {spec.method}, {len(spec.factors)} factors, "
+        f"{spec.total_points} points x {spec.replicates} replicates = {spec.total_runs} runs",
+        highlight=False,
+        soft_wrap=True,
     )
     model = ScenarioModel(n_workers, scheduler, resume, runs, notes=say)
     t0 = time.perf_counter()
@@ -53,13 +85,16 @@ def sensitivity_command(
         f"{spec.method} analysis of {spec.name} in {wall:.0f} s (runs {t['runs_seconds']:.0f} s"
         + (f", surfaces {t['surface_seconds']:.0f} s" if "surface_seconds" in t else "")
         + f"); results in {out} (report.md)",
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )
     if res.indices is not None:
         for o in spec.outputs:
             s1 = res.indices[res.indices.output == o].S1.sum()
-            console.print(f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", highlight=False)
+            console.print(
+                f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", markup=False, highlight=False
+            )
     return 0
 
 
@@ -77,7 +112,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         out: Annotated[
             Path | None,
-            typer.Option(help="folder for indices, figures, report (default results/NAME-METHOD)"),
+            typer.Option(
+                help="folder for indices, figures, report (default results/NAME-METHOD, made safe)"
+            ),
         ] = None,
         runs: Annotated[
             Path | None,
@@ -90,8 +127,8 @@ def register(app: typer.Typer) -> None:
         scheduler: Annotated[
             str | None,
             typer.Option(
-                help="an existing Dask cluster, e.g. tcp://10.0.0.5:8786",
-                envvar="COLLABSIM_SCHEDULER",
+                help="an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: "
+                "$COLLABSIM_SCHEDULER, unless --workers is given)",
             ),
         ] = None,
         resume: Annotated[
@@ -102,25 +139,27 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="also run the surfaces in sensitivity.surface_factors"),
         ] = True,
         plots: Annotated[bool, typer.Option(help="write the figures")] = True,
+        yes: Annotated[
+            bool,
+            typer.Option("--yes", help="go ahead with an analysis estimated to take over an hour"),
+        ] = False,
     ) -> None:
         """Global sensitivity analysis (SALib): Sobol indices or Morris screening."""
-        from collabsim.cli import console, err_console, fail
+        from collabsim.cli import console, err_console
 
-        try:
-            code = sensitivity_command(
-                experiment,
-                method,
-                out,
-                runs,
-                workers,
-                scheduler,
-                resume,
-                surfaces,
-                plots,
-                console,
-                err_console,
-            )
-        except CollabsimInputError as exc:
-            fail(str(exc))
+        code = sensitivity_command(
+            experiment,
+            method,
+            out,
+            runs,
+            workers,
+            scheduler,
+            resume,
+            surfaces,
+            plots,
+            console,
+            err_console,
+            yes=yes,
+        )
         if code:
             raise typer.Exit(code)

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import re
+import shutil
 import socket
 import sys
 import threading
@@ -45,7 +46,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from collabsim.errors import CollabsimInputError
-from collabsim.experiment import Experiment, point_scenario_data, run_seed, salib_problem
+from collabsim.experiment import (
+    DesignPlan,
+    Experiment,
+    point_scenario_data,
+    run_seed,
+    salib_problem,
+)
+from collabsim.limits import CONFIRM_ABOVE_HOURS, RunSize, check_work, human_time
 
 FORMAT = "collabsim-sweep/1"
 SCHEDULER_ENV = "COLLABSIM_SCHEDULER"
@@ -290,17 +298,40 @@ def _table(columns: dict[str, list] | list[dict], schema: pa.Schema) -> pa.Table
     return pa.Table.from_pydict({f.name: columns[f.name] for f in schema}, schema=schema)
 
 
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+TMP_RE = re.compile(r"^\..+\.\d+\.tmp$")
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A hidden temporary name beside `path`, renamed into place if the block succeeds and
+    removed if it fails (a full disk leaves no half-written file behind)."""
+    tmp = _tmp_name(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            # pyarrow's errors name no file: say which one could not be written
+            raise OSError(exc.errno, os.strerror(exc.errno), str(path)) from None
+        raise
+
+
 def write_atomic(table: pa.Table, path: Path) -> None:
     """Write a Parquet file to a hidden temporary name beside it, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with _replacing(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def write_json_atomic(data: dict[str, Any], path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    """Write JSON to a hidden temporary name beside `path`, then rename it into place."""
+    with _replacing(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str))
 
 
 def part_name(start: int, stop: int) -> str:
@@ -555,13 +586,61 @@ class _Dask:
                 self.cluster.close(timeout=10)
 
 
+SCHEDULER_SCHEMES = ("tcp", "tls")
+PICKLE_WARNING = (
+    "warning: tasks are pickled: connect only to a scheduler you control; use tls:// with "
+    "certificates across machines"
+)
+
+
+def check_scheduler_address(address: str) -> str | None:
+    """Refuse a scheduler address that is not tcp://HOST:PORT or tls://HOST:PORT (a bare
+    HOST:PORT means tcp://); return a warning line for plain tcp:// to another machine.
+
+    The scheduler is a trust boundary: tasks and results are pickled, so whoever runs the
+    scheduler (or sits between it and this machine) can run code here and on the workers.
+    """
+    text = address.strip()
+    try:
+        url = urlparse(text if "://" in text else f"tcp://{text}")
+        port = url.port
+    except ValueError:
+        port = None
+        url = None
+    if url is None or url.scheme not in SCHEDULER_SCHEMES or not url.hostname or not port:
+        raise SweepError(
+            f"--scheduler {address}: use tcp://HOST:PORT or tls://HOST:PORT, "
+            f"e.g. tcp://127.0.0.1:8786 (or unset {SCHEDULER_ENV})"
+        )
+    if url.scheme == "tcp" and not _is_loopback(url.hostname):
+        return PICKLE_WARNING
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def scheduler_address(workers: int | str | None, scheduler: str | None) -> str | None:
+    """The scheduler a sweep will use: --scheduler, else COLLABSIM_SCHEDULER if no --workers."""
+    if scheduler is None and workers is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    return scheduler
+
+
 def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S):
     """Connect to a Dask scheduler, or raise one clear line within `timeout` seconds."""
     from distributed import Client
 
+    check_scheduler_address(address)
     url = urlparse(address if "://" in address else f"tcp://{address}")
-    if url.scheme not in ("tcp", "tls") or not url.hostname or not url.port:
-        raise SweepError(f"--scheduler {address}: use tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
     hint = f"is `dask scheduler` running there? (check the address, or unset {SCHEDULER_ENV})"
     try:
         with socket.create_connection((url.hostname, url.port), timeout=timeout):
@@ -600,8 +679,7 @@ def default_workers() -> int:
 
 def make_executor(workers: int | str | None, scheduler: str | None):
     """The executor for --workers / --scheduler (COLLABSIM_SCHEDULER if neither is given)."""
-    if scheduler is None and workers is None:
-        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    scheduler = scheduler_address(workers, scheduler)
     if scheduler is not None:
         return _Dask(scheduler, None)
     if workers == "dask":
@@ -627,6 +705,98 @@ def parse_workers(text: str | None) -> int | str | None:
     if n < 1:
         raise SweepError(f"--workers {text}: must be at least 1, or 'dask'")
     return n
+
+
+# --------------------------------------------------------------------------- size of a sweep
+
+# What the driver holds in memory (results stream to Parquet chunk by chunk): the design points
+# (a tuple of Python values each, its JSON digest and design table while starting), and the chunk
+# results in flight (up to 2 per worker), as Python lists: a summary row per partnership and run,
+# and, if the experiment keeps time series, a row per partnership and kept month.
+POINT_BYTES = 200
+POINT_BYTES_PER_FACTOR = 100
+SUMMARY_ROW_BYTES = 1_500
+SERIES_ROW_BYTES = 8 * 14 * 4
+MAX_AUTO_CHUNK = 2000
+
+
+def driver_bytes(
+    plan: DesignPlan,
+    size: RunSize,
+    runs: int,
+    workers: int,
+    chunk_runs: int | None = None,
+    keep_results: bool = False,
+) -> int:
+    """Memory the driver of a sweep needs: its design, the chunks in flight and (keep_results,
+    as run_design returns them) every summary row."""
+    design = plan.points * (POINT_BYTES + POINT_BYTES_PER_FACTOR * len(plan.factors))
+    per_run = size.partnerships * SUMMARY_ROW_BYTES
+    if plan.timeseries_every > 0:
+        kept_months = size.months // plan.timeseries_every + 1
+        per_run += size.partnerships * kept_months * SERIES_ROW_BYTES
+    window = max(2, 2 * workers) * (chunk_runs or MAX_AUTO_CHUNK)
+    kept = runs * size.partnerships * SUMMARY_ROW_BYTES if keep_results else 0
+    return design + min(runs, window) * per_run + kept
+
+
+def check_sweep_work(
+    plan: DesignPlan,
+    runs: int,
+    workers: int,
+    *,
+    yes: bool = False,
+    remote: bool = False,
+    keep_results: bool = False,
+    chunk_runs: int | None = None,
+    advice: str = "",
+) -> float:
+    """Refuse a sweep this machine cannot hold, ask --yes for one that takes hours.
+
+    runs: the runs this session will do; workers: local processes, or (remote) the threads of a
+    Dask cluster, whose memory is not this machine's. Returns the estimated seconds.
+    """
+    if runs <= 0:
+        return 0.0
+    size = plan.run_size()
+    what = (
+        f"{plan.name}: {plan.points:,} points x {plan.replicates:,} replicates"
+        + (f" + {plan.extra_runs:,} surface runs" if plan.extra_runs else "")
+        + (f" ({runs:,} runs to do)" if runs != plan.runs else f" = {runs:,} runs")
+    )
+    advice = advice or "lower design.samples, levels or experiment.replicates"
+    need = driver_bytes(plan, size, runs, workers, chunk_runs, keep_results)
+    local_workers = 1 if remote else workers  # the driver runs one model itself (chunk sizing)
+    seconds = check_work(
+        what,
+        runs,
+        size,
+        kept_per_run=math.ceil(need / runs),
+        workers=local_workers,
+        yes=yes or remote,
+        advice=advice,
+    )
+    if remote:
+        seconds = runs * size.seconds / max(1, workers)
+        if seconds > CONFIRM_ABOVE_HOURS * 3600 and not yes:
+            raise CollabsimInputError(
+                f"{what} would take about {human_time(seconds)} on {workers} Dask worker "
+                f"thread(s); add --yes to go ahead, or {advice}"
+            )
+    return seconds
+
+
+def runs_done_in(out: Path, total: int) -> int:
+    """Runs whose summary chunk is in `out` (from the file names only: fast, for estimates)."""
+    folder = out / "summary"
+    if not folder.is_dir():
+        return 0
+    done = []
+    for p in folder.iterdir():
+        m = PART_RE.match(p.name)
+        if m:
+            done.append((min(int(m.group(1)), total), min(int(m.group(2)), total)))
+    return sum(b - a for a, b in covered_ranges(total, done))
 
 
 # --------------------------------------------------------------------------- the driver
@@ -708,8 +878,24 @@ def _prepare(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any], 
             )
         meta["git_revision_resumed"] = rev
         return meta, notes
-    if out.exists() and any(p.name != ".lock" for p in out.iterdir()):
-        raise SweepError(f"{out}: output folder exists and is not a sweep; choose another --out")
+    if out.exists():
+        leftovers = _startup_leftovers(out)
+        if leftovers is None:
+            raise SweepError(
+                f"{out}: output folder exists and is not a sweep; choose another --out"
+            )
+        if leftovers:
+            for p in leftovers:
+                if p.is_dir():
+                    for q in p.iterdir():
+                        q.unlink()
+                    p.rmdir()
+                else:
+                    p.unlink()
+            notes.append(
+                f"note: {out} held only what a sweep that failed to start left behind "
+                f"(no sweep.json: {', '.join(sorted(p.name for p in leftovers))}); starting afresh"
+            )
     meta = {
         "format": FORMAT,
         "experiment": {"name": exp.name, "source": exp.source, "description": exp.description},
@@ -739,6 +925,77 @@ def _prepare(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any], 
     return meta, notes
 
 
+STARTUP_FILES = ("design.parquet",)
+CHUNK_FOLDERS = ("summary", "failures", "timeseries")
+
+
+def _startup_leftovers(out: Path) -> list[Path] | None:
+    """What a sweep that failed before writing sweep.json leaves in `out` (design.parquet, empty
+    chunk folders, hidden temporary files), or None if `out` holds anything else."""
+    found = []
+    for p in out.iterdir():
+        if p.name == ".lock":
+            continue
+        if p.is_file() and (p.name in STARTUP_FILES or TMP_RE.match(p.name)):
+            found.append(p)
+        elif (
+            p.is_dir()
+            and p.name in CHUNK_FOLDERS
+            and all(q.is_file() and TMP_RE.match(q.name) for q in p.iterdir())
+        ):
+            found.append(p)
+        else:
+            return None
+    return found
+
+
+def _readable(path: Path) -> bool:
+    try:
+        pq.read_metadata(path)
+    except Exception:  # truncated, not Parquet, unreadable
+        return False
+    return True
+
+
+def check_parts(exp: Experiment, out: Path) -> list[str]:
+    """Make every chunk on disk trustworthy before --resume relies on it; return notes.
+
+    A chunk counts as done when its summary part is complete; its time-series part (if the
+    experiment keeps series) and its failures part (if it has one) must be complete too. A chunk
+    with a damaged or missing part loses all its parts, so its runs are done again. Parts of
+    chunks that never finished (no summary part) are removed; a damaged design is rewritten.
+    """
+    notes = []
+    folders = {sub: out / sub for sub in CHUNK_FOLDERS}
+    names = {
+        sub: {p.name for p in folder.iterdir() if PART_RE.match(p.name)}
+        if folder.is_dir()
+        else set()
+        for sub, folder in folders.items()
+    }
+    for name in sorted(names["summary"]):
+        parts = {sub: folders[sub] / name for sub in CHUNK_FOLDERS if name in names[sub]}
+        problems = [f"{p.relative_to(out)} is damaged" for p in parts.values() if not _readable(p)]
+        if exp.timeseries_every > 0 and "timeseries" not in parts:
+            problems.append(f"{Path('timeseries', name)} is missing")
+        if problems:
+            for p in parts.values():
+                p.unlink(missing_ok=True)
+            m = PART_RE.match(name)
+            notes.append(
+                f"note: {'; '.join(problems)}: runs {int(m.group(1))}..{int(m.group(2)) - 1} "
+                "will be run again"
+            )
+    for sub in ("failures", "timeseries"):  # parts of chunks that never finished
+        for name in names[sub] - names["summary"]:
+            (folders[sub] / name).unlink(missing_ok=True)
+    design = out / "design.parquet"
+    if design.exists() and not _readable(design):
+        design.unlink()
+        notes.append(f"note: {design} was damaged; it is written again")
+    return notes
+
+
 def _design_table(exp: Experiment) -> pa.Table:
     schema = _schema(exp, ["point", *exp.factor_names])
     cols: dict[str, list] = {"point": list(range(len(exp.points)))}
@@ -752,7 +1009,11 @@ def _count_on_disk(out: Path) -> tuple[int, int, int]:
     done = sum(b - a for a, b in done_ranges(out))
     failed = rows = 0
     if (out / "failures").is_dir():
-        failed = sum(pq.read_metadata(p).num_rows for p in (out / "failures").glob("part-*"))
+        failed = sum(
+            pq.read_metadata(p).num_rows
+            for p in (out / "failures").glob("part-*")
+            if (out / "summary" / p.name).exists()
+        )
     rows = sum(pq.read_metadata(p).num_rows for p in (out / "summary").glob("part-*"))
     return done, failed, rows
 
@@ -768,10 +1029,13 @@ def run_sweep(
     on_start: Callable[[int, int, str, int], None] | None = None,
     notes: Callable[[str], None] | None = None,
     hooks: dict[str, Any] | None = None,
+    on_executor: Callable[[int, str], None] | None = None,
 ) -> SweepOutcome:
     """Run (or complete, with resume) an experiment into `out`; results stream to disk.
 
-    on_start(total_runs, already_done, label, workers) is called once the executor is ready,
+    on_executor(workers, backend) is called once the workers are known and before anything is
+    written (it may refuse the sweep, e.g. too long for a cluster, and leaves no folder behind);
+    on_start(total_runs, already_done, label, workers) once the executor is ready,
     on_progress(runs, failed, total_done) after every chunk written.
     """
     t_start = time.perf_counter()
@@ -783,30 +1047,43 @@ def run_sweep(
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     with _lock(out):
-        meta, msgs = _prepare(exp, out, resume)
-        for m in msgs:
-            if notes:
-                notes(m)
-        done_parts = done_ranges(out)
-        already = sum(b - a for a, b in covered_ranges(exp.total_runs, done_parts))
         executor = None
-        try:  # connect before writing anything: a bad scheduler leaves no folder behind
+        made: list[Path] = []  # what this start-up creates: removed again if it fails
+        try:
+            meta, msgs = _prepare(exp, out, resume)
+            if meta["sessions"]:  # an existing sweep: check every part --resume relies on
+                msgs += check_parts(exp, out)
+            for m in msgs:
+                if notes:
+                    notes(m)
+            done_parts = done_ranges(out)
+            already = sum(b - a for a, b in covered_ranges(exp.total_runs, done_parts))
+            # connect before writing anything: a bad scheduler leaves no folder behind
             if already < exp.total_runs:
                 executor = make_executor(workers, scheduler)
+                if on_executor:
+                    on_executor(executor.workers, executor.backend)
+            for sub in ("summary", "failures") + (("timeseries",) if exp.timeseries_every else ()):
+                if not (out / sub).exists():
+                    (out / sub).mkdir()
+                    made.append(out / sub)
+            if not (out / "design.parquet").exists():
+                made.append(out / "design.parquet")
+                write_atomic(_design_table(exp), out / "design.parquet")
+            session = {"started_utc": _now(), "limit": limit}
+            meta["status"] = "running"
+            meta["sessions"].append(session)
+            write_json_atomic(meta, out / "sweep.json")
         except BaseException:
+            if executor is not None:
+                executor.close(interrupted=True)
             if created:
-                (out / ".lock").unlink(missing_ok=True)
-                with contextlib.suppress(OSError):
-                    out.rmdir()
+                shutil.rmtree(out, ignore_errors=True)
+            else:
+                for p in reversed(made):
+                    with contextlib.suppress(OSError):
+                        p.rmdir() if p.is_dir() else p.unlink(missing_ok=True)
             raise
-        for sub in ("summary", "failures") + (("timeseries",) if exp.timeseries_every else ()):
-            (out / sub).mkdir(exist_ok=True)
-        if not (out / "design.parquet").exists():
-            write_atomic(_design_table(exp), out / "design.parquet")
-        session = {"started_utc": _now(), "limit": limit}
-        meta["status"] = "running"
-        meta["sessions"].append(session)
-        write_json_atomic(meta, out / "sweep.json")
 
         schemas = {
             "summary": summary_schema(exp),
@@ -816,6 +1093,7 @@ def run_sweep(
         runs = failed = 0
         model_s = worker_s = 0.0
         status = "interrupted"
+        error: BaseException | None = None
         startup = loop_cpu = 0.0
         try:
             n_workers = executor.workers if executor else 0
@@ -885,6 +1163,9 @@ def run_sweep(
                         on_progress(n, len(result.failures), already + runs)
             loop_cpu = time.process_time() - loop_cpu0
             status = "complete" if already + runs == exp.total_runs else "partial"
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
             if executor is not None:
                 executor.close(interrupted=status == "interrupted")
@@ -892,7 +1173,11 @@ def run_sweep(
             done, failed_all, rows = _count_on_disk(out)
             if done == exp.total_runs:
                 status = "complete"
-            _write_failures(out, schemas["failures"])
+            try:
+                _write_failures(out, schemas["failures"])
+            except OSError:  # e.g. the disk is still full: sweep.json below says what is done
+                if error is None:
+                    raise
             session.update(
                 finished_utc=_now(),
                 status=status,
@@ -913,7 +1198,11 @@ def run_sweep(
                 "rows": rows,
             }
             meta["updated_utc"] = _now()
-            write_json_atomic(meta, out / "sweep.json")
+            try:
+                write_json_atomic(meta, out / "sweep.json")
+            except OSError:  # the last sweep.json stays (status running): --resume completes it
+                if error is None:
+                    raise
     return SweepOutcome(
         out=out,
         total_runs=exp.total_runs,
@@ -999,7 +1288,10 @@ def _write_chunk(out: Path, result: ChunkResult, schemas: dict[str, pa.Schema]) 
 
 
 def _write_failures(out: Path, schema: pa.Schema) -> None:
-    parts = sorted((out / "failures").glob("part-*.parquet"))
+    """failures.parquet: the failures of every done chunk (its summary part is on disk)."""
+    parts = sorted(
+        p for p in (out / "failures").glob("part-*.parquet") if (out / "summary" / p.name).exists()
+    )
     tables = [pq.read_table(p, schema=schema) for p in parts]
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     write_atomic(table, out / "failures.parquet")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
@@ -44,16 +45,62 @@ def sweep_command(
     limit: int | None,
     console: Console,
     err_console: Console,
+    yes: bool = False,
 ) -> int:
     """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed)."""
     from collabsim.experiment import load_experiment
-    from collabsim.sweep import parse_workers, run_sweep
+    from collabsim.sweep import (
+        check_scheduler_address,
+        check_sweep_work,
+        parse_workers,
+        run_sweep,
+        runs_done_in,
+        scheduler_address,
+    )
 
     n_workers = parse_workers(workers)
     if limit is not None and limit < 1:
         raise CollabsimInputError(f"--limit {limit}: must be at least 1 run")
-    exp = load_experiment(experiment)
-    out = Path(out) if out is not None else Path("results") / exp.name
+    address = scheduler_address(n_workers, scheduler)
+    if address is not None:
+        warning = check_scheduler_address(address)
+        if warning:
+            err_console.print(warning, markup=False, highlight=False, soft_wrap=True)
+    local = default_workers_for(n_workers)
+    plans: list = []
+
+    def budget(plan) -> None:
+        """Refuse a design too large for this machine before it is generated."""
+        plans.append(plan)
+        runs = plan.runs - (runs_done_in(output_folder(out, plan.name), plan.runs) if resume else 0)
+        if limit is not None:
+            runs = min(runs, limit)
+        check_sweep_work(
+            plan,
+            runs,
+            local,
+            yes=yes,
+            remote=address is not None,
+            advice=ADVICE,
+        )
+        if plan.points >= 100_000:  # checking and writing them takes a while: say so
+            err_console.print(
+                f"preparing {plan.points:,} design points...", markup=False, highlight=False
+            )
+
+    def on_executor(n: int, backend: str) -> None:
+        """On a Dask cluster the time can only be estimated once its workers are known."""
+        if address is not None and plans:
+            plan = plans[0]
+            runs = plan.runs - runs_done_in(out_dir, plan.runs)
+            if limit is not None:
+                runs = min(runs, limit)
+            check_sweep_work(plan, runs, n, yes=yes, remote=True, advice=ADVICE)
+
+    exp = load_experiment(experiment, budget=budget)
+    out_dir = output_folder(out, exp.name)
+    out = out_dir
+    name = escape(exp.name)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -69,12 +116,13 @@ def sweep_command(
 
     def on_start(total: int, already: int, where: str, n: int) -> None:
         err_console.print(
-            f"sweep [bold]{exp.name}[/]: {len(exp.points)} points x {exp.replicates} replicates"
-            f" = {total} runs, {already} already done; {where}; writing to {out}",
+            f"sweep [bold]{name}[/]: {len(exp.points)} points x {exp.replicates} replicates"
+            f" = {total} runs, {already} already done; {escape(where)}; writing to "
+            f"{escape(str(out))}",
             highlight=False,
         )
         progress.start()
-        state["task"] = progress.add_task(exp.name, total=total, completed=already, failed="")
+        state["task"] = progress.add_task(name, total=total, completed=already, failed="")
         state["failed"] = 0
 
     def on_progress(n: int, failed: int, _: int) -> None:
@@ -92,12 +140,16 @@ def sweep_command(
             limit=limit,
             on_start=on_start,
             on_progress=on_progress,
-            notes=lambda m: err_console.print(m, highlight=False),
+            notes=lambda m: err_console.print(m, markup=False, highlight=False, soft_wrap=True),
+            on_executor=on_executor,
         )
     except KeyboardInterrupt:
         progress.stop()
         err_console.print(
-            f"interrupted; finished chunks are kept: continue with --resume --out {out}"
+            f"interrupted; finished chunks are kept: continue with --resume --out {out}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
         return 130
     finally:
@@ -107,6 +159,7 @@ def sweep_command(
         f"{outcome.runs_this_session} runs in {outcome.wall_seconds:.1f} s ({rate:.1f} runs/s, "
         f"{outcome.label or 'no workers needed'}); {outcome.runs_done} of "
         f"{outcome.total_runs} runs done; results in {out}",
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )
@@ -114,19 +167,42 @@ def sweep_command(
         console.print(
             f"stopped after --limit {limit}: {outcome.total_runs - outcome.runs_done} runs left; "
             f"continue with: collabsim sweep {experiment} --out {out} --resume",
+            markup=False,
             highlight=False,
             soft_wrap=True,
         )
     if outcome.runs_failed:
         console.print(
             f"[bold red]{outcome.runs_failed} of {outcome.runs_done} runs failed[/] "
-            f"(point, seed, error in {out / 'failures.parquet'})",
+            f"(point, seed, error in {escape(str(out / 'failures.parquet'))})",
             highlight=False,
             soft_wrap=True,
         )
         return 1
     console.print(f"0 of {outcome.runs_done} runs failed", highlight=False)
     return 0
+
+
+ADVICE = (
+    "lower design.samples, levels or experiment.replicates, or run part of it now with "
+    "--limit N (and the rest later with --resume)"
+)
+
+
+def output_folder(out: Path | None, name: str) -> Path:
+    """--out as given, else results/<the experiment's name made one safe folder name>."""
+    if out is not None:
+        return Path(out)
+    from collabsim.outputs import default_out_dir  # (loads the model: only when needed)
+
+    return default_out_dir(name, stamped=False)
+
+
+def default_workers_for(workers: int | str | None) -> int:
+    """Worker processes a sweep will start here: --workers N, else one per core."""
+    from collabsim.sweep import default_workers
+
+    return workers if isinstance(workers, int) else default_workers()
 
 
 def register(app: typer.Typer) -> None:
@@ -138,7 +214,8 @@ def register(app: typer.Typer) -> None:
             Path, typer.Argument(help="experiment TOML file, e.g. experiments/demo_sweep.toml")
         ],
         out: Annotated[
-            Path | None, typer.Option(help="output folder (default results/<experiment name>)")
+            Path | None,
+            typer.Option(help="output folder (default results/<experiment name>, made safe)"),
         ] = None,
         workers: Annotated[
             str | None,
@@ -160,15 +237,16 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[
             int | None, typer.Option(help="run at most N runs now (continue later with --resume)")
         ] = None,
+        yes: Annotated[
+            bool,
+            typer.Option("--yes", help="go ahead with a sweep estimated to take over an hour"),
+        ] = False,
     ) -> None:
         """Run an experiment's design points and replicates; results stream to Parquet chunks."""
-        from collabsim.cli import console, err_console, fail
+        from collabsim.cli import console, err_console
 
-        try:
-            code = sweep_command(
-                experiment, out, workers, scheduler, resume, limit, console, err_console
-            )
-        except CollabsimInputError as exc:
-            fail(str(exc))
+        code = sweep_command(
+            experiment, out, workers, scheduler, resume, limit, console, err_console, yes=yes
+        )
         if code:
             raise typer.Exit(code)

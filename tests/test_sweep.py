@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import json
 import os
 import signal
@@ -9,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +20,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
-from typer.testing import CliRunner
 
-from collabsim.cli import app
+from collabsim.cli import main
 from collabsim.errors import CollabsimInputError
 from collabsim.experiment import load_experiment, run_seed
 from collabsim.results import load_sweep, sweep_meta
@@ -74,9 +77,22 @@ def cli(*args: str, env: dict | None = None, timeout: float = 120, **kw):
     )
 
 
-def invoke(*args: str):
-    """Run `collabsim` in this process (fast, for bad-input checks)."""
-    return CliRunner().invoke(app, [str(a) for a in args])
+@dataclass
+class Invoked:
+    exit_code: int
+    output: str  # stdout and stderr
+
+
+def invoke(*args: str) -> Invoked:
+    """Run `collabsim` in this process through its one error path, `collabsim.cli.main`."""
+    buffer = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return Invoked(code, buffer.getvalue())
 
 
 def error_lines(text: str) -> list[str]:
@@ -570,3 +586,313 @@ range = [-4.0, -1.0]
                 ),
             )
         )
+
+
+# --------------------------------------------------------------------------- issue 11: limits
+
+
+def test_a_design_too_large_is_refused_in_a_second_before_it_is_generated(tmp_path):
+    head = f'[experiment]\nscenario = "{BASELINE}"\nreplicates = 2\n'
+    one = '[[factors]]\nkey = "drivers.urgency"\nrange = [0.0, 1.0]\n'
+    two = one + '[[factors]]\nkey = "drivers.trust"\nrange = [0.0, 1.0]\n'
+    for design, factors, message in (
+        ('kind = "latin_hypercube"\nsamples = 10000000', one, "10,000,000 points (one per"),
+        ('kind = "sobol"\nsamples = 262144', two, "1,048,576 points (N = 262,144 x 4"),
+        ('kind = "morris"\nsamples = 400000', two, "1,200,000 points"),
+        ("", two.replace("0]\n", "0]\nlevels = 1001\n"), "1,002,001 points (1001 x 1001 levels)"),
+    ):
+        path = write(tmp_path, head + f"[design]\n{design}\n" + factors)
+        t0 = time.perf_counter()
+        res = invoke("sweep", path, "--out", tmp_path / "out")
+        assert time.perf_counter() - t0 < 2, "the design was generated before it was refused"
+        assert res.exit_code == 2, res.output
+        lines = error_lines(res.output)
+        assert len(lines) == 1 and message in lines[0], lines
+        assert "the limit is 1,000,000" in lines[0]
+        assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_of_hours_needs_yes(tmp_path, reference, monkeypatch):
+    import collabsim.limits
+
+    path = write(tmp_path, TINY)
+    monkeypatch.setattr(collabsim.limits, "CONFIRM_ABOVE_HOURS", 1e-9)
+    res = invoke("sweep", path, "--out", tmp_path / "o", "--workers", 1)
+    assert res.exit_code == 2, res.output
+    lines = error_lines(res.output)
+    assert len(lines) == 1 and "tiny: 4 points x 3 replicates = 12 runs would take" in lines[0]
+    assert "add --yes to go ahead" in lines[0] and not (tmp_path / "o").exists()
+    res = invoke("sweep", path, "--out", tmp_path / "o", "--workers", 1, "--yes")
+    assert res.exit_code == 0, res.output
+    assert_frame_equal(load_sweep(tmp_path / "o"), load_sweep(reference))
+    # memory: a sweep the driver cannot hold is refused with what it would need
+    monkeypatch.setattr(collabsim.limits, "available_memory_bytes", lambda: 10_000)
+    res = invoke("sweep", path, "--out", tmp_path / "o2", "--workers", 1, "--yes")
+    assert res.exit_code == 2 and "of memory and this machine has" in res.output, res.output
+
+
+BAD_TYPES = [
+    ("replicates = 3", "replicates = true", "experiment.replicates = true has the wrong type"),
+    ("replicates = 3", "replicates = 100001", "less than or equal to 100000"),
+    ("seed = 7", "seed = -1", "experiment.seed = -1"),
+    ("seed = 7", 'seed = "7"', 'experiment.seed = "7" has the wrong type'),
+    ("levels = 2\n", '[design]\nkind = "latin_hypercube"\nsamples = "100"\n', 'samples = "100"'),
+    ("range = [0.3, 0.7]", "range = [0.3, inf]", "factors.1.range.1 = inf is not a finite"),
+    ("range = [0.3, 0.7]", "range = [nan, 0.7]", "factors.1.range.0 = nan is not a finite"),
+    ("values = [0.2, 0.8]", "values = [0.2, nan]", "factors.0.values.1 = nan is not a finite"),
+    ("values = [0.2, 0.8]", "values = [0.2, -inf]", "factors.0.values.1 = -inf is not a finite"),
+    ("values = [0.2, 0.8]", "values = [0.2, true]", "this key takes numbers"),
+    ("chunk_runs = 2", "chunk_runs = 2.0", "experiment.chunk_runs = 2.0 has the wrong type"),
+]
+
+
+@pytest.mark.parametrize("old,new,message", BAD_TYPES)
+def test_no_silent_coercion_and_no_infinite_numbers(tmp_path, old, new, message):
+    assert old in TINY
+    path = write(tmp_path, TINY.replace(old, new, 1))
+    res = invoke("sweep", path, "--out", tmp_path / "out")
+    assert res.exit_code == 2, res.output
+    lines = error_lines(res.output)
+    assert len(lines) == 1 and lines[0].startswith("error:"), res.output
+    assert message in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_numpy_design_values_validate_as_plain_numbers(tmp_path, baseline):
+    base = baseline.to_dict()
+    base["scenario"]["steps"] = 6
+    matrix = np.array([[np.float64(0.3), np.int64(2)], [np.float64(0.6), np.int64(1)]], object)
+    df = run_design(
+        base, ["drivers.urgency", "scenario.partnerships"], matrix, 1, 5, tmp_path / "m", workers=1
+    )
+    assert df.groupby("point").size().tolist() == [2, 1]
+    with pytest.raises(CollabsimInputError, match="finite number"):
+        run_design(base, ["drivers.urgency"], [[float("nan")]], 1, 5, tmp_path / "n", workers=1)
+    with pytest.raises(CollabsimInputError, match="root_seed -1"):
+        run_design(base, ["drivers.urgency"], [[0.5]], 1, -1, tmp_path / "n", workers=1)
+
+
+@pytest.mark.parametrize(
+    "name,folder",
+    [
+        ("../../escaped", "escaped"),
+        ("/tmp/abs", "tmp-abs"),
+        ("", "unnamed"),
+        ("a;b|c/d $(x) [/]", "a-b-c-d-x"),
+    ],
+)
+def test_the_default_folder_is_one_safe_folder_under_results(tmp_path, monkeypatch, name, folder):
+    monkeypatch.chdir(tmp_path)
+    text = TINY.replace('name = "tiny"', f"name = {json.dumps(name)}")
+    path = write(tmp_path, text)
+    res = invoke("sweep", path, "--workers", 1, "--limit", 1)
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in (tmp_path / "results").iterdir()] == [folder]
+    assert sweep_meta(tmp_path / "results" / folder)["counts"]["runs_done"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml", "results"]
+    again = invoke("sweep", path, "--workers", 1, "--resume")  # no timestamp: --resume finds it
+    assert again.exit_code == 0, again.output
+    assert sweep_meta(tmp_path / "results" / folder)["status"] == "complete"
+
+
+def test_sensitivity_default_folder_is_safe(tmp_path, monkeypatch):
+    import collabsim.sensitivity
+
+    seen = {}
+
+    def fake_run_analysis(spec, model, out, **kw):
+        seen["out"] = out
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(collabsim.sensitivity, "run_analysis", fake_run_analysis)
+    path = write(
+        tmp_path,
+        f'[experiment]\nname = "../../up"\nscenario = "{BASELINE}"\n'
+        '[design]\nkind = "morris"\nsamples = 2\n'
+        '[[factors]]\nkey = "drivers.urgency"\nrange = [0.0, 1.0]\n',
+    )
+    res = invoke("sensitivity", path, "--workers", 1)
+    assert res.exit_code == 130, res.output
+    assert seen["out"] == Path("results") / "up-morris"
+    assert "continue with --resume --out results/up-morris" in res.output
+
+
+# --------------------------------------------------------------------------- issue 11: disk
+
+
+def _disk_fills_after(monkeypatch, calls: int) -> None:
+    """pyarrow writes `calls` files, then the disk is full: a half-written file and ENOSPC."""
+    real = pq.write_table
+    count = {"n": 0}
+
+    def write_table(table, where, **kw):
+        count["n"] += 1
+        if count["n"] > calls:
+            Path(where).write_bytes(b"PAR1 half a file")
+            raise OSError(errno.ENOSPC, "Error writing bytes to file. [errno 28] No space left")
+        return real(table, where, **kw)
+
+    monkeypatch.setattr(pq, "write_table", write_table)
+
+
+def test_disk_full_mid_sweep_is_one_line_and_resume_completes(
+    tmp_path, reference, monkeypatch, capsys
+):
+    path = write(tmp_path, TINY)
+    out = tmp_path / "full"
+    _disk_fills_after(monkeypatch, 5)  # the design, two chunks (series, summary), a series part
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", str(path), "--out", str(out), "--workers", "1"])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    lines = [ln for ln in error_lines(err) if ln.startswith("error:")]
+    assert lines == [
+        f"error: {out}/timeseries/part-0000000004-0000000006.parquet: the disk is full; "
+        "free some space or choose another --out"
+    ]
+    assert "Traceback" not in err
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert sweep_meta(out)["status"] == "interrupted"
+    assert len(list((out / "summary").glob("part-*"))) == 2
+    monkeypatch.undo()
+    res = invoke("sweep", path, "--out", out, "--resume", "--workers", 1)
+    assert res.exit_code == 0, res.output
+    assert_frame_equal(load_sweep(out), load_sweep(reference))
+    assert_frame_equal(load_sweep(out, "timeseries"), load_sweep(reference, "timeseries"))
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_disk_full_at_start_leaves_nothing_behind(tmp_path, reference, monkeypatch, existing):
+    path = write(tmp_path, TINY)
+    out = tmp_path / "start"
+    if existing:
+        out.mkdir()
+    _disk_fills_after(monkeypatch, 0)
+    res = invoke("sweep", path, "--out", out, "--workers", 1)
+    assert res.exit_code == 1 and "design.parquet: the disk is full" in res.output, res.output
+    assert len(error_lines(res.output)) == 1
+    if existing:  # a folder the user made stays, with nothing of the failed start in it
+        assert [p.name for p in out.iterdir()] in ([], [".lock"])
+    else:
+        assert not out.exists()
+    monkeypatch.undo()
+    res = invoke("sweep", path, "--out", out, "--workers", 1)
+    assert res.exit_code == 0, res.output
+    assert_frame_equal(load_sweep(out), load_sweep(reference))
+
+
+def test_the_leftovers_of_a_failed_start_are_started_afresh(tmp_path, reference):
+    path = write(tmp_path, TINY)
+    for resume in ((), ("--resume",)):
+        out = tmp_path / f"left{len(resume)}"
+        (out / "summary").mkdir(parents=True)
+        (out / "failures").mkdir()
+        pq.write_table(pq.read_table(reference / "design.parquet"), out / "design.parquet")
+        (out / f".sweep.json.{os.getpid()}.tmp").write_text('{"format": "collabsim-sw')
+        res = invoke("sweep", path, "--out", out, "--workers", 1, *resume)
+        assert res.exit_code == 0, res.output
+        assert "held only what a sweep that failed to start left behind" in res.output
+        assert_frame_equal(load_sweep(out), load_sweep(reference))
+    other = tmp_path / "other"  # a folder with anything else in it is still refused
+    other.mkdir()
+    (other / "design.parquet").write_text("x")
+    (other / "notes.txt").write_text("mine")
+    res = invoke("sweep", path, "--out", other, "--workers", 1)
+    assert res.exit_code == 2 and "is not a sweep" in res.output
+
+
+def test_a_damaged_part_is_one_line_in_load_sweep_and_redone_on_resume(tmp_path, reference):
+    import shutil
+
+    path = write(tmp_path, TINY)
+    out = tmp_path / "damaged"
+    shutil.copytree(reference, out)
+    ts = out / "timeseries" / "part-0000000002-0000000004.parquet"
+    ts.write_bytes(ts.read_bytes()[:100])  # truncated by something outside collabsim
+    with pytest.raises(CollabsimInputError) as exc:
+        load_sweep(out, "timeseries")
+    assert str(exc.value).startswith(f"{ts}: damaged") and "--resume" in str(exc.value)
+    (out / "timeseries" / "part-0000000006-0000000008.parquet").unlink()
+    fail = out / "failures" / "part-0000000008-0000000010.parquet"
+    fail.write_bytes(b"not parquet")
+    res = invoke("sweep", path, "--out", out, "--resume", "--workers", 1)
+    assert res.exit_code == 0, res.output
+    assert "timeseries/part-0000000002-0000000004.parquet is damaged: runs 2..3 will" in res.output
+    assert "timeseries/part-0000000006-0000000008.parquet is missing: runs 6..7" in res.output
+    assert "failures/part-0000000008-0000000010.parquet is damaged: runs 8..9" in res.output
+    assert sweep_meta(out)["sessions"][-1]["runs"] == 6
+    assert not fail.exists()  # the runs were redone and had no failures
+    assert_frame_equal(load_sweep(out), load_sweep(reference))
+    assert_frame_equal(load_sweep(out, "timeseries"), load_sweep(reference, "timeseries"))
+
+
+def test_ctrl_c_keeps_finished_chunks_and_exits_130(tmp_path, reference, monkeypatch):
+    import collabsim.sweep
+
+    real = collabsim.sweep.run_chunk
+    calls = {"n": 0}
+
+    def run_chunk(task):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(task)
+
+    monkeypatch.setattr(collabsim.sweep, "run_chunk", run_chunk)
+    path = write(tmp_path, TINY)
+    out = tmp_path / "ctrlc"
+    res = invoke("sweep", path, "--out", out, "--workers", 1)
+    assert res.exit_code == 130
+    assert error_lines(res.output)[-1] == (
+        f"interrupted; finished chunks are kept: continue with --resume --out {out}"
+    )
+    assert "Traceback" not in res.output
+    monkeypatch.undo()
+    assert invoke("sweep", path, "--out", out, "--workers", 1, "--resume").exit_code == 0
+    assert_frame_equal(load_sweep(out), load_sweep(reference))
+
+
+# --------------------------------------------------------------------------- issue 11: Dask
+
+
+@pytest.mark.parametrize("address", ["ws://127.0.0.1:8786", "inproc://x", "tcp://host:port"])
+def test_only_tcp_and_tls_schedulers_are_accepted(tmp_path, monkeypatch, address):
+    path = write(tmp_path, TINY)
+    res = invoke("sweep", path, "--out", tmp_path / "o", "--scheduler", address)
+    assert res.exit_code == 2
+    lines = error_lines(res.output)
+    assert len(lines) == 1 and "use tcp://HOST:PORT or tls://HOST:PORT" in lines[0], lines
+    monkeypatch.setenv("COLLABSIM_SCHEDULER", address)
+    res = invoke("sweep", path, "--out", tmp_path / "o")
+    assert res.exit_code == 2 and f"--scheduler {address}: use tcp://" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_scheduler_on_another_machine_without_tls_is_warned_about(tmp_path, monkeypatch):
+    import collabsim.sweep
+    from collabsim.sweep import PICKLE_WARNING, SweepError, check_scheduler_address
+
+    for quiet in ("tcp://127.0.0.1:8786", "localhost:8786", "tcp://[::1]:8786", "tls://10.0.0.5:1"):
+        assert check_scheduler_address(quiet) is None, quiet
+    for loud in ("tcp://10.0.0.5:8786", "10.0.0.5:8786", "tcp://scheduler.example.org:8786"):
+        assert check_scheduler_address(loud) == PICKLE_WARNING, loud
+
+    def refuse(address, timeout=10.0):
+        raise SweepError(f"cannot reach the Dask scheduler at {address}: test")
+
+    monkeypatch.setattr(collabsim.sweep, "connect_scheduler", refuse)
+    res = invoke(
+        "sweep",
+        write(tmp_path, TINY),
+        "--out",
+        tmp_path / "o",
+        "--scheduler",
+        "tcp://10.0.0.5:8786",
+    )
+    lines = error_lines(res.output)
+    assert lines == [
+        PICKLE_WARNING,
+        "error: cannot reach the Dask scheduler at tcp://10.0.0.5:8786: test",
+    ]
+    assert PICKLE_WARNING.startswith("warning: tasks are pickled: connect only to a scheduler you")
