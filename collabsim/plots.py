@@ -60,6 +60,17 @@ def _shade_funding(ax, periods, horizon: int) -> None:
         )
 
 
+def _band_over_alive(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """10th percentile, 90th percentile and mean of each month's row, ignoring missing values;
+    a month in which no partnership is still going gives gaps (no values, and no warnings)."""
+    lo, hi, mean = (np.full(len(values), np.nan) for _ in range(3))
+    some = np.isfinite(values).any(axis=1)
+    if some.any():
+        lo[some], hi[some] = np.nanpercentile(values[some], [10, 90], axis=1)
+        mean[some] = np.nanmean(values[some], axis=1)
+    return lo, hi, mean
+
+
 def plot_trajectories(timeseries: pd.DataFrame, scenario, path: Path) -> Path:
     """Mean and 10–90% band of drivers, engagement and trust over the partnerships still going,
     with funding periods shaded, and below it the share of partnerships still going."""
@@ -78,10 +89,7 @@ def plot_trajectories(timeseries: pd.DataFrame, scenario, path: Path) -> Path:
             observed=True,
             dropna=False,
         )
-        values = wide.to_numpy()
-        with np.errstate(all="ignore"):
-            lo, hi = np.nanpercentile(values, [10, 90], axis=1)
-            mean = np.nanmean(values, axis=1)
+        lo, hi, mean = _band_over_alive(wide.to_numpy())
         ax.fill_between(wide.index, lo, hi, color=COLOURS[name], alpha=0.15, lw=0)
         ax.plot(wide.index, mean, color=COLOURS[name], lw=2, label=name.replace("_", " "))
     share = alive.groupby(timeseries["step"]).mean()
