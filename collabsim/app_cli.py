@@ -77,11 +77,11 @@ def check_ready(host: str, port: int, scenarios: Path | None) -> None:
     folder = scenarios if scenarios is not None else scenarios_dir()
     if not any(folder.glob("*.toml")):
         raise CollabsimInputError(f"{folder}: no scenario files (*.toml) to offer as presets")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise CollabsimInputError(f"--host {host!r}: not a known address") from None
     if port:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror:
-            raise CollabsimInputError(f"--host {host}: not a known address") from None
         family, _, _, _, addr = infos[0]
         with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -137,10 +137,7 @@ def register(app: typer.Typer) -> None:
         """Start the classroom app: the partnership's bumpy road, live, in a browser (offline)."""
         from collabsim.cli import console, fail
 
-        try:
-            check_ready(host, port, scenarios)
-        except CollabsimInputError as exc:
-            fail(str(exc))
+        check_ready(host, port, scenarios)
         if host not in ("127.0.0.1", "localhost", "::1"):
             console.print(
                 f"[yellow]note:[/] listening on {host}: other computers on the network can "
