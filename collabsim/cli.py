@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -109,7 +110,8 @@ def exit_code_for(exc: BaseException) -> tuple[int, str | None]:
     """The exit code and the one line to print for an error that reached the top.
 
     2: bad input (a file, a value, an option); 1: the machine (disk full, no permission, out of
-    memory); 130: interrupted (Ctrl-C), quietly.
+    memory); 130: interrupted (Ctrl-C), quietly; 3: a bug in collabsim (one line too; the
+    traceback is shown with COLLABSIM_TRACEBACK=1).
     """
     if isinstance(exc, KeyboardInterrupt | typer.Abort):
         return 130, None
@@ -120,13 +122,24 @@ def exit_code_for(exc: BaseException) -> tuple[int, str | None]:
     if isinstance(exc, MemoryError):
         return 1, "out of memory; ask for fewer replicates, fewer organisations or fewer months"
     if isinstance(exc, OSError):
-        return 1, os_error_line(exc)
-    raise exc
+        return (2 if exc.errno in PATH_ERRORS else 1), os_error_line(exc)
+    if os.environ.get("COLLABSIM_TRACEBACK") or not isinstance(exc, Exception):
+        raise exc
+    return 3, (
+        f"internal error ({type(exc).__name__}: {exc}); this is a bug in collabsim: please "
+        "report it with the command you ran (COLLABSIM_TRACEBACK=1 shows where it happened)"
+    )
+
+
+# Errors of a path the user typed (bad input, exit 2), not of the machine (exit 1).
+PATH_ERRORS = (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.EEXIST)
 
 
 def os_error_line(exc: OSError) -> str:
-    """One line for an error of the machine: where, what, and what to do about it."""
+    """One line for an error of the machine or of a path: where, what, and what to do about it."""
     where = exc.filename or "output"
+    if exc.errno in PATH_ERRORS:
+        return f"{where}: {exc.strerror or exc}; choose another path (--out)"
     if exc.errno == errno.ENOSPC:
         return f"{where}: the disk is full; free some space or choose another --out"
     if exc.errno in (errno.EACCES, errno.EPERM):
