@@ -110,7 +110,7 @@ class Funding(_Strict):
     scheme: SchemeName = "one_off"
     start: int = Field(0, ge=0, description="months before it starts (0: from the first month)")
     duration: int = Field(48, ge=1, le=1200, description="months in force")
-    amount: float = Field(0.0, ge=0, description="euros over the whole duration")
+    amount: float = Field(0.0, ge=0, le=1e12, description="euros over the whole duration")
     awards: int = Field(4, ge=1, le=10_000, description="challenge fund: awards granted")
     match_share: float = Field(0.5, ge=0, le=1, description="matched: partners' co-investment")
     rigidity_reduction: float = Field(0.5, ge=0, le=1, description="relaxed_rules: cut")
