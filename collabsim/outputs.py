@@ -26,7 +26,6 @@ from collabsim import __version__
 from collabsim.errors import CollabsimInputError
 from collabsim.limits import MAX_REPLICATES, check_count, check_seed, check_work, run_size
 from collabsim.scenario import load_scenario, with_steps
-from collabsim.stats import wilson_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,6 +98,8 @@ def default_out_dir(name: str, stamped: bool = True) -> Path:
 
 def summary_figures(summary: pd.DataFrame) -> dict[str, float]:
     """Survival share with its 95% interval, median lifetime and public value over all runs."""
+    from collabsim.stats import wilson_interval  # with pandas: loaded once there are results
+
     n = len(summary)
     alive = int(summary["survived"].sum())
     lo, hi = wilson_interval(alive, n)
