@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from collabsim.errors import CollabsimInputError
-from collabsim.outputs import writing_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = ROOT / "scenarios" / "scan" / "questionnaire.toml"
@@ -228,13 +227,7 @@ def _respondent(
     known = set(q.ids)
     for item_id in answers:
         if item_id not in known:
-            import difflib
-
-            guess = difflib.get_close_matches(item_id, q.ids, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            raise CollabsimInputError(
-                f"{where}, item {item_id}: unknown item{hint} (items: {', '.join(q.ids)})"
-            )
+            raise _unknown_item(where, item_id, q)
     parsed = {i: _parse_answer(answers.get(i), who, i) for i in q.ids}
     return Respondent(
         where,
@@ -246,6 +239,58 @@ def _respondent(
 
 
 INFO_COLUMNS = ("organisation", "type", "respondent", "name")
+MAX_ANSWERS_BYTES = 10_000_000  # far beyond any partnership's answers; stops /dev/zero and the like
+
+
+def _column(k: int) -> str:
+    """A spreadsheet's name of the k-th column (1 → A, 27 → AA), to find it in Excel."""
+    letters = ""
+    while k > 0:
+        k, rest = divmod(k - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _unknown_item(where: str, item_id: str, q: Questionnaire) -> CollabsimInputError:
+    import difflib
+
+    guess = difflib.get_close_matches(item_id, q.ids, n=1)
+    hint = f"; did you mean '{guess[0]}'?" if guess else ""
+    return CollabsimInputError(
+        f"{where}, item {item_id}: unknown item{hint} (items: {', '.join(q.ids)})"
+    )
+
+
+def _csv_header(path: Path, n: int, row: list[str], q: Questionnaire) -> list[str]:
+    """The header's column names: each known and given once (empty columns at the right end,
+    as spreadsheets sometimes export them, are dropped)."""
+    header = [c.strip() for c in row]
+    while header and not header[-1]:
+        header.pop()
+    where = f"{path}: row {n} (header)"
+    if "type" not in [c.lower() for c in header]:
+        raise CollabsimInputError(
+            f"{where}, item type: no 'type' column; the header needs organisation, type and the "
+            "item ids (e.g. inc1, urg1, ...)"
+        )
+    seen: dict[str, int] = {}
+    for k, col in enumerate(header, start=1):
+        if not col:
+            raise CollabsimInputError(
+                f"{where}, column {k} ({_column(k)}): the column has no name; name it (an item id "
+                "such as inc1, or organisation, type, respondent) or delete the column"
+            )
+        key = col.lower() if col.lower() in INFO_COLUMNS else col
+        if key not in INFO_COLUMNS and key not in q.ids:
+            raise _unknown_item(where, col, q)
+        if key in seen:
+            j = seen[key]
+            raise CollabsimInputError(
+                f"{where}, column {k} ({_column(k)}): '{col}' is already column {j} "
+                f"({_column(j)}); keep one '{col}' column (delete or rename the other)"
+            )
+        seen[key] = k
+    return [col.lower() if col.lower() in INFO_COLUMNS else col for col in header]
 
 
 def _read_csv(path: Path, text: str, q: Questionnaire) -> list[Respondent]:
@@ -254,38 +299,39 @@ def _read_csv(path: Path, text: str, q: Questionnaire) -> list[Respondent]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise CollabsimInputError(f"{path}: empty file; expected a header 'organisation,type,...'")
-    header = [c.strip() for c in rows[0]]
-    header_l = [c.lower() for c in header]
-    if "type" not in header_l:
+    try:
+        records = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:
         raise CollabsimInputError(
-            f"{path}: row 1 (header), item type: no 'type' column; the header needs "
-            "organisation, type and the item ids (e.g. inc1, urg1, ...)"
+            f"{path}: not a readable CSV ({exc}); save it from the spreadsheet as CSV (UTF-8)"
+        ) from None
+    # rows as a spreadsheet numbers them (a quoted cell may span lines); blank rows are skipped
+    rows = [(n, r) for n, r in enumerate(records, start=1) if any(c.strip() for c in r)]
+    if not rows:
+        raise CollabsimInputError(
+            f"{path}: the file has no rows with text; expected a header "
+            "'organisation,type,<item ids>' and one row per respondent"
         )
-    for col in header:
-        if col.lower() not in INFO_COLUMNS and col not in q.ids:
-            import difflib
-
-            guess = difflib.get_close_matches(col, q.ids, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            raise CollabsimInputError(
-                f"{path}: row 1 (header), item {col}: unknown item{hint} "
-                f"(items: {', '.join(q.ids)})"
-            )
+    header = _csv_header(path, rows[0][0], rows[0][1], q)
     if len(rows) < 2:
         raise CollabsimInputError(f"{path}: no respondents; the file has only a header row")
     out = []
-    for n, row in enumerate(rows[1:], start=2):
-        cells = dict(zip(header, [c.strip() for c in row], strict=False))
-        if len(row) > len(header):
+    for n, row in rows[1:]:
+        cells = [c.strip() for c in row]
+        if len(cells) > len(header) and any(cells[len(header) :]):
             raise CollabsimInputError(
-                f"{path}: row {n}: {len(row)} cells but the header has {len(header)} columns"
+                f"{path}: row {n}: {len(cells)} cells but the header has {len(header)} columns; "
+                f"cell {len(header) + 1} ({_column(len(header) + 1)}) onwards has no column name"
             )
-        fields = {c.lower(): v for c, v in cells.items() if c.lower() in INFO_COLUMNS}
-        answers = {c: v for c, v in cells.items() if c.lower() not in INFO_COLUMNS}
+        if len(cells) < len(header):
+            raise CollabsimInputError(
+                f"{path}: row {n}: {len(cells)} cells but the header has {len(header)} columns; "
+                "give every row a cell for every column (leave a cell empty for a missing "
+                "answer, e.g. '3,,4')"
+            )
+        named = dict(zip(header, cells, strict=False))
+        fields = {c: v for c, v in named.items() if c in INFO_COLUMNS}
+        answers = {c: v for c, v in named.items() if c not in INFO_COLUMNS}
         out.append(_respondent(f"{path}: row {n}", fields, answers, q))
     return out
 
@@ -295,7 +341,17 @@ def _read_toml(path: Path, text: str, q: Questionnaire) -> list[Respondent]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CollabsimInputError(f"{path}: not valid TOML ({exc})") from None
+    for key in data:
+        if key != "respondent":
+            raise CollabsimInputError(
+                f"{path}: '{key}' is not part of an answers file; it holds [[respondent]] tables "
+                "(organisation, type, respondent, [respondent.answers])"
+            )
     people = data.get("respondent", [])
+    if not isinstance(people, list):
+        raise CollabsimInputError(
+            f"{path}: 'respondent' must be [[respondent]] tables, one per respondent"
+        )
     if not people:
         raise CollabsimInputError(
             f"{path}: no respondents; add [[respondent]] tables with organisation, type, answers"
@@ -304,38 +360,100 @@ def _read_toml(path: Path, text: str, q: Questionnaire) -> list[Respondent]:
     for n, raw in enumerate(people, start=1):
         where = f"{path}: respondent {n}"
         if not isinstance(raw, dict):
-            raise CollabsimInputError(f"{where}: must be a table")
-        extra = set(raw) - {*INFO_COLUMNS, "answers"}
-        answers = dict(raw.get("answers", {}))
-        for key in extra:  # answers may also sit directly in the respondent's table
+            raise CollabsimInputError(f"{where}: must be a [[respondent]] table")
+        for key in INFO_COLUMNS:
+            if key in raw and not isinstance(raw[key], str):
+                raise CollabsimInputError(
+                    f'{where}, {key}: {raw[key]!r} must be text in quotes, e.g. {key} = "..."'
+                )
+        given = raw.get("answers", {})
+        if not isinstance(given, dict):
+            raise CollabsimInputError(
+                f"{where}, answers: must be a table of item = answer, e.g. "
+                "[respondent.answers] with inc1 = 4"
+            )
+        answers = dict(given)
+        for key in set(raw) - {*INFO_COLUMNS, "answers"}:  # answers may sit in the table itself
+            if key in answers:
+                raise CollabsimInputError(
+                    f"{where}, item {key}: given twice (in [respondent.answers] and in "
+                    "[[respondent]] itself); keep one"
+                )
             answers[key] = raw[key]
         out.append(_respondent(where, raw, answers, q))
     return out
 
 
 def read_answers(path: str | Path, q: Questionnaire) -> list[Respondent]:
-    """Read a CSV (one row per respondent) or TOML ([[respondent]]) file of scan answers."""
+    """Read a CSV (one row per respondent) or TOML ([[respondent]]) file of scan answers.
+
+    A byte-order mark (as Excel and Notepad write) is accepted; a column or an item given twice,
+    a row with fewer or more cells than the header, and a respondent given twice are errors."""
     p = Path(path)
     if not p.exists():
         raise CollabsimInputError(f"{p}: no such answers file")
     if p.is_dir():
         raise CollabsimInputError(f"{p}: is a folder, not an answers file")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise CollabsimInputError(f"{p}: not a UTF-8 text file") from None
-    if not text.strip():
+    with open(p, "rb") as fh:
+        raw = fh.read(MAX_ANSWERS_BYTES + 1)
+    if len(raw) > MAX_ANSWERS_BYTES:
         raise CollabsimInputError(
-            f"{p}: empty file; expected a header 'organisation,type,<item ids>' and one row "
-            "per respondent"
+            f"{p}: larger than {MAX_ANSWERS_BYTES // 1_000_000} MB, too large for a file of scan "
+            "answers; give the CSV or TOML with one row (table) per respondent"
         )
-    people = _read_toml(p, text, q) if p.suffix.lower() == ".toml" else _read_csv(p, text, q)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CollabsimInputError(
+            f"{p}: not a UTF-8 text file; save it as CSV UTF-8 (or TOML in UTF-8)"
+        ) from None
+    toml = p.suffix.lower() == ".toml"
+    if not text.strip():
+        expected = (
+            "[[respondent]] tables with organisation, type and answers"
+            if toml
+            else "a header 'organisation,type,<item ids>' and one row per respondent"
+        )
+        raise CollabsimInputError(f"{p}: the file is empty; expected {expected}")
+    people = _read_toml(p, text, q) if toml else _read_csv(p, text, q)
     check_people(people, str(p))
+    check_unique(people)
     return people
+
+
+def check_unique(people: list[Respondent]) -> None:
+    """Each person answers once: the same organisation and respondent twice is an error, and so
+    are two unnamed rows of one organisation with the same answers (a copied row)."""
+
+    def norm(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    seen: dict[tuple, Respondent] = {}
+    for r in people:
+        org = norm(r.organisation)
+        if r.name:
+            key: tuple = (org, norm(r.name))
+        else:
+            key = (org, r.type, tuple(r.answers.get(i) for i in sorted(r.answers)))
+        first = seen.setdefault(key, r)
+        if first is r:
+            continue
+        there = first.row.rsplit(": ", 1)[-1]
+        if r.name:
+            raise CollabsimInputError(
+                f"{r.row}: the same respondent as {there} ('{r.name}' of {r.organisation}); "
+                "each person answers once, so delete one of the two (or correct the name)"
+            )
+        raise CollabsimInputError(
+            f"{r.row}: a copy of {there} ({r.organisation}, the same answers, no respondent "
+            "name); delete the copy, or if they are two people, name them in a respondent column"
+        )
 
 
 def check_people(people: list[Respondent], source: str) -> None:
     """One organisation has one type; a partnership needs at least two organisations."""
+    from collabsim.limits import MAX_PARTNERSHIP_MEMBERS
+
     if not people:
         raise CollabsimInputError(f"{source}: no respondents")
     types: dict[str, str] = {}
@@ -349,6 +467,11 @@ def check_people(people: list[Respondent], source: str) -> None:
         raise CollabsimInputError(
             f"{source}: answers from only one organisation ({next(iter(types))}); a partnership "
             "needs at least two"
+        )
+    if len(types) > MAX_PARTNERSHIP_MEMBERS:
+        raise CollabsimInputError(
+            f"{source}: answers from {len(types)} organisations; the model runs partnerships of "
+            f"at most {MAX_PARTNERSHIP_MEMBERS} members"
         )
 
 
@@ -879,10 +1002,9 @@ def plot_poster(inputs: ScanInputs, q: Questionnaire, path: Path) -> Path:
     shape the four drivers (centre), which keep partners engaged; engagement makes joint action
     possible, its small wins feed trust back and add public value. Boxes coloured by score."""
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    from collabsim.plotting import plt
 
     disagree = {
         lid for lid in q.levers if any(inputs.scores[i.id].disagree for i in q.items_of(lid))
@@ -1025,10 +1147,7 @@ TYPE_COLOURS = {
 def plot_disagreement(inputs: ScanInputs, q: Questionnaire, path: Path) -> Path:
     """Every respondent's answer per statement, by organisation type, with the mean; statements
     where partners differ by two points or more are marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from collabsim.plotting import plt
 
     items = list(q.items)
     fig, ax = plt.subplots(figsize=(11, 0.34 * len(items) + 1.6), dpi=100)
@@ -1070,10 +1189,7 @@ def plot_disagreement(inputs: ScanInputs, q: Questionnaire, path: Path) -> Path:
 
 def plot_survival(proj: dict, path: Path) -> Path:
     """Share of projected partnerships still going, month by month, with its 95% band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from collabsim.plotting import plt
 
     km = pd.DataFrame(proj["kaplan_meier"])
     fig, ax = plt.subplots(figsize=(9, 3.8), dpi=100)
@@ -1108,12 +1224,59 @@ def plot_survival(proj: dict, path: Path) -> Path:
     return path
 
 
+def plot_bands(proj: dict, name: str, path: Path) -> Path:
+    """Expected trajectories: mean and 10–90% band of each driver, month by month, over the
+    projected partnerships still going (the numbers of scan.json → projection → bands)."""
+    from collabsim.plots import COLOURS
+    from collabsim.plotting import plt
+
+    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=100)
+    last = -1
+    for col in SERIES_BANDS:
+        rows = proj["bands"][col]
+        if not rows:
+            continue
+        month = [r["month"] for r in rows]
+        last = max(last, month[-1])
+        ax.fill_between(
+            month,
+            [r["p10"] for r in rows],
+            [r["p90"] for r in rows],
+            color=COLOURS[col],
+            alpha=0.15,
+            lw=0,
+        )
+        ax.plot(
+            month, [r["mean"] for r in rows], color=COLOURS[col], lw=2, label=col.replace("_", " ")
+        )
+    if last < HORIZON_10:
+        ended = "at the start" if last < 0 else f"after month {last}"
+        ax.text(
+            HORIZON_10,
+            0.97,
+            f"no projected partnership still going {ended}",
+            ha="right",
+            va="top",
+            fontsize=9,
+            color="#555",
+        )
+    ax.set_title(f"{name}: mean and 10–90% band over the partnerships still going")
+    ax.set_xlabel("month")
+    ax.set_ylabel("level (0–1), members' mean")
+    ax.set_xlim(0, HORIZON_10)
+    ax.set_ylim(0, 1)
+    if last >= 0:
+        ax.legend(loc="lower left", ncol=3, fontsize=9, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def plot_levers(ranking: list[dict], path: Path) -> Path:
     """Change in 5-year survival per lever (one scan point better), with 95% intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from collabsim.plotting import plt
 
     rows = list(reversed(ranking))
     fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.4), dpi=100)
@@ -1350,6 +1513,46 @@ class ScanOutcome:
     report: dict = field(default_factory=dict)
 
 
+def check_options(replicates: int, seed: int) -> None:
+    """--replicates within 2..MAX_REPLICATES, --seed within 0..2**63-1 (one line otherwise)."""
+    from collabsim import limits
+
+    limits.check_count("--replicates", replicates, 2, limits.MAX_REPLICATES)
+    limits.check_seed("--seed", seed)
+
+
+def rerun_levers(q: Questionnaire) -> list[str]:
+    """The levers rank_levers may rerun (at most one set of runs each)."""
+    return [lid for lid, lv in q.levers.items() if lv.lever and q.items_of(lid)]
+
+
+def check_scan_work(
+    inputs: ScanInputs, q: Questionnaire, replicates: int, yes: bool = False
+) -> float:
+    """Estimate the scan's work before any model run (collabsim.limits.check_work).
+
+    Runs: the projection and one rerun per lever, `replicates` each (a lever already at its best
+    is not rerun, so this is an upper bound; the 5-year lever runs are counted as 10-year runs).
+    Memory: the projection's results (with monthly series) and one lever's results are held at a
+    time, so the bytes kept are spread over all runs. Returns the estimated seconds."""
+    from collabsim import limits
+
+    size = limits.run_size(inputs.scenario)
+    levers = len(rerun_levers(q))
+    runs = replicates * (1 + levers)
+    lever_size = limits.RunSize(size.partnerships, size.widest, HORIZON_5)
+    held = size.kept_bytes(series=True) + (lever_size.kept_bytes(series=True) if levers else 0)
+    return limits.check_work(
+        f"a scan with --replicates {replicates} ({runs} runs: the projection and {levers} levers)",
+        runs,
+        size,
+        kept_per_run=math.ceil(held / (1 + levers)),
+        workers=1,
+        yes=yes,
+        advice="use fewer --replicates",
+    )
+
+
 def run_scan(
     people: list[Respondent],
     q: Questionnaire,
@@ -1360,21 +1563,23 @@ def run_scan(
     answers_source: str = "",
     save_answers: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    yes: bool = False,
 ) -> ScanOutcome:
-    """Build, project, rank levers and write scan.html and scan.json (all or nothing)."""
-    from collabsim.plots import plot_timeline, plot_trajectories
+    """Build, project, rank levers and write scan.html and scan.json (all or nothing).
+
+    Before any model run: the options are checked and the work estimated (collabsim.limits);
+    work that cannot fit in memory is refused, work over an hour needs `yes`."""
+    from collabsim.outputs import check_out_dir, writing_folder
+    from collabsim.plots import plot_timeline
     from collabsim.runner import replicate_seeds
 
-    if replicates < 2:
-        raise CollabsimInputError(f"--replicates {replicates}: must be at least 2")
-    if seed < 0:
-        raise CollabsimInputError(f"--seed {seed}: must be 0 or more")
+    check_options(replicates, seed)
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CollabsimInputError(f"{out}: output folder exists and is not empty; choose --out")
+    check_out_dir(out)
     inputs = build_scenario(people, q, name, seed)
+    check_scan_work(inputs, q, replicates, yes=yes)
     seeds = replicate_seeds(seed, replicates)
-    n_levers = sum(1 for lv in q.levers.values() if lv.lever)
+    n_levers = len(rerun_levers(q))
     if progress:
         progress("projecting", 0, 1 + n_levers)
     proj = project(inputs.scenario, seeds)
@@ -1401,7 +1606,7 @@ def run_scan(
             "poster": plot_poster(inputs, q, tmp / "poster.png"),
             "disagreement": plot_disagreement(inputs, q, tmp / "disagreement.png"),
             "survival": plot_survival(proj, tmp / "survival.png"),
-            "trajectories": plot_trajectories(res.timeseries, inputs.scenario, tmp / "bands.png"),
+            "trajectories": plot_bands(proj, name, tmp / "bands.png"),
             "levers": plot_levers(ranking, tmp / "levers.png"),
             "timeline": plot_timeline(
                 res.timeseries, res.events, inputs.scenario, tmp / "timeline.png", replicate=rep

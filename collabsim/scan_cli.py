@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -90,6 +89,14 @@ def ask_answers(console: Console, language: str = "en"):
     return q, people
 
 
+def _check_out(out: Path | None) -> None:
+    """A given --out must be new or empty (checked before the work starts)."""
+    if out is not None:
+        from collabsim.outputs import check_out_dir
+
+        check_out_dir(Path(out))
+
+
 def scan_command(
     answers: Path | None,
     interactive: bool,
@@ -99,19 +106,36 @@ def scan_command(
     language: str,
     console: Console,
     err_console: Console,
+    yes: bool = False,
 ) -> Path:
-    """What `collabsim scan` does; returns the output folder."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    """What `collabsim scan` does; returns the output folder.
 
-    from collabsim.scan import check_people, load_questionnaire, read_answers, run_scan
+    Every option and the work are checked before the first question or model run."""
+    from collabsim.scan import (
+        Respondent,
+        build_scenario,
+        check_options,
+        check_people,
+        check_scan_work,
+        load_questionnaire,
+        read_answers,
+        run_scan,
+    )
 
-    if replicates < 2:
-        raise CollabsimInputError(f"--replicates {replicates}: must be at least 2")
-    if seed < 0:
-        raise CollabsimInputError(f"--seed {seed}: must be 0 or more")
+    check_options(replicates, seed)
     if interactive and answers is not None:
         raise CollabsimInputError("give an ANSWERS file or --interactive, not both")
     if interactive:
+        if language not in WORDS:
+            raise CollabsimInputError(f"--lang {language}: choose en or nl")
+        q = load_questionnaire()
+        # the work barely depends on the answers: estimate it for two partners before asking
+        sketch = [
+            Respondent(f"respondent {k}", f"partner {k}", t, {})
+            for k, t in ((1, "mbo"), (2, "firm"))
+        ]
+        check_scan_work(build_scenario(sketch, q, "interactive", seed), q, replicates, yes=yes)
+        _check_out(out)
         q, people = ask_answers(console, language)
         check_people(people, "interactive scan")
         name, source = "interactive", "answers.csv (typed in)"
@@ -123,8 +147,13 @@ def scan_command(
         q = load_questionnaire()
         people = read_answers(answers, q)
         name, source = Path(answers).stem, Path(answers).name
-    if out is None:
-        out = Path("results") / f"scan-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        check_scan_work(build_scenario(people, q, name, seed), q, replicates, yes=yes)
+        _check_out(out)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from collabsim.outputs import default_out_dir
+
+    out = Path(out) if out is not None else default_out_dir(f"scan-{name}")
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -147,6 +176,7 @@ def scan_command(
             answers_source=source,
             save_answers=interactive,
             progress=progress,
+            yes=yes,
         )
     print_summary(console, outcome.report, outcome.out)
     return outcome.out
@@ -197,11 +227,11 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[
             str, typer.Option(help="language of the questions in --interactive: en or nl")
         ] = "en",
+        yes: Annotated[
+            bool, typer.Option("--yes", help="go ahead with work estimated to take over an hour")
+        ] = False,
     ) -> None:
         """Turn partners' scan answers into a projection (5 and 10 years) and lever advice."""
-        from collabsim.cli import console, err_console, fail
+        from collabsim.cli import console, err_console
 
-        try:
-            scan_command(answers, interactive, replicates, seed, out, lang, console, err_console)
-        except CollabsimInputError as exc:
-            fail(str(exc))
+        scan_command(answers, interactive, replicates, seed, out, lang, console, err_console, yes)

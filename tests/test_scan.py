@@ -3,36 +3,48 @@ the output is reproducible and self-contained, and bad answers give one line and
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import subprocess
 import sys
+import time
+import warnings
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from collabsim import limits
+from collabsim.errors import CollabsimInputError
 from collabsim.runner import replicate_seeds
 from collabsim.scan import (
     EXAMPLES,
     Respondent,
+    _share,
     aggregate,
     build_scenario,
+    check_scan_work,
     engagement_at,
     goodness,
     lever_scores,
     linear_value,
     load_questionnaire,
     map_lever,
+    plot_survival,
     project,
     rank_levers,
     read_answers,
+    run_scan,
     scan_values,
     survival_5y,
 )
 from collabsim.scenario import Scenario
+from collabsim.stats import kaplan_meier
 
 from .conftest import ROOT
 
@@ -250,9 +262,14 @@ class _Collect(HTMLParser):
 HEADER = "organisation,type," + ",".join(Q.ids)
 
 
-def _row(org: str, kind: str, **change) -> str:
+HEADER_NAMED = "organisation,type,respondent," + ",".join(Q.ids)
+
+
+def _row(org: str, kind: str, who: str | None = None, **change) -> str:
+    """One CSV row of neutral answers (with a respondent cell if `who` is given)."""
     values = {i.id: "3" for i in Q.items} | {k: str(v) for k, v in change.items()}
-    return f"{org},{kind}," + ",".join(values[i] for i in Q.ids)
+    named = "" if who is None else f"{who},"
+    return f"{org},{kind},{named}" + ",".join(values[i] for i in Q.ids)
 
 
 BAD = {
@@ -268,10 +285,39 @@ BAD = {
         f"{HEADER}\n{_row('A', 'mbo')}\n{_row('B', '')}\n",
         ["row 3", "(B)", "no organisation type"],
     ),
-    "empty": ("", ["empty file"]),
+    "empty": ("", ["the file is empty"]),
+    "duplicate-column": (
+        f"{HEADER},urg1\n{_row('A', 'mbo')},4\n{_row('B', 'firm')},4\n",
+        ["row 1 (header)", f"column {len(Q.ids) + 3}", "'urg1' is already column", "keep one"],
+    ),
+    "duplicate-respondent": (
+        f"{HEADER_NAMED}\n{_row('A', 'mbo', 'Ann')}\n{_row('B', 'firm', 'Bo')}\n"
+        f"{_row('A', 'mbo', 'Ann', urg1=5)}\n",
+        ["row 4", "the same respondent as row 2", "'Ann' of A", "delete one"],
+    ),
+    "short-row": (
+        f"{HEADER}\n{_row('A', 'mbo')}\n{_row('B', 'firm').rsplit(',', 2)[0]}\n",
+        ["row 3", f"{len(Q.ids)} cells but the header has {len(Q.ids) + 2} columns"],
+    ),
     "unknown-type": (
         f"{HEADER}\n{_row('A', 'mbo')}\n{_row('B', 'bakery')}\n",
         ["row 3", "'bakery'"],
+    ),
+}
+
+
+BAD_OPTIONS = {  # options refused before any question or model run: (options, stdin, texts)
+    "too-many-replicates": (
+        (EXAMPLES / "healthy.csv", "-n", limits.MAX_REPLICATES),
+        None,
+        [f"--replicates {limits.MAX_REPLICATES}", "add --yes", "use fewer --replicates"],
+    ),
+    "one-replicate": ((EXAMPLES / "healthy.csv", "-n", 1), None, ["--replicates 1"]),
+    "negative-seed": ((EXAMPLES / "healthy.csv", "--seed", -1), None, ["--seed -1"]),
+    "interactive-too-many": (
+        ("--interactive", "-n", limits.MAX_REPLICATES),
+        "",
+        [f"--replicates {limits.MAX_REPLICATES}", "add --yes"],
     ),
 }
 
@@ -298,7 +344,7 @@ def cli(tmp_path_factory):
     for k in (1, 2):
         out = base / f"run{k}"
         jobs[f"run{k}"] = (
-            ("scan", EXAMPLES / "at_risk.csv", "-n", 4, "--seed", 5, "--out", out),
+            ("scan", EXAMPLES / "at_risk.csv", "-n", 4, "--seed", 1, "--out", out),
             None,
         )
     stdin, _ = _interactive_input()
@@ -312,6 +358,9 @@ def cli(tmp_path_factory):
         path.parent.mkdir()
         path.write_text(content, encoding="utf-8")
         jobs[name] = (("scan", path, "-n", 2, "--out", base / name / "out"), None)
+    for name, (options, stdin_text, _) in BAD_OPTIONS.items():
+        (base / name).mkdir()
+        jobs[name] = (("scan", *options, "--out", base / name / "out"), stdin_text)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {k: pool.submit(collabsim, *args, stdin=s) for k, (args, s) in jobs.items()}
         results = {k: f.result() for k, f in futures.items()}
@@ -325,8 +374,8 @@ def test_same_answers_and_seed_give_identical_json(cli):
     a, b = ((base / k / "scan.json").read_bytes() for k in ("run1", "run2"))
     assert a == b
     report = json.loads(a)
-    assert report["replicates"] == 4 and report["seed"] == 5
-    assert report["seeds"] == replicate_seeds(5, 4)
+    assert report["replicates"] == 4 and report["seed"] == 1
+    assert report["seeds"] == replicate_seeds(1, 4)
     assert len(report["lever_ranking"]) >= 10
     assert {"survival_5y", "survival_10y", "bands", "trouble", "kaplan_meier"} <= set(
         report["projection"]
@@ -383,6 +432,28 @@ def test_bad_answers_give_one_line_and_exit_2(cli, case):
     assert not (base / case / "out").exists()
 
 
+@pytest.mark.parametrize("case", list(BAD_OPTIONS))
+def test_bad_options_are_refused_before_any_work(cli, case):
+    base, results = cli
+    res = results[case]
+    assert res.returncode == 2, res.stdout + res.stderr
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    for text in BAD_OPTIONS[case][2]:
+        assert text in err, (text, err)
+    assert "input ended" not in err  # --interactive: refused before the first question
+    assert not (base / case / "out").exists()
+
+
+def test_scan_is_quiet(cli):
+    """A projection in which every partnership has fallen apart before month 120 (at_risk, seed
+    1) prints no warnings: the bands are computed over the months someone is still going."""
+    _, results = cli
+    for k in ("run1", "run2"):
+        assert results[k].returncode == 0, results[k].stderr
+        assert results[k].stderr.strip() == "", results[k].stderr
+
+
 def test_toml_answers_read_like_csv(tmp_path):
     csv_people = read_answers(EXAMPLES / "healthy.csv", Q)
     lines = []
@@ -407,3 +478,223 @@ def test_an_item_nobody_answered_is_reported_as_neutral():
     inputs = build_scenario(people, Q, "x")
     assert inputs.scores["agi1"].assumed == 3.0
     assert inputs.values["conditions.agility"] == pytest.approx(0.5)  # the default
+
+
+# --------------------------------------------------------------------------- reading answers
+
+
+def _answers(tmp_path, text: str, name: str = "answers.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(CollabsimInputError) as exc:
+        read_answers(path, Q)
+    line = str(exc.value)
+    assert "\n" not in line and line.startswith(str(path)), line
+    return line
+
+
+def test_a_byte_order_mark_is_accepted_in_csv_and_toml(tmp_path):
+    """Excel's 'CSV UTF-8' and Notepad start the file with a BOM: read as if it were not there."""
+    plain = read_answers(EXAMPLES / "healthy.csv", Q)
+    text = (EXAMPLES / "healthy.csv").read_text(encoding="utf-8")
+    csv_people = read_answers(_answers(tmp_path, text, encoding="utf-8-sig"), Q)
+    assert [(r.organisation, r.answers) for r in csv_people] == [
+        (r.organisation, r.answers) for r in plain
+    ]
+    toml = '\ufeff[[respondent]]\norganisation = "A"\ntype = "mbo"\n[respondent.answers]\n'
+    toml += 'inc1 = 4\n[[respondent]]\norganisation = "B"\ntype = "firm"\n'
+    people = read_answers(_answers(tmp_path, toml, "answers.toml"), Q)
+    assert [r.organisation for r in people] == ["A", "B"] and people[0].answers["inc1"] == 4
+
+
+def test_an_empty_file_is_called_empty(tmp_path):
+    for name in ("answers.csv", "answers.toml"):
+        for text in ("", "\ufeff", " \n\n"):
+            line = _error(_answers(tmp_path, text, name))
+            assert "the file is empty" in line, line
+            assert "two" not in line
+
+
+def test_a_duplicated_column_is_an_error(tmp_path):
+    """Before: the last of two 'urg1' columns silently won."""
+    header = HEADER.replace("organisation,type,", "organisation,Type,") + ",type"
+    line = _error(
+        _answers(tmp_path, f"{header}\n{_row('A', 'mbo')},mbo\n{_row('B', 'firm')},firm\n")
+    )
+    assert f"row 1 (header), column {len(Q.ids) + 3}" in line, line
+    assert "'type' is already column 2 (B)" in line and "keep one" in line, line
+
+
+def test_a_duplicated_respondent_is_an_error(tmp_path):
+    """Before: the same person in two rows was counted twice in every mean."""
+    text = f"{HEADER_NAMED}\n{_row('A', 'mbo', 'Ann')}\n{_row('B', 'firm', 'Bo')}\n\n"
+    text += f"{_row(' A ', 'mbo', 'ann ')}\n"  # case and spaces do not make another person
+    line = _error(_answers(tmp_path, text))
+    assert "row 5: the same respondent as row 2" in line, line  # the blank row 4 is counted
+    # two people of one organisation are fine
+    ok = f"{HEADER_NAMED}\n{_row('A', 'mbo', 'Ann')}\n{_row('A', 'mbo', 'Piet')}\n"
+    ok += f"{_row('B', 'firm', '')}\n{_row('B', 'firm', '', urg1=5)}\n"
+    assert len(read_answers(_answers(tmp_path, ok), Q)) == 4
+
+
+def test_a_copied_unnamed_row_is_an_error(tmp_path):
+    text = (
+        f"{HEADER}\n{_row('A', 'mbo')}\n{_row('B', 'firm', urg1=4)}\n{_row('B', 'firm', urg1=4)}\n"
+    )
+    line = _error(_answers(tmp_path, text))
+    assert "row 4: a copy of row 3 (B" in line and "respondent column" in line, line
+
+
+def test_a_duplicated_respondent_in_toml_is_an_error(tmp_path):
+    block = '[[respondent]]\norganisation = "{o}"\ntype = "{t}"\nrespondent = "{r}"\n'
+    text = "".join(
+        block.format(o=o, t=t, r=r)
+        for o, t, r in [("A", "mbo", "x"), ("B", "firm", "y"), ("A", "mbo", "x")]
+    )
+    line = _error(_answers(tmp_path, text, "answers.toml"))
+    assert "respondent 3: the same respondent as respondent 1" in line, line
+
+
+def test_an_item_given_twice_in_toml_is_an_error(tmp_path):
+    text = '[[respondent]]\norganisation = "A"\ntype = "mbo"\ninc1 = 2\n'
+    text += '[respondent.answers]\ninc1 = 4\n[[respondent]]\norganisation = "B"\ntype = "firm"\n'
+    line = _error(_answers(tmp_path, text, "answers.toml"))
+    assert "respondent 1, item inc1: given twice" in line, line
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("respondent = 5\n", "'respondent' must be [[respondent]] tables"),
+        ('title = "x"\n', "'title' is not part of an answers file"),
+        (
+            '[[respondent]]\norganisation = "A"\ntype = "mbo"\nanswers = 3\n',
+            "answers: must be a table",
+        ),
+        ("[[respondent]]\norganisation = 3\ntype = 'mbo'\n", "organisation: 3 must be text"),
+        ("respondent = [1, 2]\n", "respondent 1: must be a [[respondent]] table"),
+    ],
+)
+def test_malformed_toml_answers_are_one_line(tmp_path, text, expected):
+    """Before: a TypeError traceback."""
+    line = _error(_answers(tmp_path, text, "answers.toml"))
+    assert expected in line, line
+
+
+def test_short_and_long_rows_are_errors(tmp_path):
+    """A row with fewer cells than the header: an error (before: silently missing answers)."""
+    short = _row("B", "firm").rsplit(",", 1)[0]
+    line = _error(_answers(tmp_path, f"{HEADER}\n{_row('A', 'mbo')}\n{short}\n"))
+    assert f"row 3: {len(Q.ids) + 1} cells but the header has {len(Q.ids) + 2} columns" in line
+    assert "leave a cell empty" in line
+    long = f"{HEADER}\n{_row('A', 'mbo')},4\n{_row('B', 'firm')}\n"
+    line = _error(_answers(tmp_path, long))
+    assert "row 2:" in line and "has no column name" in line, line
+
+
+def test_empty_columns_at_the_right_end_are_ignored(tmp_path):
+    """Spreadsheets sometimes export empty columns after the table: ',,,' on every row."""
+    text = f"{HEADER},,\n{_row('A', 'mbo')},,\n{_row('B', 'firm')}\n"
+    people = read_answers(_answers(tmp_path, text), Q)
+    assert [r.organisation for r in people] == ["A", "B"]
+    line = _error(_answers(tmp_path, "organisation,,type\nA,,mbo\nB,,firm\n"))
+    assert "row 1 (header), column 2 (B): the column has no name" in line, line
+
+
+def test_a_huge_file_is_refused_unread(tmp_path):
+    path = tmp_path / "answers.csv"
+    with open(path, "wb") as fh:
+        fh.truncate(10_000_001)
+    assert "too large" in _error(path)
+
+
+# --------------------------------------------------------------------------- limits and outputs
+
+
+def test_the_work_is_checked_before_any_model_run(tmp_path, monkeypatch):
+    """--replicates 100000 asks for --yes; what cannot fit in memory is refused even with it."""
+    import collabsim.runner
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("a model ran before the work was checked")
+
+    monkeypatch.setattr(collabsim.runner, "run_replicates", no_runs)
+    people = read_answers(EXAMPLES / "healthy.csv", Q)
+    started = time.perf_counter()
+    with pytest.raises(CollabsimInputError, match=r"add --yes to go ahead, or use fewer"):
+        run_scan(people, Q, tmp_path / "out", "healthy", replicates=limits.MAX_REPLICATES)
+    assert time.perf_counter() - started < 5
+    inputs = build_scenario(people, Q, "healthy")
+    assert check_scan_work(inputs, Q, limits.MAX_REPLICATES, yes=True) > 3600
+    monkeypatch.setattr(limits, "available_memory_bytes", lambda: 2 * 10**9)
+    with pytest.raises(CollabsimInputError, match=r"of memory.*use fewer --replicates"):
+        check_scan_work(inputs, Q, limits.MAX_REPLICATES, yes=True)
+    assert check_scan_work(inputs, Q, 100) < 60
+    assert not (tmp_path / "out").exists()
+
+
+def test_default_output_folder_is_a_safe_name_under_results(tmp_path, monkeypatch):
+    from rich.console import Console
+
+    import collabsim.scan
+    from collabsim.scan_cli import scan_command
+
+    class Stop(Exception):
+        pass
+
+    chosen = []
+
+    def fake_run_scan(people, q, out, name, **kwargs):
+        chosen.append(Path(out))
+        raise Stop
+
+    monkeypatch.setattr(collabsim.scan, "run_scan", fake_run_scan)
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "R&D $plan;rm -rf.csv"
+    path.write_bytes((EXAMPLES / "healthy.csv").read_bytes())
+    quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    with pytest.raises(Stop):
+        scan_command(path, False, 2, 1, None, "en", quiet, quiet)
+    assert chosen[0].parent == Path("results")
+    assert re.fullmatch(r"scan-R-D-plan-rm-rf-\d{8}-\d{6}", chosen[0].name), chosen[0]
+
+
+def test_a_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch):
+    """All or nothing: the disk filling up while the figures are written leaves no output folder
+    (and no temporary one); the error is the machine's, not a traceback of ours."""
+    import collabsim.scan
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "levers.png"))
+
+    monkeypatch.setattr(collabsim.scan, "plot_levers", disk_full)
+    people = read_answers(EXAMPLES / "at_risk.csv", Q)
+    with pytest.raises(OSError, match="No space left"):
+        run_scan(people, Q, tmp_path / "out", "at_risk", replicates=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_survival_figure_is_drawn_when_every_run_survives(tmp_path):
+    """Regression: with survival 100% the Wilson bound was a hair below the share and matplotlib
+    refused the error bar ('yerr' must not contain negative values); `scan healthy.csv -n 60
+    --seed 9` ended in a traceback."""
+    for n in range(2, 201):
+        for k in (0, n):
+            s = _share(np.full(n, float(k > 0)))
+            assert s["low"] <= s["share"] <= s["high"], (n, k, s)
+    n = 60
+    km = kaplan_meier(np.full(n, 120), np.zeros(n, dtype=bool), 120)
+    flags = np.ones(n)
+    proj = {
+        "kaplan_meier": km.to_dict("records"),
+        "survival_5y": _share(flags),
+        "survival_10y": _share(flags),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = plot_survival(proj, tmp_path / "survival.png")
+    assert path.stat().st_size > 1000
