@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -228,6 +229,23 @@ def _allowed(model: type[BaseModel] | None, key: str) -> str:
     return ""
 
 
+def as_written(value: Any) -> str:
+    """A value as it is written in a TOML file (true, "120", [1, 2]), cut short if long."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = '"' + value.replace('"', '\\"') + '"'
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    elif isinstance(value, dict):
+        text = "a table"
+    elif isinstance(value, list):
+        text = "an array"
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _explain(err: dict[str, Any], source: str) -> str:
     """One line for one pydantic error: file, key, what is wrong and what is allowed."""
     loc = tuple(err.get("loc", ()))
@@ -245,19 +263,20 @@ def _explain(err: dict[str, Any], source: str) -> str:
     if kind == "literal_error":
         got = err.get("input")
         extra = _allowed(model, key)
-        return f"{source}: {where} = {got!r} is not valid; {extra or err.get('msg')}"
+        return f"{source}: {where} = {as_written(got)} is not valid; {extra or err.get('msg')}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return (
-            f"{source}: {where} = {err.get('input')!r} is out of range; "
+            f"{source}: {where} = {as_written(err.get('input'))} is out of range; "
             f"{_allowed(model, key) or err.get('msg')}"
         )
     if kind == "missing":
         return f"{source}: missing key '{where}'"
     if kind == "finite_number":
-        return f"{source}: {where} = {err.get('input')!r} is not a finite number; give a number"
+        got = as_written(err.get("input"))
+        return f"{source}: {where} = {got} is not a finite number; give a number"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return (
-            f"{source}: {where} = {err.get('input')!r} has the wrong type "
+            f"{source}: {where} = {as_written(err.get('input'))} has the wrong type "
             f"({err.get('msg', '').lower()})"
         )
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
