@@ -971,6 +971,158 @@ def test_fuzz_sweep_experiments():
     fail_with(problems)
 
 
+# A sweep folder half done (--limit 2 of 4 runs, one run per chunk), then damaged, then resumed:
+# a malformed sweep.json, a truncated or foreign chunk, a leftover temporary file.
+JSON_WEIRD = ["x", -1, 1e308, None, [], {}, True, 18446744073709551616, "../../escaped"]
+
+
+def json_leaves(data, prefix=()):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from json_leaves(v, (*prefix, k))
+    elif isinstance(data, list) and data:
+        for i, v in enumerate(data):
+            yield from json_leaves(v, (*prefix, i))
+    else:
+        yield prefix
+
+
+@st.composite
+def damage(draw, folder_files: list[str], meta: dict):
+    """(class, {relative path: bytes or None to delete or 'DIR' for a folder}) of one damage."""
+    what = draw(st.sampled_from(["sweep.json", "sweep.json-leaf", "chunk", "design", "stray"]))
+    parts = sorted(f for f in folder_files if f.startswith("summary/part-"))
+    if what == "sweep.json":
+        how = draw(
+            st.sampled_from(["garbage", "empty", "array", "null", "{}", "deep", "latin-1", "cut"])
+        )
+        raw = {
+            "garbage": b"{not json",
+            "empty": b"",
+            "array": b"[1, 2]",
+            "null": b"null",
+            "{}": b"{}",
+            "deep": b"[" * DEEP + b"]" * DEEP,
+            "latin-1": json.dumps(meta, ensure_ascii=False)
+            .replace("baseline", "b\u00e9")
+            .encode("latin-1", "replace")
+            + b"\xe9",
+            "cut": json.dumps(meta).encode()[: draw(st.integers(1, 200))],
+        }[how]
+        return f"sweep.json:{how}", {"sweep.json": raw}
+    if what == "sweep.json-leaf":
+        leaves = [p for p in json_leaves(meta) if p]
+        path = draw(st.sampled_from(leaves))
+        value = draw(st.sampled_from(JSON_WEIRD))
+        data = copy.deepcopy(meta)
+        set_path(data, path, value)
+        return f"sweep.json-leaf:{type(value).__name__}", {"sweep.json": json.dumps(data).encode()}
+    if what == "chunk":
+        part = draw(st.sampled_from(parts))
+        how = draw(st.sampled_from(["truncated", "garbage", "empty", "deleted", "folder"]))
+        if how == "deleted":
+            return "chunk:deleted", {part: None}
+        if how == "folder":
+            return "chunk:folder", {part: "DIR"}
+        if how == "empty":
+            return "chunk:empty", {part: b""}
+        if how == "garbage":
+            return "chunk:garbage", {part: b"PAR1 not parquet PAR1"}
+        return "chunk:truncated", {part: "CUT"}
+    if what == "design":
+        how = draw(st.sampled_from(["garbage", "deleted", "truncated"]))
+        value = {"garbage": b"xx", "deleted": None, "truncated": "CUT"}[how]
+        return f"design:{how}", {"design.parquet": value}
+    how = draw(st.sampled_from(["tmp-file", "foreign-part", "foreign-file"]))
+    name = {
+        "tmp-file": "summary/.part-0000000002-0000000003.parquet.999.tmp",
+        "foreign-part": "summary/part-0000000009-0000000010.parquet",
+        "foreign-file": "notes.txt",
+    }[how]
+    return f"stray:{how}", {name: b"PAR1 half PAR1"}
+
+
+def _half_done_sweep(root: Path) -> None:
+    """root/base.toml, root/e.toml and root/out: 2 of the 4 runs done, one chunk each."""
+    (root / "base.toml").write_text(BASELINE_TEXT, encoding="utf-8")
+    exp = small_experiment()
+    exp["factors"] = [{"key": "drivers.urgency", "values": [0.1, 0.3, 0.5, 0.7]}]
+    exp["experiment"]["chunk_runs"] = 1
+    (root / "e.toml").write_text(to_toml(exp), encoding="utf-8")
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        o = invoke(["sweep", "e.toml", "--workers", "1", "--out", "out", "--limit", "2"], root)
+    finally:
+        os.chdir(old)
+    assert o.code == 0, o.stderr
+
+
+def _apply_damage(out: Path, changes: dict) -> None:
+    for rel, value in changes.items():
+        p = out / rel
+        if value is None:
+            p.unlink(missing_ok=True)
+        elif value == "DIR":
+            p.unlink(missing_ok=True)
+            p.mkdir()
+        elif value == "CUT":
+            raw = p.read_bytes()
+            p.write_bytes(raw[: len(raw) // 2])
+        else:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(value)
+
+
+def _complete_sweep_problems(out: Path) -> list[str]:
+    """A finished sweep folder: every Parquet file readable, the 4 runs each once."""
+    import pyarrow.parquet as pq
+
+    bad = []
+    rows = []
+    for p in sorted((out / "summary").glob("*.parquet")):
+        try:
+            rows += pq.read_table(p).column("point").to_pylist()
+        except Exception as exc:  # noqa: BLE001 - any unreadable chunk is the finding
+            bad.append(f"exit 0 but {p.relative_to(out)} is unreadable ({type(exc).__name__})")
+    if not bad and sorted(rows) != [0, 1, 2, 3]:
+        bad.append(f"exit 0 but the summary holds points {sorted(rows)}, not [0, 1, 2, 3]")
+    return bad
+
+
+def test_fuzz_sweep_resume_damaged_folder():
+    """`collabsim sweep --resume` on a half-done sweep folder that was damaged in between."""
+    problems: list[str] = []
+    template = Path(tempfile.mkdtemp(prefix="collabsim-sweep-template-"))
+    try:
+        _half_done_sweep(template)
+        files = sorted(str(p.relative_to(template / "out")) for p in (template / "out").rglob("*"))
+        meta = json.loads((template / "out" / "sweep.json").read_text())
+
+        @settings(max_examples=30, **SETTINGS)
+        @given(case=damage(files, meta), resume=st.integers(0, 4))
+        def example(case, resume):
+            klass, changes = case
+            with scratch() as (base, work):
+                shutil.copytree(template, work, dirs_exist_ok=True)
+                _apply_damage(work / "out", changes)
+                argv = ["sweep", "e.toml", "--workers", "1", "--out", "out"]
+                if resume:
+                    argv.append("--resume")
+                o = invoke(argv, base)
+                bad = contract(o, "sweep", work, base, "out")
+                bad = [b for b in bad if not b.startswith("exit 0 but 0 output folders")]
+                if o.code == 0:
+                    bad += _complete_sweep_problems(work / "out")
+                name = f"{klass}" + ("+resume" if resume else "")
+                record("sweep-resume", name, o, bad, problems)
+
+        example()
+    finally:
+        shutil.rmtree(template, ignore_errors=True)
+    fail_with(problems)
+
+
 @settings(max_examples=20, **SETTINGS)
 @given(
     case=experiment_case("sobol"),
