@@ -784,9 +784,13 @@ def small_experiment(kind: str = "full_factorial") -> dict:
         "factors": [{"key": "drivers.urgency", "values": [0.2, 0.8]}],
         "outputs": {"timeseries_every": 0},
     }
-    if kind == "sobol":
+    if kind == "sobol":  # 2 x (2 + 2) = 8 points; outputs that vary even in 12 months
         exp["design"]["samples"] = 2
-        exp["factors"] = [{"key": "drivers.trust", "range": [0.2, 0.8]}]
+        exp["factors"] = [
+            {"key": "drivers.trust", "range": [0.2, 0.8]},
+            {"key": "drivers.urgency", "range": [0.2, 0.8]},
+        ]
+        exp["outputs"]["summary"] = ["public_value", "mean_trust"]
         exp["sensitivity"] = {
             "num_resamples": 10,
             "convergence": [2],
@@ -1123,20 +1127,64 @@ def test_fuzz_sweep_resume_damaged_folder():
     fail_with(problems)
 
 
-@settings(max_examples=20, **SETTINGS)
+SENSITIVITY_SPECIAL = [
+    ("sens-convergence", ("sensitivity", "convergence"), [0]),
+    ("sens-convergence", ("sensitivity", "convergence"), [3]),
+    ("sens-convergence", ("sensitivity", "convergence"), [2**64]),
+    ("sens-subsets", ("sensitivity", "replicate_subsets"), [0]),
+    ("sens-subsets", ("sensitivity", "replicate_subsets"), [100]),
+    ("sens-resamples", ("sensitivity", "num_resamples"), 10**9),
+    ("sens-conf", ("sensitivity", "conf_level"), 1.0),
+    ("sens-conf", ("sensitivity", "conf_level"), NAN),
+    ("sens-surfaces", ("sensitivity", "surface_factors"), ["drivers.trust"]),
+    ("sens-surfaces", ("sensitivity", "surface_factors"), ["drivers.trust", "drivers.trust"]),
+    ("sens-surfaces", ("sensitivity", "surface_factors"), ["drivers.nope", "drivers.trust"]),
+    ("sens-surfaces", ("sensitivity", "surface_levels"), 10**6),
+    ("sens-surfaces", ("sensitivity", "surface_replicates"), 10**9),
+    ("sens-surfaces", ("sensitivity", "surface_output"), "nope"),
+    ("sens-unknown", ("sensitivity", "nope"), 1),
+    ("sens-design", ("design", "samples"), 2**40),
+    ("sens-design", ("design", "levels"), 1),
+    ("sens-outputs", ("outputs", "summary"), ["survived", "survived"]),
+    ("sens-outputs", ("outputs", "summary"), ["partnership"]),
+    ("sens-factors", ("factors",), [{"key": "drivers.trust", "range": [0.2, 0.8]}]),
+    (
+        "sens-factors",
+        ("factors", 1),
+        {"key": "drivers.urgency", "distribution": "normal", "mean": 0.5, "sd": 0.1},
+    ),
+]
+
+
+@st.composite
+def sensitivity_case(draw):
+    if draw(st.booleans()):
+        return draw(experiment_case("sobol"))
+    data = small_experiment("sobol")
+    label, path, value = draw(st.sampled_from(SENSITIVITY_SPECIAL))
+    set_path(data, path, copy.deepcopy(value))
+    return label, to_toml(data).encode("utf-8")
+
+
+@settings(max_examples=30, **SETTINGS)
 @given(
-    case=experiment_case("sobol"),
-    method=st.sampled_from([None, "sobol", "morris", "SOBOL", "fast", ""]),
+    case=sensitivity_case(),
+    method=st.sampled_from([None, None, "sobol", "morris", "SOBOL", "fast", ""]),
+    runs=st.sampled_from([None, None, None, "experiment.toml", "occupied", "out", "base.toml/x"]),
+    surfaces=st.integers(0, 3),
 )
-def _sensitivity_example(case, method, problems):
+def _sensitivity_example(case, method, runs, surfaces, problems):
     klass, raw = case
     with scratch() as (base, work):
         _experiment_files(work, raw, base)
-        argv = ["sensitivity", "experiment.toml", "--workers", "1", "--no-surfaces", "--out", "out"]
-        argv.append("--no-plots")
+        argv = ["sensitivity", "experiment.toml", "--workers", "1", "--out", "out", "--no-plots"]
+        argv.append("--surfaces" if surfaces == 0 else "--no-surfaces")
         if method is not None:
             argv += ["--method", method]
             klass += f"+method={method or 'empty'}"
+        if runs is not None:
+            argv += ["--runs", runs]
+            klass += f"+runs={runs}"
         o = invoke(argv, base)
         record("sensitivity", klass, o, contract(o, "sensitivity", work, base, "out"), problems)
 
@@ -1524,3 +1572,52 @@ def test_scan_healthy_example_exits_0():
         bad = contract(o, "scan", work, base, None)
     assert o.code == 0, o.stderr[-2000:] + (o.escaped or "")
     assert not bad, bad
+
+
+# Regression tests for what the fuzz found in sweep and sensitivity (December 2026).
+
+
+def _sweep_setup(work: Path) -> None:
+    (work / "base.toml").write_text(BASELINE_TEXT, encoding="utf-8")
+    (work / "e.toml").write_text(to_toml(small_experiment()), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "content", [{"keep.txt": b"mine"}, {"sweep.json": b"{not json"}, {"sweep.json": b"[1, 2]"}]
+)
+@pytest.mark.parametrize("resume", [False, True])
+def test_sweep_refused_folder_left_untouched(content, resume):
+    """A folder the sweep refuses (not a sweep, or an unreadable one) gets nothing written in it."""
+    with scratch() as (base, work):
+        _sweep_setup(work)
+        (work / "out").mkdir()
+        for name, raw in content.items():
+            (work / "out" / name).write_bytes(raw)
+        argv = ["sweep", "e.toml", "--workers", "1", "--out", "out"]
+        o = invoke(argv + (["--resume"] if resume else []), base)
+        after = sorted(p.name for p in (work / "out").iterdir())
+    one_line_refusal(o)
+    assert after == sorted(content), after
+
+
+@pytest.mark.parametrize(
+    "surface_factors, runs",
+    [(["drivers.trust"], None), ([], "e.toml"), ([], "base.toml/x")],
+)
+def test_sensitivity_refusal_leaves_no_folder(surface_factors, runs):
+    """A sensitivity request that cannot be done is refused before any run, with no folder."""
+    exp = small_experiment("sobol")
+    exp["sensitivity"]["surface_factors"] = surface_factors
+    with scratch() as (base, work):
+        (work / "base.toml").write_text(BASELINE_TEXT, encoding="utf-8")
+        (work / "e.toml").write_text(to_toml(exp), encoding="utf-8")
+        argv = ["sensitivity", "e.toml", "--workers", "1", "--out", "out", "--no-plots"]
+        argv += ["--surfaces"] if surface_factors else ["--no-surfaces"]
+        if runs:
+            argv += ["--runs", runs]
+        o = invoke(argv, base)
+        left = sorted(o.new_paths)
+    assert o.code == 2, f"exit {o.code}: {o.stderr[-1500:]}"
+    assert TRACEBACK not in o.stderr
+    assert "error:" in o.stderr
+    assert not left, left
