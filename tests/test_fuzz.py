@@ -74,13 +74,21 @@ EXPECTED_FILES = {
     "app": set(),
 }
 TIME_LIMIT = {"scan": 60.0, "compare": 30.0}  # seconds per example; others 20 s
+# COLLABSIM_FUZZ_SCALE=10 tries ten times as many examples; COLLABSIM_FUZZ_RANDOM=1 draws new ones
+# (a longer, non-reproducible hunt); by default the same examples every time.
+SCALE = float(os.environ.get("COLLABSIM_FUZZ_SCALE", "1"))
 SETTINGS = dict(
     deadline=None,
-    derandomize=True,
+    derandomize=not os.environ.get("COLLABSIM_FUZZ_RANDOM"),
     database=None,
     phases=(Phase.explicit, Phase.generate),  # no shrinking: every example is a real command
     suppress_health_check=list(HealthCheck),
 )
+
+
+def examples(n: int) -> int:
+    """The number of examples of a fuzz test, scaled by COLLABSIM_FUZZ_SCALE."""
+    return max(1, round(n * SCALE))
 
 
 # --------------------------------------------------------------------------- running one command
@@ -530,7 +538,7 @@ def _absolutise(raw: bytes, base: Path) -> bytes:
     return raw.replace(b"@ABS@", target.encode())
 
 
-@settings(max_examples=50, **SETTINGS)
+@settings(max_examples=examples(50), **SETTINGS)
 @given(case=scenario_case(), n=st.sampled_from(["1", "2"]), plots=st.integers(0, 9))
 def _run_scenario_example(case, n, plots, problems):
     klass, raw = case
@@ -682,7 +690,7 @@ RUN_ARGS = [
 ]
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=examples(60), **SETTINGS)
 @given(changes=st.lists(st.sampled_from(RUN_ARGS), min_size=1, max_size=2))
 def _run_args_example(changes, problems):
     with scratch() as (base, work):
@@ -734,7 +742,7 @@ COMPARE_ARGS = [
 ]
 
 
-@settings(max_examples=15, **SETTINGS)
+@settings(max_examples=examples(15), **SETTINGS)
 @given(
     cases=st.lists(
         st.one_of(st.just(("valid", None)), scenario_case(allow_valid_names=False)),
@@ -945,7 +953,7 @@ def _experiment_files(work: Path, raw: bytes, base: Path) -> None:
     Path("occupied-file").write_text("mine")
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=examples(60), **SETTINGS)
 @given(
     case=experiment_case(),
     changes=st.lists(st.sampled_from(SWEEP_ARGS), max_size=1),
@@ -1103,7 +1111,7 @@ def test_fuzz_sweep_resume_damaged_folder():
         files = sorted(str(p.relative_to(template / "out")) for p in (template / "out").rglob("*"))
         meta = json.loads((template / "out" / "sweep.json").read_text())
 
-        @settings(max_examples=30, **SETTINGS)
+        @settings(max_examples=examples(30), **SETTINGS)
         @given(case=damage(files, meta), resume=st.integers(0, 4))
         def example(case, resume):
             klass, changes = case
@@ -1166,7 +1174,7 @@ def sensitivity_case(draw):
     return label, to_toml(data).encode("utf-8")
 
 
-@settings(max_examples=30, **SETTINGS)
+@settings(max_examples=examples(30), **SETTINGS)
 @given(
     case=sensitivity_case(),
     method=st.sampled_from([None, None, "sobol", "morris", "SOBOL", "fast", ""]),
@@ -1326,7 +1334,7 @@ def scan_case(draw):
     return klass, name, text.encode("utf-8")
 
 
-@settings(max_examples=24, **SETTINGS)
+@settings(max_examples=examples(24), **SETTINGS)
 @given(case=scan_case(), own_out=st.booleans())
 def _scan_example(case, own_out, problems):
     klass, name, raw = case
@@ -1351,7 +1359,7 @@ def test_fuzz_scan_answers():
 # --------------------------------------------------------------------------- app arguments
 
 
-@settings(max_examples=20, **SETTINGS)
+@settings(max_examples=examples(20), **SETTINGS)
 @given(
     port=st.sampled_from(
         ["-1", "65536", "70000", "18446744073709551616", "abc", "", "1.5", "0x50", None]
