@@ -300,7 +300,7 @@ def _read_csv(path: Path, text: str, q: Questionnaire) -> list[Respondent]:
     except csv.Error:
         dialect = csv.excel
     try:
-        records = list(csv.reader(io.StringIO(text), dialect))
+        records = list(csv.reader(io.StringIO(text, newline=""), dialect))  # \r, \n or \r\n
     except csv.Error as exc:
         raise CollabsimInputError(
             f"{path}: not a readable CSV ({exc}); save it from the spreadsheet as CSV (UTF-8)"

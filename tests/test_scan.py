@@ -511,6 +511,17 @@ def test_a_byte_order_mark_is_accepted_in_csv_and_toml(tmp_path):
     assert [r.organisation for r in people] == ["A", "B"] and people[0].answers["inc1"] == 4
 
 
+def test_any_line_ending_is_accepted(tmp_path):
+    """Unix \\n, Windows \\r\\n and the classic Mac's \\r (older Excel for Mac's 'CSV (Macintosh)')
+    are all read alike (a guard: the CSV is read with newline='', as the csv module asks)."""
+    plain = read_answers(EXAMPLES / "healthy.csv", Q)
+    lines = (EXAMPLES / "healthy.csv").read_text(encoding="utf-8").splitlines()
+    for ending in ("\n", "\r\n", "\r"):
+        path = tmp_path / "answers.csv"
+        path.write_bytes((ending.join(lines) + ending).encode("utf-8"))
+        assert [r.answers for r in read_answers(path, Q)] == [r.answers for r in plain], ending
+
+
 def test_an_empty_file_is_called_empty(tmp_path):
     for name in ("answers.csv", "answers.toml"):
         for text in ("", "\ufeff", " \n\n"):
