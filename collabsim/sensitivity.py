@@ -260,6 +260,11 @@ def load_spec(
         check_metrics(
             [section.surface_output], numeric_outputs(), f"{p}: sensitivity.surface_output"
         )
+    if len(section.surface_factors) == 1:
+        raise CollabsimInputError(
+            f"{p}: sensitivity.surface_factors: a response surface is over a pair of factors; "
+            "list at least two (or none)"
+        )
     for key in section.surface_factors:
         if key not in exp.factor_names:
             raise CollabsimInputError(

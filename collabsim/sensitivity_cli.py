@@ -28,6 +28,7 @@ def sensitivity_command(
     from rich.markup import escape
 
     from collabsim.sweep import (
+        check_out_folder,
         check_scheduler_address,
         check_sweep_work,
         parse_workers,
@@ -65,6 +66,9 @@ def sensitivity_command(
 
         out = default_out_dir(f"{spec.name}-{spec.method}", stamped=False)
     out = Path(out)
+    check_out_folder(out)
+    if runs is not None:
+        check_out_folder(Path(runs), "--runs")
 
     err_console.print(
         f"sensitivity [bold]{escape(spec.name)}[/]: {spec.method}, {len(spec.factors)} factors, "

@@ -827,6 +827,16 @@ class SweepOutcome:
         return self.runs_done == self.total_runs
 
 
+def check_out_folder(out: Path, flag: str = "--out") -> None:
+    """Refuse an output folder that is a file or lies under one (one line, nothing written)."""
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "is a file" if p == out else f"is under {p}, which is a file"
+                raise SweepError(f"{flag} {out}: {what}, not a folder; choose another {flag}")
+            return
+
+
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
     fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -844,6 +854,21 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _meta_ok(meta: Any) -> bool:
+    """Whether a sweep.json has the shape collabsim writes (what --resume reads of it)."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        return False
+    chunk = meta.get("design", {}).get("chunk_runs") if isinstance(meta.get("design"), dict) else 0
+    return (
+        isinstance(meta.get("fingerprint"), str)
+        and isinstance(meta.get("sessions"), list)
+        and isinstance(meta.get("experiment", {}), dict)
+        and isinstance(meta.get("counts", {}), dict)
+        and isinstance(meta.get("design"), dict)
+        and (chunk is None or (type(chunk) is int and chunk >= 1))
+    )
+
+
 def _prepare(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any], list[str]]:
     """Check the output folder against the experiment; return sweep.json content and notes."""
     from collabsim.outputs import git_revision, versions
@@ -853,9 +878,13 @@ def _prepare(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any], 
     fingerprint = exp.fingerprint()
     if meta_path.exists():
         try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, json.JSONDecodeError):
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # not JSON, not UTF-8, not a file
             raise SweepError(f"{out}: sweep.json is unreadable; choose another --out") from None
+        if not _meta_ok(meta):
+            raise SweepError(
+                f"{out}: sweep.json is damaged (not what collabsim writes); choose another --out"
+            )
         if not resume:
             raise SweepError(
                 f"{out}: already holds a sweep ({meta.get('status', '?')}, "
@@ -1044,8 +1073,10 @@ def run_sweep(
         raise SweepError(f"--limit {limit}: must be at least 1 run")
     if hooks is None:
         hooks = parse_hooks(os.environ.get(TEST_HOOK_ENV))
+    check_out_folder(out)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    lock_made = not (out / ".lock").exists()
     with _lock(out):
         executor = None
         made: list[Path] = []  # what this start-up creates: removed again if it fails
@@ -1079,8 +1110,8 @@ def run_sweep(
                 executor.close(interrupted=True)
             if created:
                 shutil.rmtree(out, ignore_errors=True)
-            else:
-                for p in reversed(made):
+            else:  # a folder that was there: leave it as it was
+                for p in reversed(made + ([out / ".lock"] if lock_made else [])):
                     with contextlib.suppress(OSError):
                         p.rmdir() if p.is_dir() else p.unlink(missing_ok=True)
             raise

@@ -302,3 +302,91 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, body, message):
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error:") and message in lines[0], lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def _main(*args: str) -> tuple[int, str]:
+    """`collabsim sensitivity ...` in this process through collabsim.cli.main: code, output."""
+    import contextlib
+    import io
+
+    from collabsim.cli import main
+
+    buffer = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        try:
+            main(["sensitivity", *map(str, args)])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, buffer.getvalue()
+
+
+def test_a_sample_too_large_is_refused_before_it_is_drawn(tmp_path):
+    import time
+
+    exp = _experiment(tmp_path, '[design]\nkind = "sobol"\nsamples = 1048576\n' + FOUR_DRIVERS)
+    t0 = time.perf_counter()
+    code, output = _main(exp, "--out", tmp_path / "out")
+    assert time.perf_counter() - t0 < 2
+    assert code == 2
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "would have 6,291,456 points (N = 1,048,576 x 6" in lines[0], lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_analysis_of_hours_needs_yes_and_counts_its_surfaces(tmp_path, monkeypatch):
+    import collabsim.limits
+    import collabsim.sensitivity
+
+    exp = _experiment(
+        tmp_path,
+        '[design]\nkind = "sobol"\nsamples = 16\n[sensitivity]\nsurface_factors = '
+        '["drivers.urgency", "drivers.trust"]\nsurface_levels = 3\nsurface_replicates = 2\n'
+        + FOUR_DRIVERS,
+    )
+    monkeypatch.setattr(collabsim.limits, "CONFIRM_ABOVE_HOURS", 1e-9)
+    code, output = _main(exp, "--out", tmp_path / "out", "--workers", "1")
+    assert code == 2
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    assert (
+        len(lines) == 1
+        and "small: 96 points x 2 replicates + 18 surface runs = 210 runs" in lines[0]
+    )
+    assert "add --yes to go ahead" in lines[0]
+    code, output = _main(exp, "--out", tmp_path / "out", "--workers", "1", "--no-surfaces")
+    assert code == 2 and "small: 96 points x 2 replicates = 192 runs would take" in output
+
+    def no_run(spec, model, out, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(collabsim.sensitivity, "run_analysis", no_run)
+    code, output = _main(exp, "--out", tmp_path / "out", "--workers", "1", "--yes")
+    assert code == 130 and "interrupted; finished chunks are kept" in output
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[sensitivity]\nnum_resamples = 200.0\n", "sensitivity.num_resamples"),
+        ('[sensitivity]\nconf_level = "0.9"\n', "sensitivity.conf_level"),
+        ('[sensitivity]\nsurface_levels = "9"\n', "sensitivity.surface_levels"),
+        ('[sensitivity]\nsurface_factors = ["drivers.trust"]\n', "list at least two"),
+    ],
+)
+def test_the_sensitivity_table_is_strict(tmp_path, body, message):
+    exp = _experiment(tmp_path, '[design]\nkind = "sobol"\nsamples = 16\n' + FOUR_DRIVERS + body)
+    code, output = _main(exp, "--out", tmp_path / "out")
+    assert code == 2
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_runs_or_out_under_a_file_is_refused_before_any_run(tmp_path):
+    exp = _experiment(tmp_path, '[design]\nkind = "sobol"\nsamples = 16\n' + FOUR_DRIVERS)
+    for args, message in (
+        (("--out", tmp_path / "out", "--runs", exp), f"--runs {exp}: is a file"),
+        (("--out", exp / "out"), f"is under {exp}, which is a file"),
+    ):
+        code, output = _main(exp, "--workers", "1", *args)
+        assert code == 2 and message in output, output
+        assert not (tmp_path / "out").exists()
