@@ -120,6 +120,7 @@ def sweep_command(
             f" = {total} runs, {already} already done; {escape(where)}; writing to "
             f"{escape(str(out))}",
             highlight=False,
+            soft_wrap=True,
         )
         progress.start()
         state["task"] = progress.add_task(name, total=total, completed=already, failed="")
