@@ -340,7 +340,9 @@ class ScenarioModel:
         resume: bool = False,
         runs_dir: str | Path | None = None,
         notes: Callable[[str], None] | None = None,
+        on_executor: Callable[[int, str], None] | None = None,
     ) -> None:
+        self.on_executor = on_executor  # called with the workers of each sub-sweep (run_sweep)
         self.workers = workers
         self.scheduler = scheduler
         self.resume = resume
@@ -385,6 +387,7 @@ class ScenarioModel:
             chunk_runs=spec.chunk_runs,
             seeds=spec.seeds,
             name=f"{spec.name}-{name}",
+            on_executor=self.on_executor,
         )
         self.last_seconds = time.perf_counter() - t0
         failures = _failures(folder)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from collabsim.errors import CollabsimInputError
 
 
 def sensitivity_command(
@@ -46,9 +49,13 @@ def sensitivity_command(
         if warning:
             say(warning)
 
+    plans: list = []
+
     def budget(plan) -> None:
         """Refuse an analysis too large for this machine before its design is generated.
-        (Its runs are kept in memory for the analysis; a cluster's time is not known here.)"""
+        (Its runs are kept in memory for the analysis; a cluster's time is checked once its
+        workers are known, in on_executor.)"""
+        plans.append(plan)
         check_sweep_work(
             plan,
             plan.runs,
@@ -76,10 +83,23 @@ def sensitivity_command(
         highlight=False,
         soft_wrap=True,
     )
-    model = ScenarioModel(n_workers, scheduler, resume, runs, notes=say)
+
+    def on_executor(n: int, backend: str) -> None:
+        """On a Dask cluster: the whole analysis's time, once, before its first sub-sweep."""
+        if address is not None and plans and not checked:
+            checked.append(True)
+            check_sweep_work(plans[0], plans[0].runs, n, yes=yes, remote=True)
+
+    checked: list = []
+    model = ScenarioModel(n_workers, scheduler, resume, runs, notes=say, on_executor=on_executor)
     t0 = time.perf_counter()
+    out_existed = out.exists()
     try:
         res = run_analysis(spec, model, out, plots=plots, surfaces=surfaces, notes=say)
+    except CollabsimInputError:  # refused before any run (e.g. too long for the cluster)
+        if not out_existed:
+            _remove_empty_folders(out)
+        raise
     except KeyboardInterrupt:
         say(f"interrupted; finished chunks are kept: continue with --resume --out {out}")
         return 130
@@ -100,6 +120,16 @@ def sensitivity_command(
                 f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", markup=False, highlight=False
             )
     return 0
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """Remove `folder` if it holds nothing but empty folders (what a refused analysis made)."""
+    if not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        _remove_empty_folders(sub)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def register(app: typer.Typer) -> None:

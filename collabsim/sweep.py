@@ -45,6 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from collabsim import limits
 from collabsim.errors import CollabsimInputError
 from collabsim.experiment import (
     DesignPlan,
@@ -53,7 +54,7 @@ from collabsim.experiment import (
     run_seed,
     salib_problem,
 )
-from collabsim.limits import CONFIRM_ABOVE_HOURS, RunSize, check_work, human_time
+from collabsim.limits import RunSize, check_work, human_time
 
 FORMAT = "collabsim-sweep/1"
 SCHEDULER_ENV = "COLLABSIM_SCHEDULER"
@@ -778,7 +779,7 @@ def check_sweep_work(
     )
     if remote:
         seconds = runs * size.seconds / max(1, workers)
-        if seconds > CONFIRM_ABOVE_HOURS * 3600 and not yes:
+        if seconds > limits.CONFIRM_ABOVE_HOURS * 3600 and not yes:
             raise CollabsimInputError(
                 f"{what} would take about {human_time(seconds)} on {workers} Dask worker "
                 f"thread(s); add --yes to go ahead, or {advice}"
@@ -1348,6 +1349,7 @@ def run_design(
     seeds: str = "per_point",
     chunk_runs: int | None = None,
     name: str = "design",
+    on_executor: Callable[[int, str], None] | None = None,
 ):
     """Run a ready design matrix (points x factors, e.g. a SALib sample) and return the rows.
 
@@ -1369,5 +1371,7 @@ def run_design(
         seeds=seeds,
         chunk_runs=chunk_runs,
     )
-    run_sweep(exp, out_dir, workers=workers, scheduler=scheduler, resume=resume)
+    run_sweep(
+        exp, out_dir, workers=workers, scheduler=scheduler, resume=resume, on_executor=on_executor
+    )
     return load_sweep(out_dir)

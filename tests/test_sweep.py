@@ -917,3 +917,18 @@ def test_a_refused_folder_is_left_as_it_was(tmp_path, content, message):
         assert [p.name for p in out.iterdir()] == ["sweep.json"]
     res = invoke("sweep", path, "--out", path / "x", "--workers", 1)
     assert res.exit_code == 2 and f"is under {path}, which is a file" in res.output
+
+
+def test_a_cluster_sweep_of_hours_needs_yes_once_its_workers_are_known(tiny_exp, monkeypatch):
+    import collabsim.limits
+    from collabsim.experiment import DesignPlan
+    from collabsim.sweep import check_sweep_work
+
+    plan = DesignPlan(
+        "tiny", "exp.toml", "full_factorial", 4, 3, tiny_exp.factors, tiny_exp.base, 6
+    )
+    assert check_sweep_work(plan, 12, 64, remote=True) < 1
+    monkeypatch.setattr(collabsim.limits, "CONFIRM_ABOVE_HOURS", 1e-9)
+    with pytest.raises(CollabsimInputError, match="on 64 Dask worker thread.*add --yes"):
+        check_sweep_work(plan, 12, 64, remote=True)
+    assert check_sweep_work(plan, 12, 64, remote=True, yes=True) > 0
