@@ -33,6 +33,7 @@ from .test_fuzz import (
     SCENARIOS,
     TRACEBACK,
     Outcome,
+    _warm_kernels,  # noqa: F401 - autouse: numba compiled before the time-limited commands
     invoke,
     scratch,
     small_experiment,

@@ -260,6 +260,18 @@ def fail_with(problems: list[str]) -> None:
 
 
 @pytest.fixture(scope="module", autouse=True)
+def _warm_kernels():
+    """Compile the model's numba kernels once, outside any example's time limit.
+
+    In a fresh checkout the first model run compiles them (tens of seconds on a loaded machine);
+    the fuzz examples' time limits are for the commands, not for the compiler.
+    """
+    with scratch() as (base, work):
+        main_argv = ["run", str(SCENARIOS / "baseline.toml"), "-n", "1", "--steps", "2"]
+        invoke([*main_argv, "--no-plots", "--out", "out"], base, limit=3600)
+
+
+@pytest.fixture(scope="module", autouse=True)
 def _print_summary(request):
     """At the end of the module: how many malformed inputs were tried and how each class ended."""
     yield
