@@ -4,45 +4,52 @@ from __future__ import annotations
 
 import socket
 
-from typer.testing import CliRunner
+import pytest
 
 from collabsim.app_assets import ASSETS, cache_dir, missing
 from collabsim.app_cli import DEAD_CDN, offline_env, server_command
-from collabsim.cli import app
-
-runner = CliRunner()
+from collabsim.cli import main
 
 
-def _one_error_line(result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+def _one_error_line(capsys, *args: str) -> str:
+    """Run `collabsim app ARGS` through the command line's one error path; its single line."""
+    with pytest.raises(SystemExit) as ended:
+        main(["app", *args])
+    out = capsys.readouterr()
+    assert ended.value.code == 2, out
+    lines = [line for line in (out.out + out.err).splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), out
     return lines[0]
 
 
-def test_bad_port():
-    line = _one_error_line(runner.invoke(app, ["app", "--port", "70000"]))
+def test_bad_port(capsys):
+    line = _one_error_line(capsys, "--port", "70000")
     assert "--port 70000" in line
 
 
-def test_port_in_use():
+def test_port_in_use(capsys):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        line = _one_error_line(runner.invoke(app, ["app", "--port", str(port)]))
+        line = _one_error_line(capsys, "--port", str(port))
     assert f"127.0.0.1:{port}" in line and "--port" in line
 
 
-def test_missing_assets_say_how_to_fetch_them(tmp_path, monkeypatch):
+def test_bad_host(capsys):
+    line = _one_error_line(capsys, "--port", "0", "--host", "999.1.1.1")
+    assert "--host '999.1.1.1': not a known address" in line
+
+
+def test_missing_assets_say_how_to_fetch_them(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path))
     assert len(missing()) == len(ASSETS)
-    line = _one_error_line(runner.invoke(app, ["app", "--port", "0"]))
+    line = _one_error_line(capsys, "--port", "0")
     assert "front-end assets missing" in line and "make install" in line
 
 
-def test_empty_scenario_folder(tmp_path):
-    line = _one_error_line(runner.invoke(app, ["app", "--port", "0", "--scenarios", str(tmp_path)]))
+def test_empty_scenario_folder(tmp_path, capsys):
+    line = _one_error_line(capsys, "--port", "0", "--scenarios", str(tmp_path))
     assert "no scenario files" in line
 
 
