@@ -60,6 +60,31 @@ def _shade_funding(ax, periods, horizon: int) -> None:
         )
 
 
+def draw_band(ax, months, lo, hi, mean, name: str) -> None:
+    """A series' 10–90% band and its mean, in the series' colour (the trajectory figures)."""
+    ax.fill_between(months, lo, hi, color=COLOURS[name], alpha=0.15, lw=0)
+    ax.plot(months, mean, color=COLOURS[name], lw=2, label=name.replace("_", " "))
+
+
+def finish_levels_axes(ax, title: str, horizon: int) -> None:
+    """Title, labels, limits, legend and grid of a panel of 0–1 levels over the months."""
+    ax.set_title(title)
+    ax.set_ylabel("level (0–1), members' mean")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(0, horizon)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", ncol=3, fontsize=9, frameon=False)
+    ax.grid(alpha=0.3)
+
+
+def save_figure(fig, path: Path) -> Path:
+    """Lay out, write and close a figure."""
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def _band_over_alive(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """10th percentile, 90th percentile and mean of each month's row, ignoring missing values;
     a month in which no partnership is still going gives gaps (no values, and no warnings)."""
@@ -89,9 +114,7 @@ def plot_trajectories(timeseries: pd.DataFrame, scenario, path: Path) -> Path:
             observed=True,
             dropna=False,
         )
-        lo, hi, mean = _band_over_alive(wide.to_numpy())
-        ax.fill_between(wide.index, lo, hi, color=COLOURS[name], alpha=0.15, lw=0)
-        ax.plot(wide.index, mean, color=COLOURS[name], lw=2, label=name.replace("_", " "))
+        draw_band(ax, wide.index, *_band_over_alive(wide.to_numpy()), name)
     share = alive.groupby(timeseries["step"]).mean()
     ax_alive.plot(share.index, share.to_numpy(), color="#333333", lw=2)
     ax_alive.set_ylim(0, 1.05)
@@ -99,18 +122,12 @@ def plot_trajectories(timeseries: pd.DataFrame, scenario, path: Path) -> Path:
     ax_alive.set_xlabel("month")
     ax_alive.grid(alpha=0.3)
     runs = timeseries.groupby(["replicate", "partnership"], observed=True).ngroups
-    ax.set_title(
-        f"{scenario.name}: mean and 10–90% band over the partnerships still going ({runs} runs)"
+    finish_levels_axes(
+        ax,
+        f"{scenario.name}: mean and 10–90% band over the partnerships still going ({runs} runs)",
+        horizon,
     )
-    ax.set_ylabel("level (0–1), members' mean")
-    ax.set_ylim(0, 1)
-    ax.set_xlim(0, horizon)
-    ax.legend(loc="lower left", ncol=3, fontsize=9, frameon=False)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def pick_bumpy_replicate(timeseries: pd.DataFrame, events: pd.DataFrame) -> int:

@@ -1227,7 +1227,7 @@ def plot_survival(proj: dict, path: Path) -> Path:
 def plot_bands(proj: dict, name: str, path: Path) -> Path:
     """Expected trajectories: mean and 10–90% band of each driver, month by month, over the
     projected partnerships still going (the numbers of scan.json → projection → bands)."""
-    from collabsim.plots import COLOURS
+    from collabsim.plots import draw_band, finish_levels_axes, save_figure
     from collabsim.plotting import plt
 
     fig, ax = plt.subplots(figsize=(10, 5.5), dpi=100)
@@ -1238,17 +1238,8 @@ def plot_bands(proj: dict, name: str, path: Path) -> Path:
             continue
         month = [r["month"] for r in rows]
         last = max(last, month[-1])
-        ax.fill_between(
-            month,
-            [r["p10"] for r in rows],
-            [r["p90"] for r in rows],
-            color=COLOURS[col],
-            alpha=0.15,
-            lw=0,
-        )
-        ax.plot(
-            month, [r["mean"] for r in rows], color=COLOURS[col], lw=2, label=col.replace("_", " ")
-        )
+        band = ([r[key] for r in rows] for key in ("p10", "p90", "mean"))
+        draw_band(ax, month, *band, col)
     if last < HORIZON_10:
         ended = "at the start" if last < 0 else f"after month {last}"
         ax.text(
@@ -1260,18 +1251,11 @@ def plot_bands(proj: dict, name: str, path: Path) -> Path:
             fontsize=9,
             color="#555",
         )
-    ax.set_title(f"{name}: mean and 10–90% band over the partnerships still going")
     ax.set_xlabel("month")
-    ax.set_ylabel("level (0–1), members' mean")
-    ax.set_xlim(0, HORIZON_10)
-    ax.set_ylim(0, 1)
-    if last >= 0:
-        ax.legend(loc="lower left", ncol=3, fontsize=9, frameon=False)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    finish_levels_axes(
+        ax, f"{name}: mean and 10–90% band over the partnerships still going", HORIZON_10
+    )
+    return save_figure(fig, path)
 
 
 def plot_levers(ranking: list[dict], path: Path) -> Path:

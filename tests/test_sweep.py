@@ -448,7 +448,22 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("old,new,message", BAD)
+# No silent coercion and no infinite numbers.
+BAD_TYPES = [
+    ("replicates = 3", "replicates = true", "experiment.replicates = true has the wrong type"),
+    ("replicates = 3", "replicates = 100001", "less than or equal to 100000"),
+    ("replicates = 3", "replicates = 3.0", "experiment.replicates = 3.0 has the wrong type"),
+    ("seed = 7", 'seed = "7"', 'experiment.seed = "7" has the wrong type'),
+    ("levels = 2\n", '[design]\nkind = "latin_hypercube"\nsamples = "100"\n', 'samples = "100"'),
+    ("range = [0.3, 0.7]", "range = [0.3, inf]", "factors.1.range.1 = inf is not a finite"),
+    ("range = [0.3, 0.7]", "range = [nan, 0.7]", "factors.1.range.0 = nan is not a finite"),
+    ("values = [0.2, 0.8]", "values = [0.2, nan]", "factors.0.values.1 = nan is not a finite"),
+    ("values = [0.2, 0.8]", "values = [0.2, -inf]", "factors.0.values.1 = -inf is not a finite"),
+    ("chunk_runs = 2", "chunk_runs = 2.0", "experiment.chunk_runs = 2.0 has the wrong type"),
+]
+
+
+@pytest.mark.parametrize("old,new,message", BAD + BAD_TYPES)
 def test_bad_experiments_give_one_line_and_exit_2(tmp_path, old, new, message):
     assert old in TINY
     path = write(tmp_path, TINY.replace(old, new, 1))
@@ -629,32 +644,6 @@ def test_a_sweep_of_hours_needs_yes(tmp_path, reference, monkeypatch):
     monkeypatch.setattr(collabsim.limits, "available_memory_bytes", lambda: 10_000)
     res = invoke("sweep", path, "--out", tmp_path / "o2", "--workers", 1, "--yes")
     assert res.exit_code == 2 and "of memory and this machine has" in res.output, res.output
-
-
-BAD_TYPES = [
-    ("replicates = 3", "replicates = true", "experiment.replicates = true has the wrong type"),
-    ("replicates = 3", "replicates = 100001", "less than or equal to 100000"),
-    ("replicates = 3", "replicates = 3.0", "experiment.replicates = 3.0 has the wrong type"),
-    ("seed = 7", 'seed = "7"', 'experiment.seed = "7" has the wrong type'),
-    ("levels = 2\n", '[design]\nkind = "latin_hypercube"\nsamples = "100"\n', 'samples = "100"'),
-    ("range = [0.3, 0.7]", "range = [0.3, inf]", "factors.1.range.1 = inf is not a finite"),
-    ("range = [0.3, 0.7]", "range = [nan, 0.7]", "factors.1.range.0 = nan is not a finite"),
-    ("values = [0.2, 0.8]", "values = [0.2, nan]", "factors.0.values.1 = nan is not a finite"),
-    ("values = [0.2, 0.8]", "values = [0.2, -inf]", "factors.0.values.1 = -inf is not a finite"),
-    ("chunk_runs = 2", "chunk_runs = 2.0", "experiment.chunk_runs = 2.0 has the wrong type"),
-]
-
-
-@pytest.mark.parametrize("old,new,message", BAD_TYPES)
-def test_no_silent_coercion_and_no_infinite_numbers(tmp_path, old, new, message):
-    assert old in TINY
-    path = write(tmp_path, TINY.replace(old, new, 1))
-    res = invoke("sweep", path, "--out", tmp_path / "out")
-    assert res.exit_code == 2, res.output
-    lines = error_lines(res.output)
-    assert len(lines) == 1 and lines[0].startswith("error:"), res.output
-    assert message in lines[0]
-    assert not (tmp_path / "out").exists()
 
 
 def test_numpy_design_values_validate_as_plain_numbers(tmp_path, baseline):
