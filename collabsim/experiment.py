@@ -58,6 +58,7 @@ from collabsim.scenario import (
     OrganisationGroup,
     Scenario,
     apply_overrides,
+    as_written,
     read_toml,
     validate_scenario,
 )
@@ -656,15 +657,6 @@ def run_seed(root_seed: int, point: int, replicate: int, seeds: str = "per_point
     return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
-def _toml_text(v: Any) -> str:
-    """A value as it was written in the TOML file (true, "100", inf)."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return json.dumps(v)
-    return repr(v) if not isinstance(v, float) or math.isfinite(v) else str(v)
-
-
 _UNION_TAGS = ("float", "int", "bool", "str")
 
 
@@ -686,7 +678,7 @@ def _explain(err: dict[str, Any], source: str) -> str:
         return f"{source}: unknown key '{loc}'{hint}"
     if kind == "missing":
         return f"{source}: missing key '{loc}'"
-    value = _toml_text(err.get("input"))
+    value = as_written(err.get("input"))
     if kind == "finite_number":
         return f"{source}: {loc} = {value} is not a finite number; give a number"
     if kind.endswith("_type") or kind.endswith("_parsing"):
