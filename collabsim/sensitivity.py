@@ -34,8 +34,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -608,6 +612,22 @@ class AnalysisResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@contextmanager
+def analysis_files(out: Path) -> Iterator[Path]:
+    """A hidden folder inside `out` for the analysis's tables, figures and report, moved into
+    `out` only when all are written: a failure half-way (a full disk) leaves the runs, which
+    --resume reuses, and no half-written results beside them."""
+    dest = Path(tempfile.mkdtemp(prefix=".analysis.", dir=out))
+    try:
+        yield dest
+        for item in sorted(dest.iterdir()):
+            os.replace(item, out / item.name)
+        dest.rmdir()
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
 def run_analysis(
     spec: SensitivitySpec,
     model: ScenarioModel | FunctionModel,
@@ -627,62 +647,67 @@ def run_analysis(
     runs = model.evaluate(spec, values, out)
     res.timings["runs_seconds"] = time.perf_counter() - t0
     n_points = len(unit)
-    t1 = time.perf_counter()
-    noise_rows = []
-    for k in spec.replicate_subsets:
-        for o, (total, noise, eta) in noise_share(runs, spec.outputs, n_points, k).items():
-            noise_rows.append(
-                {
-                    "output": o,
-                    "replicates": k,
-                    "variance": total,
-                    "noise_variance": noise,
-                    "noise_share": eta,
-                }
-            )
-    res.noise = pd.DataFrame(noise_rows)
-    res.noise.to_csv(out / "noise.csv", index=False, float_format="%.6g")
-    ys = point_means(runs, spec.outputs, n_points)
-    effect = []
-    if spec.method == "sobol":
-        res.indices, res.second_order = analyse_sobol(spec, ys)
-        res.indices.to_csv(out / "indices.csv", index=False, float_format="%.6g")
-        if spec.second_order:
-            res.second_order.to_csv(out / "second_order.csv", index=False, float_format="%.6g")
-        conv = []
-        for n in spec.convergence:
-            ind = res.indices if n == spec.samples else analyse_sobol(spec, ys, n)[0]
-            conv.append(ind.assign(N=n, runs=n * spec.points_per_sample * spec.replicates))
-        res.convergence = pd.concat(conv, ignore_index=True)
-        res.convergence.to_csv(out / "convergence.csv", index=False, float_format="%.6g")
+    with analysis_files(out) as dest:
+        res.out = dest
+        t1 = time.perf_counter()
+        noise_rows = []
         for k in spec.replicate_subsets:
-            if k == spec.replicates:
-                ind = res.indices
-            else:
-                ind = analyse_sobol(spec, point_means(runs, spec.outputs, n_points, k))[0]
-            effect.append(ind.assign(replicates=k))
-    else:
-        res.morris = analyse_morris(spec, unit, ys)
-        res.morris.to_csv(out / "morris.csv", index=False, float_format="%.6g")
-        for k in spec.replicate_subsets:
-            if k == spec.replicates:
-                ind = res.morris
-            else:
-                ind = analyse_morris(spec, unit, point_means(runs, spec.outputs, n_points, k))
-            effect.append(ind.assign(replicates=k))
-    res.replicates_effect = pd.concat(effect, ignore_index=True)
-    res.replicates_effect.to_csv(out / "replicates_effect.csv", index=False, float_format="%.6g")
-    res.timings["analysis_seconds"] = time.perf_counter() - t1
-    if surfaces and spec.surface_factors and isinstance(model, ScenarioModel):
-        t2 = time.perf_counter()
-        res.surfaces = response_surfaces(spec, model, out)
-        res.surfaces.to_csv(out / "surfaces.csv", index=False, float_format="%.6g")
-        res.timings["surface_seconds"] = time.perf_counter() - t2
-    if plots:
-        from collabsim import sensitivity_plots as sp
+            for o, (total, noise, eta) in noise_share(runs, spec.outputs, n_points, k).items():
+                noise_rows.append(
+                    {
+                        "output": o,
+                        "replicates": k,
+                        "variance": total,
+                        "noise_variance": noise,
+                        "noise_share": eta,
+                    }
+                )
+        res.noise = pd.DataFrame(noise_rows)
+        res.noise.to_csv(dest / "noise.csv", index=False, float_format="%.6g")
+        ys = point_means(runs, spec.outputs, n_points)
+        effect = []
+        if spec.method == "sobol":
+            res.indices, res.second_order = analyse_sobol(spec, ys)
+            res.indices.to_csv(dest / "indices.csv", index=False, float_format="%.6g")
+            if spec.second_order:
+                res.second_order.to_csv(dest / "second_order.csv", index=False, float_format="%.6g")
+            conv = []
+            for n in spec.convergence:
+                ind = res.indices if n == spec.samples else analyse_sobol(spec, ys, n)[0]
+                conv.append(ind.assign(N=n, runs=n * spec.points_per_sample * spec.replicates))
+            res.convergence = pd.concat(conv, ignore_index=True)
+            res.convergence.to_csv(dest / "convergence.csv", index=False, float_format="%.6g")
+            for k in spec.replicate_subsets:
+                if k == spec.replicates:
+                    ind = res.indices
+                else:
+                    ind = analyse_sobol(spec, point_means(runs, spec.outputs, n_points, k))[0]
+                effect.append(ind.assign(replicates=k))
+        else:
+            res.morris = analyse_morris(spec, unit, ys)
+            res.morris.to_csv(dest / "morris.csv", index=False, float_format="%.6g")
+            for k in spec.replicate_subsets:
+                if k == spec.replicates:
+                    ind = res.morris
+                else:
+                    ind = analyse_morris(spec, unit, point_means(runs, spec.outputs, n_points, k))
+                effect.append(ind.assign(replicates=k))
+        res.replicates_effect = pd.concat(effect, ignore_index=True)
+        res.replicates_effect.to_csv(
+            dest / "replicates_effect.csv", index=False, float_format="%.6g"
+        )
+        res.timings["analysis_seconds"] = time.perf_counter() - t1
+        if surfaces and spec.surface_factors and isinstance(model, ScenarioModel):
+            t2 = time.perf_counter()
+            res.surfaces = response_surfaces(spec, model, out)
+            res.surfaces.to_csv(dest / "surfaces.csv", index=False, float_format="%.6g")
+            res.timings["surface_seconds"] = time.perf_counter() - t2
+        if plots:
+            from collabsim import sensitivity_plots as sp
 
-        sp.write_figures(res)
-    write_report(res)
+            sp.write_figures(res)
+        write_report(res)
+    res.out = out
     say(f"wrote {out}")
     return res
 

@@ -390,3 +390,28 @@ def test_runs_or_out_under_a_file_is_refused_before_any_run(tmp_path):
         code, output = _main(exp, "--workers", "1", *args)
         assert code == 2 and message in output, output
         assert not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_while_writing_the_analysis_leaves_no_half_written_results(
+    tmp_path, monkeypatch
+):
+    """Fails if run_analysis writes its tables straight into the output folder (a full disk
+    half-way would then leave indices.csv without report.md beside the runs)."""
+    import errno
+
+    spec = ishigami_spec(samples=64, seed=3)
+    real = pd.DataFrame.to_csv
+
+    def disk_full_on_convergence(frame, path, *args, **kwargs):
+        if Path(path).name == "convergence.csv":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full_on_convergence)
+    with pytest.raises(OSError):
+        run_analysis(spec, FunctionModel(ishigami), tmp_path, plots=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    run_analysis(spec, FunctionModel(ishigami), tmp_path, plots=False)
+    assert {"indices.csv", "convergence.csv", "report.md"} <= {p.name for p in tmp_path.iterdir()}
+    assert not list(tmp_path.glob(".analysis.*"))
