@@ -1,7 +1,9 @@
 """Compile every model kernel once, so later runs (and the classroom app's first click) start warm.
 
-numba caches compiled kernels next to the code (collabsim/__pycache__); `make install` runs
-`python -m collabsim.warm` so that a fresh clone never compiles in the middle of a run.
+numba caches compiled kernels in a folder keyed on a hash of the kernel sources (by default
+collabsim/__pycache__/collabsim-kernels-<hash>, see collabsim/kernel_cache.py), so an edited
+source, in whichever file, is compiled afresh rather than served stale; `make install` and
+`make test` run `python -m collabsim.warm` so that no run compiles in its middle.
 """
 
 from __future__ import annotations
