@@ -15,6 +15,7 @@ come only from the model's generator `rng`, in a fixed order, so the same seed g
 
 from __future__ import annotations
 
+import inspect
 from collections import namedtuple
 
 import numpy as np
@@ -1447,6 +1448,31 @@ def update_phase(st: PartnershipState, month: int) -> None:
 # --------------------------------------------------------------------------- observation
 
 
+def layout(name: str, *arrays: str):
+    """The rows (or columns) of a block of same-shaped arrays, by name: `layout(...).engagement`
+    is the row of `engagement`, so kernels read `block[MEMBER_FLOATS.engagement]`, never a bare
+    number."""
+    return namedtuple(name, arrays)(*range(len(arrays)))
+
+
+# The columns of one partnership-month in the month-end snapshot and the collected series
+# (model.SERIES), named once: `latest[p, COLUMN.trust]`.
+COLUMN = layout(
+    "Column",
+    "trust",
+    "engagement",
+    "urgency",
+    "incentives",
+    "shared_interest",
+    "public_value",
+    "active_members",
+    "phase",
+    "relevance",
+    "funding_eur",
+)
+SERIES = COLUMN._fields
+
+
 @njit(cache=True)
 def _snapshot(
     member,
@@ -1471,20 +1497,20 @@ def _snapshot(
                 inc += incentives[p, s]
                 si += shared[p, s]
         d = max(n, 1)
-        out[p, 0] = pair_trust[p]
-        out[p, 1] = e / d
-        out[p, 2] = u / d
-        out[p, 3] = inc / d
-        out[p, 4] = si / d
-        out[p, 5] = public_value[p]
-        out[p, 6] = n
-        out[p, 7] = phase[p]
-        out[p, 8] = relevance[p]
-        out[p, 9] = funding_eur[p]
+        out[p, COLUMN.trust] = pair_trust[p]
+        out[p, COLUMN.engagement] = e / d
+        out[p, COLUMN.urgency] = u / d
+        out[p, COLUMN.incentives] = inc / d
+        out[p, COLUMN.shared_interest] = si / d
+        out[p, COLUMN.public_value] = public_value[p]
+        out[p, COLUMN.active_members] = n
+        out[p, COLUMN.phase] = phase[p]
+        out[p, COLUMN.relevance] = relevance[p]
+        out[p, COLUMN.funding_eur] = funding_eur[p]
 
 
 def snapshot(st: PartnershipState, pair_trust: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """This month's state of every partnership into `out`, one row each, as in model.SERIES."""
+    """This month's state of every partnership into `out`, one row each, columns as in COLUMN."""
     _snapshot(
         st.member,
         st.engagement,
@@ -1507,12 +1533,6 @@ def snapshot(st: PartnershipState, pair_trust: np.ndarray, out: np.ndarray) -> n
 # Why the month kernel returned: demand shocks or tension draws needed from Python, or done
 # (then the second value is the number of partnerships still alive).
 SHOCKS, TENSIONS, DONE = 1, 2, 3
-
-
-def layout(name: str, *arrays: str):
-    """The rows of one block of same-shaped arrays, by name: `layout(...).engagement` is the row
-    of `engagement`, so kernels read `block[MEMBER_FLOATS.engagement]`, never a bare number."""
-    return namedtuple(name, arrays)(*range(len(arrays)))
 
 
 # Arrays the month kernel takes as one block each (collabsim.region.pack): numba's cost per call
@@ -1576,43 +1596,55 @@ def pack_for_month(
     st: PartnershipState, org: Organisations, scratch, draws, policy, latest: np.ndarray
 ) -> tuple:
     """Lay out the arrays the month kernel works on in a few blocks (each array becomes a view
-    into its block) and return what the kernel takes after its first 12 arguments.
+    into its block) and return them as the kernel takes them after its per-month arguments,
+    matched to its parameters by name.
 
-    `latest` receives the snapshot of each month's end (columns as in model.SERIES)."""
+    `latest` receives the snapshot of each month's end (columns as in COLUMN)."""
     sc, fx = scratch, policy.effects
-    return (
-        pack(st, MEMBER_FLOATS._fields),
-        pack(st, MEMBER_FLAGS._fields),
-        pack(st, MEMBER_PAIRS._fields),
-        pack(st, THEME_LEVELS._fields),
-        st.interests,
-        st.slot_org,
-        pack(st, PARTNERSHIP_FLOATS._fields),
-        pack(st, PARTNERSHIP_COUNTS._fields),
-        pack(st, PARTNERSHIP_FLAGS._fields),
-        pack(org, ORGANISATION_FLOATS._fields),
-        org.is_school,
-        org.knowledge,
-        pack(fx, EFFECT_FLOATS._fields),
-        pack(fx, EFFECT_FLAGS._fields),
-        draws.normal,
-        draws.shock,
-        draws.turnover,
-        draws.success,
-        draws.tension,
-        draws.join,
-        sc.trust,
-        sc.trust_seen,
-        pack(sc, SCRATCH_FLOATS._fields),
-        pack(sc, SCRATCH_MEMBER_FLAGS._fields),
-        pack(sc, SCRATCH_FLAGS._fields),
-        sc.counts,
-        sc.memberships,
-        latest,
-        policy.codes,
-        pack(policy, SCHEME_FLOATS._fields),
-        policy.awarded,
-    )
+    arrays = {
+        "member_floats": pack(st, MEMBER_FLOATS._fields),
+        "member_flags": pack(st, MEMBER_FLAGS._fields),
+        "member_pairs": pack(st, MEMBER_PAIRS._fields),
+        "theme_levels": pack(st, THEME_LEVELS._fields),
+        "interests": st.interests,
+        "slot_org": st.slot_org,
+        "partnership_floats": pack(st, PARTNERSHIP_FLOATS._fields),
+        "partnership_counts": pack(st, PARTNERSHIP_COUNTS._fields),
+        "partnership_flags": pack(st, PARTNERSHIP_FLAGS._fields),
+        "organisation_floats": pack(org, ORGANISATION_FLOATS._fields),
+        "is_school": org.is_school,
+        "knowledge": org.knowledge,
+        "effect_floats": pack(fx, EFFECT_FLOATS._fields),
+        "effect_flags": pack(fx, EFFECT_FLAGS._fields),
+        "normals": draws.normal,
+        "shock_draws": draws.shock,
+        "turnover_draws": draws.turnover,
+        "success_draws": draws.success,
+        "tension_counts_draws": draws.tension,
+        "join_draws": draws.join,
+        "trust": sc.trust,
+        "trust_seen": sc.trust_seen,
+        "scratch_floats": pack(sc, SCRATCH_FLOATS._fields),
+        "scratch_member_flags": pack(sc, SCRATCH_MEMBER_FLAGS._fields),
+        "scratch_flags": pack(sc, SCRATCH_FLAGS._fields),
+        "counts": sc.counts,
+        "memberships": sc.memberships,
+        "latest": latest,
+        "codes": policy.codes,
+        "scheme_floats": pack(policy, SCHEME_FLOATS._fields),
+        "awarded": policy.awarded,
+    }
+    return in_order_of(run_month, arrays)
+
+
+def in_order_of(kernel, arrays: dict) -> tuple:
+    """`arrays` in the order of the kernel's last parameters, matched by name (once per model:
+    a compiled kernel is called positionally, the fastest way)."""
+    names = list(inspect.signature(getattr(kernel, "py_func", kernel)).parameters)
+    tail = names[len(names) - len(arrays) :]
+    if set(tail) != set(arrays):
+        raise TypeError(f"{kernel.__name__} takes {tail}, not {sorted(arrays)}")
+    return tuple(arrays[name] for name in tail)
 
 
 @njit(cache=True)
@@ -2035,6 +2067,6 @@ def observe_lived(latest, trust_lived, months_lived):
     """Add a month-end snapshot to the running sums behind each partnership's mean trust over
     the months it was alive (so a run's summary needs no stored series)."""
     for p in range(latest.shape[0]):
-        if latest[p, 7] != DISSOLVED:
-            trust_lived[p] += latest[p, 0]
+        if latest[p, COLUMN.phase] != DISSOLVED:
+            trust_lived[p] += latest[p, COLUMN.trust]
             months_lived[p] += 1
