@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -79,3 +80,15 @@ def use_keyed_cache() -> Path:
     if config is not None:  # numba already imported: it read the variable at its import
         config.CACHE_DIR = str(folder)
     return folder
+
+
+def prune_stale() -> list[Path]:
+    """Remove the caches of earlier versions of the sources beside the code (never under a
+    NUMBA_CACHE_DIR someone chose, which other checkouts may share); returns those removed."""
+    current = keyed_cache_dir()
+    if current.parent != HERE / "__pycache__":
+        return []
+    stale = [d for d in current.parent.glob(PREFIX + "*") if d != current and d.is_dir()]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale

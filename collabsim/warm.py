@@ -12,7 +12,7 @@ import time
 
 from numba.core.registry import CPUDispatcher
 
-from collabsim import event_codes, mechanisms, policy, region
+from collabsim import event_codes, kernel_cache, mechanisms, policy, region
 
 
 def kernels() -> dict[str, CPUDispatcher]:
@@ -53,11 +53,15 @@ def compile_kernels() -> list[str]:
 
 
 def main() -> None:
-    """Compile and report."""
+    """Compile and report (and drop the caches of earlier versions of the sources)."""
     start = time.perf_counter()
     ready = compile_kernels()
     seconds = time.perf_counter() - start
-    print(f"collabsim: {len(ready)} model kernels compiled and cached ({seconds:.1f} s)")
+    stale = kernel_cache.prune_stale()
+    print(
+        f"collabsim: {len(ready)} model kernels compiled and cached ({seconds:.1f} s) in "
+        f"{kernel_cache.keyed_cache_dir()}; {len(stale)} stale caches removed"
+    )
 
 
 if __name__ == "__main__":

@@ -75,3 +75,17 @@ def test_a_callee_edited_in_another_file_changes_the_callers_result(tmp_path):
     codes.write_text(text.replace("    rows[n, 0] = kind\n", "    rows[n, 0] = kind + 100\n"))
     assert _run(src, env) == [count, str(int(kind) + 100)]
     assert len(list((tmp_path / "cache").iterdir())) == 2  # one folder per version of the sources
+
+
+def test_the_warm_up_removes_only_stale_caches_beside_the_code(monkeypatch, tmp_path):
+    monkeypatch.setattr(kernel_cache, "HERE", tmp_path)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    current = kernel_cache.keyed_cache_dir()
+    old = tmp_path / "__pycache__" / f"{kernel_cache.PREFIX}{'0' * 16}"
+    other = tmp_path / "__pycache__" / "something_else"
+    for folder in (current, old, other):
+        folder.mkdir(parents=True)
+    assert kernel_cache.prune_stale() == [old]
+    assert current.exists() and other.exists() and not old.exists()
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "shared"))
+    assert kernel_cache.prune_stale() == []  # a chosen cache folder may be shared: left alone
