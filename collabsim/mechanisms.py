@@ -15,6 +15,7 @@ come only from the model's generator `rng`, in a fixed order, so the same seed g
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import namedtuple
 
@@ -1637,10 +1638,16 @@ def pack_for_month(
     return in_order_of(run_month, arrays)
 
 
+@functools.cache
+def _parameters(function) -> tuple[str, ...]:
+    """The names of a function's parameters, in order."""
+    return tuple(inspect.signature(function).parameters)
+
+
 def in_order_of(kernel, arrays: dict) -> tuple:
     """`arrays` in the order of the kernel's last parameters, matched by name (once per model:
     a compiled kernel is called positionally, the fastest way)."""
-    names = list(inspect.signature(getattr(kernel, "py_func", kernel)).parameters)
+    names = _parameters(getattr(kernel, "py_func", kernel))
     tail = names[len(names) - len(arrays) :]
     if set(tail) != set(arrays):
         raise TypeError(f"{kernel.__name__} takes {tail}, not {sorted(arrays)}")
