@@ -4,11 +4,7 @@ The names below are imported on first use, so that the command line starts (and 
 interrupted) before the model's heavy dependencies are loaded.
 """
 
-from collabsim.kernel_cache import use_keyed_cache
-
 __version__ = "0.1.0"
-
-use_keyed_cache()  # before any compiled kernel is defined: stale compiled code cannot run
 
 __all__ = ["CollaborationModel", "Scenario", "load_scenario", "run_replicates", "__version__"]
 

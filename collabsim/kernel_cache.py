@@ -3,8 +3,9 @@
 numba's `cache=True` checks only the file a kernel is defined in: a kernel that calls a kernel in
 another file (mechanisms.run_month calls policy._apply_instruments) would keep running the old
 callee after that file changed. Keying the whole cache on every kernel source file makes any edit
-start a fresh cache. This runs when the package is imported (collabsim/__init__.py), before any
-kernel is defined, and uses only the standard library so the command line stays quick to start.
+start a fresh cache. The kernel modules take `njit` from here (`from collabsim.kernel_cache
+import njit`), so the cache is keyed before any kernel is defined, whichever module is imported
+first; the package's own import stays light (the command line's Ctrl-C during start-up).
 """
 
 from __future__ import annotations
@@ -92,3 +93,10 @@ def prune_stale() -> list[Path]:
     for folder in stale:
         shutil.rmtree(folder, ignore_errors=True)
     return stale
+
+
+use_keyed_cache()  # on first import, before the njit below defines any cached kernel
+
+from numba import njit  # noqa: E402  (kernel modules take it from here: the cache is keyed first)
+
+__all__ = ["njit", "use_keyed_cache", "kernel_sources", "prune_stale"]

@@ -20,7 +20,6 @@ import inspect
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
 from collabsim.event_codes import (
     DISSOLVED_EVENT,
@@ -35,6 +34,7 @@ from collabsim.event_codes import (
     emit,
 )
 from collabsim.events import EventLog
+from collabsim.kernel_cache import njit
 from collabsim.policy import _apply_instruments
 from collabsim.region import (
     ACTIVE,

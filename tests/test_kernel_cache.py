@@ -36,6 +36,15 @@ def test_the_hashed_sources_include_every_file_with_kernels():
     assert {"mechanisms.py", "policy.py", "region.py", "event_codes.py"} <= hashed
 
 
+def test_every_kernel_module_takes_njit_from_kernel_cache():
+    """So the cache is keyed before any kernel is defined, whichever module comes first."""
+    for path in kernel_cache.kernel_sources():
+        text = path.read_text()
+        assert "from numba import njit" not in text or path.name == "kernel_cache.py", path
+        if "\n@njit" in text:
+            assert "from collabsim.kernel_cache import njit" in text, path
+
+
 def test_the_cache_folder_follows_the_sources(monkeypatch, tmp_path):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     first = kernel_cache.keyed_cache_dir()
