@@ -29,7 +29,7 @@ from mesa.visualization.utils import force_update, update_counter
 from collabsim.app_cli import scenarios_dir
 from collabsim.errors import CollabsimInputError
 from collabsim.mechanisms import effective_trust
-from collabsim.model import DRIVER_SERIES, SERIES, CollaborationModel
+from collabsim.model import COLUMN, DRIVER_SERIES, CollaborationModel
 from collabsim.moments import MOMENTS
 from collabsim.narrate import SEVERITY, narrate, org_name
 from collabsim.scenario import read_toml, scenario_from_dict
@@ -303,7 +303,7 @@ def drivers_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
     labels = SERIES_LABEL[lang]
     rows = ["m,s,v"]
     for name in DRIVER_SERIES:
-        col = hist[:, SERIES.index(name)]
+        col = hist[:, getattr(COLUMN, name)]
         label = labels[name]
         rows.extend(f"{m},{label},{v:.4f}" for m, v in enumerate(col))
     marks = _moment_rules(model, lang, p)
@@ -376,7 +376,7 @@ def _moment_rules(model: CollaborationModel, lang: str, p: int) -> list[dict[str
 def value_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dict[str, Any]:
     """Vega-Lite spec: cumulative public value of partnership p."""
     hist = _history(model)[:, p, :]
-    col = hist[:, SERIES.index("public_value")]
+    col = hist[:, COLUMN.public_value]
     rows = ["m,v", *(f"{m},{v:.4f}" for m, v in enumerate(col))]
     t = TEXT[lang]
     return {

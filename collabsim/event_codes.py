@@ -8,9 +8,9 @@ turns every row into the same `Event` the log has always held, in the order they
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from collabsim.events import Event, EventLog
+from collabsim.kernel_cache import njit
 from collabsim.region import with_room
 
 TENSION_RAISED, TENSION_RESOLVED, TENSION_ESCALATED, LIAISON_LEFT = 0, 1, 2, 3

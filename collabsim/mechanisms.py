@@ -15,8 +15,11 @@ come only from the model's generator `rng`, in a fixed order, so the same seed g
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections import namedtuple
+
 import numpy as np
-from numba import njit
 
 from collabsim.event_codes import (
     DISSOLVED_EVENT,
@@ -31,6 +34,7 @@ from collabsim.event_codes import (
     emit,
 )
 from collabsim.events import EventLog
+from collabsim.kernel_cache import njit
 from collabsim.policy import _apply_instruments
 from collabsim.region import (
     ACTIVE,
@@ -304,59 +308,6 @@ def _incentives(incentives, base, funding, mandate):
 def update_incentives(st: PartnershipState, funding: np.ndarray, mandate: np.ndarray) -> None:
     """Incentives combine the partners' own reasons with money and mandates in force (B3)."""
     _incentives(st.incentives, st.base_incentive, funding, mandate)
-
-
-@njit(cache=True)
-def _drivers(
-    agenda,
-    demand,
-    relevance,
-    formality,
-    rigidity,
-    agility,
-    interests,
-    engagement,
-    trust_seen,
-    has_org,
-    shared,
-    urgency,
-    base_urgency,
-    need_ref,
-    results,
-    incentives,
-    base_incentive,
-    funding,
-    mandate,
-    params,
-    agility_eff,
-):
-    prm = params[0]
-    _follow(
-        agenda,
-        demand,
-        relevance,
-        formality,
-        rigidity,
-        agility,
-        prm.agenda_adjust_per_month,
-        prm.formal_agility_loss,
-        prm.rules_agility_loss,
-        agility_eff,
-    )
-    _shared_interest(
-        interests, agenda, engagement, trust_seen, has_org, prm.understanding_per_month, shared
-    )
-    _urgency(
-        urgency,
-        base_urgency,
-        need_ref,
-        interests,
-        demand,
-        results,
-        prm.success_erodes_urgency,
-        prm.urgency_adjust_per_month,
-    )
-    _incentives(incentives, base_incentive, funding, mandate)
 
 
 # --------------------------------------------------------------------------- staff turnover
@@ -880,123 +831,6 @@ def add_tension(st: PartnershipState, p: int, i: int, j: int, age_months: int) -
     st.tensions[st.n_tensions[0]] = (p, i, j, age_months)
     st.n_tensions[0] += 1
     st.tensions_raised[p] += 1
-
-
-@njit(cache=True)
-def _engage_and_act(
-    engagement,
-    member,
-    has_org,
-    slot_org,
-    capacity,
-    orientation,
-    is_school,
-    knowledge,
-    urgency,
-    shared,
-    incentives,
-    trust_seen,
-    results,
-    culture_gap,
-    rigidity,
-    coordinator,
-    personal,
-    org_trust,
-    alive,
-    agenda,
-    relevance,
-    contact,
-    formality,
-    operational,
-    success_draws,
-    tension_draws,
-    params,
-    public_value,
-    success_rate,
-    joint_successes,
-    ever_succeeded,
-    months_without_action,
-    misfit,
-    memberships,
-    trust,
-    pair_trust,
-    engaged,
-    success,
-    acts,
-    rates,
-    counts,
-):
-    prm = params[0]
-    _misfit(member, formality, operational, misfit)
-    _engagement(
-        engagement,
-        member,
-        has_org,
-        slot_org,
-        capacity,
-        orientation,
-        is_school,
-        urgency,
-        shared,
-        incentives,
-        trust_seen,
-        results,
-        culture_gap,
-        misfit,
-        rigidity,
-        coordinator,
-        params,
-        memberships,
-    )
-    _trust_views(
-        personal,
-        org_trust,
-        member,
-        engagement,
-        prm.personal_trust_weight,
-        trust,
-        trust_seen,
-        pair_trust,
-    )
-    _joint_action(
-        engagement,
-        member,
-        alive,
-        slot_org,
-        knowledge,
-        agenda,
-        relevance,
-        contact,
-        trust,
-        rigidity,
-        coordinator,
-        success_draws,
-        params,
-        public_value,
-        success_rate,
-        results,
-        joint_successes,
-        ever_succeeded,
-        months_without_action,
-        engaged,
-        success,
-        acts,
-    )
-    _update_trust(personal, org_trust, member, engagement, engaged, contact, success, acts, params)
-    return _tension_rates(
-        member,
-        alive,
-        slot_org,
-        orientation,
-        shared,
-        culture_gap,
-        misfit,
-        rigidity,
-        params,
-        tension_draws,
-        rates,
-        counts,
-    )
 
 
 @njit(cache=True)
@@ -1615,6 +1449,31 @@ def update_phase(st: PartnershipState, month: int) -> None:
 # --------------------------------------------------------------------------- observation
 
 
+def layout(name: str, *arrays: str):
+    """The rows (or columns) of a block of same-shaped arrays, by name: `layout(...).engagement`
+    is the row of `engagement`, so kernels read `block[MEMBER_FLOATS.engagement]`, never a bare
+    number."""
+    return namedtuple(name, arrays)(*range(len(arrays)))
+
+
+# The columns of one partnership-month in the month-end snapshot and the collected series
+# (model.SERIES), named once: `latest[p, COLUMN.trust]`.
+COLUMN = layout(
+    "Column",
+    "trust",
+    "engagement",
+    "urgency",
+    "incentives",
+    "shared_interest",
+    "public_value",
+    "active_members",
+    "phase",
+    "relevance",
+    "funding_eur",
+)
+SERIES = COLUMN._fields
+
+
 @njit(cache=True)
 def _snapshot(
     member,
@@ -1639,20 +1498,20 @@ def _snapshot(
                 inc += incentives[p, s]
                 si += shared[p, s]
         d = max(n, 1)
-        out[p, 0] = pair_trust[p]
-        out[p, 1] = e / d
-        out[p, 2] = u / d
-        out[p, 3] = inc / d
-        out[p, 4] = si / d
-        out[p, 5] = public_value[p]
-        out[p, 6] = n
-        out[p, 7] = phase[p]
-        out[p, 8] = relevance[p]
-        out[p, 9] = funding_eur[p]
+        out[p, COLUMN.trust] = pair_trust[p]
+        out[p, COLUMN.engagement] = e / d
+        out[p, COLUMN.urgency] = u / d
+        out[p, COLUMN.incentives] = inc / d
+        out[p, COLUMN.shared_interest] = si / d
+        out[p, COLUMN.public_value] = public_value[p]
+        out[p, COLUMN.active_members] = n
+        out[p, COLUMN.phase] = phase[p]
+        out[p, COLUMN.relevance] = relevance[p]
+        out[p, COLUMN.funding_eur] = funding_eur[p]
 
 
 def snapshot(st: PartnershipState, pair_trust: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """This month's state of every partnership into `out`, one row each, as in model.SERIES."""
+    """This month's state of every partnership into `out`, one row each, columns as in COLUMN."""
     _snapshot(
         st.member,
         st.engagement,
@@ -1677,8 +1536,10 @@ def snapshot(st: PartnershipState, pair_trust: np.ndarray, out: np.ndarray) -> n
 SHOCKS, TENSIONS, DONE = 1, 2, 3
 
 
-# Arrays the month kernel takes as one block each (collabsim.region.pack), in block order.
-STATE_FLOATS = (
+# Arrays the month kernel takes as one block each (collabsim.region.pack): numba's cost per call
+# grows with every argument. Each layout is the one place its arrays' order is written.
+MEMBER_FLOATS = layout(
+    "MemberFloats",
     "engagement",
     "urgency",
     "base_urgency",
@@ -1690,10 +1551,11 @@ STATE_FLOATS = (
     "low_months",
     "rejoin_wait",
 )
-STATE_FLAGS = ("has_org", "member")
-STATE_PAIRS = ("culture_gap", "personal_trust", "org_trust")
-STATE_THEMES = ("demand", "demand_ref", "agenda")
-PARTNERSHIP_FLOATS = (
+MEMBER_FLAGS = layout("MemberFlags", "has_org", "member")
+MEMBER_PAIRS = layout("MemberPairs", "culture_gap", "personal_trust", "org_trust")
+THEME_LEVELS = layout("ThemeLevels", "demand", "demand_ref", "agenda")
+PARTNERSHIP_FLOATS = layout(
+    "PartnershipFloats",
     "formality",
     "contact",
     "public_value",
@@ -1704,7 +1566,8 @@ PARTNERSHIP_FLOATS = (
     "funding_total_eur",
     "trust_lived",
 )
-PARTNERSHIP_COUNTS = (
+PARTNERSHIP_COUNTS = layout(
+    "PartnershipCounts",
     "phase",
     "months_without_action",
     "sustained_success_months",
@@ -1717,57 +1580,78 @@ PARTNERSHIP_COUNTS = (
     "joint_successes",
     "months_lived",
 )
-PARTNERSHIP_FLAGS = ("operational", "alive", "ever_succeeded", "coordinator", "binding")
-ORGANISATION_FLOATS = ("capacity", "orientation", "culture")
-EFFECT_FLOATS = ("rigidity", "funding_incentive", "mandate_incentive")
-EFFECT_FLAGS = ("coordinator", "binding")
-SCRATCH_FLOATS = ("pair_trust", "misfit", "agility", "rates")
-SCRATCH_MEMBER_FLAGS = ("engaged", "leaving", "joins")
-SCRATCH_FLAGS = ("success", "acts", "ready", "gone")
-SCHEME_FLOATS = ("pays", "reductions", "match_shares")  # of policy.PolicySchedule, per scheme
+PARTNERSHIP_FLAGS = layout(
+    "PartnershipFlags", "operational", "alive", "ever_succeeded", "coordinator", "binding"
+)
+ORGANISATION_FLOATS = layout("OrganisationFloats", "capacity", "orientation", "culture")
+EFFECT_FLOATS = layout("EffectFloats", "rigidity", "funding_incentive", "mandate_incentive")
+EFFECT_FLAGS = layout("EffectFlags", "coordinator", "binding")
+SCRATCH_FLOATS = layout("ScratchFloats", "pair_trust", "misfit", "agility", "rates")
+SCRATCH_MEMBER_FLAGS = layout("ScratchMemberFlags", "engaged", "leaving", "joins")
+SCRATCH_FLAGS = layout("ScratchFlags", "success", "acts", "ready", "gone")
+# of policy.PolicySchedule, one entry per funding scheme
+SCHEME_FLOATS = layout("SchemeFloats", "pays", "reductions", "match_shares")
 
 
 def pack_for_month(
     st: PartnershipState, org: Organisations, scratch, draws, policy, latest: np.ndarray
 ) -> tuple:
     """Lay out the arrays the month kernel works on in a few blocks (each array becomes a view
-    into its block) and return what the kernel takes after its first 12 arguments.
+    into its block) and return them as the kernel takes them after its per-month arguments,
+    matched to its parameters by name.
 
-    `latest` receives the snapshot of each month's end (columns as in model.SERIES)."""
+    `latest` receives the snapshot of each month's end (columns as in COLUMN)."""
     sc, fx = scratch, policy.effects
-    return (
-        pack(st, STATE_FLOATS),
-        pack(st, STATE_FLAGS),
-        pack(st, STATE_PAIRS),
-        pack(st, STATE_THEMES),
-        st.interests,
-        st.slot_org,
-        pack(st, PARTNERSHIP_FLOATS),
-        pack(st, PARTNERSHIP_COUNTS),
-        pack(st, PARTNERSHIP_FLAGS),
-        pack(org, ORGANISATION_FLOATS),
-        org.is_school,
-        org.knowledge,
-        pack(fx, EFFECT_FLOATS),
-        pack(fx, EFFECT_FLAGS),
-        draws.normal,
-        draws.shock,
-        draws.turnover,
-        draws.success,
-        draws.tension,
-        draws.join,
-        sc.trust,
-        sc.trust_seen,
-        pack(sc, SCRATCH_FLOATS),
-        pack(sc, SCRATCH_MEMBER_FLAGS),
-        pack(sc, SCRATCH_FLAGS),
-        sc.counts,
-        sc.memberships,
-        latest,
-        policy.codes,
-        pack(policy, SCHEME_FLOATS),
-        policy.awarded,
-    )
+    arrays = {
+        "member_floats": pack(st, MEMBER_FLOATS._fields),
+        "member_flags": pack(st, MEMBER_FLAGS._fields),
+        "member_pairs": pack(st, MEMBER_PAIRS._fields),
+        "theme_levels": pack(st, THEME_LEVELS._fields),
+        "interests": st.interests,
+        "slot_org": st.slot_org,
+        "partnership_floats": pack(st, PARTNERSHIP_FLOATS._fields),
+        "partnership_counts": pack(st, PARTNERSHIP_COUNTS._fields),
+        "partnership_flags": pack(st, PARTNERSHIP_FLAGS._fields),
+        "organisation_floats": pack(org, ORGANISATION_FLOATS._fields),
+        "is_school": org.is_school,
+        "knowledge": org.knowledge,
+        "effect_floats": pack(fx, EFFECT_FLOATS._fields),
+        "effect_flags": pack(fx, EFFECT_FLAGS._fields),
+        "normals": draws.normal,
+        "shock_draws": draws.shock,
+        "turnover_draws": draws.turnover,
+        "success_draws": draws.success,
+        "tension_counts_draws": draws.tension,
+        "join_draws": draws.join,
+        "trust": sc.trust,
+        "trust_seen": sc.trust_seen,
+        "scratch_floats": pack(sc, SCRATCH_FLOATS._fields),
+        "scratch_member_flags": pack(sc, SCRATCH_MEMBER_FLAGS._fields),
+        "scratch_flags": pack(sc, SCRATCH_FLAGS._fields),
+        "counts": sc.counts,
+        "memberships": sc.memberships,
+        "latest": latest,
+        "codes": policy.codes,
+        "scheme_floats": pack(policy, SCHEME_FLOATS._fields),
+        "awarded": policy.awarded,
+    }
+    return in_order_of(run_month, arrays)
+
+
+@functools.cache
+def _parameters(function) -> tuple[str, ...]:
+    """The names of a function's parameters, in order."""
+    return tuple(inspect.signature(function).parameters)
+
+
+def in_order_of(kernel, arrays: dict) -> tuple:
+    """`arrays` in the order of the kernel's last parameters, matched by name (once per model:
+    a compiled kernel is called positionally, the fastest way)."""
+    names = _parameters(getattr(kernel, "py_func", kernel))
+    tail = names[len(names) - len(arrays) :]
+    if set(tail) != set(arrays):
+        raise TypeError(f"{kernel.__name__} takes {tail}, not {sorted(arrays)}")
+    return tuple(arrays[name] for name in tail)
 
 
 @njit(cache=True)
@@ -1784,10 +1668,10 @@ def run_month(
     base_rigidity,
     month,
     params,
-    state_floats,
-    state_flags,
-    state_pairs,
-    state_themes,
+    member_floats,
+    member_flags,
+    member_pairs,
+    theme_levels,
     interests,
     slot_org,
     partnership_floats,
@@ -1830,47 +1714,75 @@ def run_month(
     draws them and calls again from that stage: the draws come in the same order as ever.
     Events go to the rows/count buffer (collabsim.event_codes).
     """
-    engagement, urgency, base_urgency = state_floats[0], state_floats[1], state_floats[2]
-    base_incentive, incentives, shared = state_floats[3], state_floats[4], state_floats[5]
-    need_ref, tenure_months = state_floats[6], state_floats[7]
-    low_months, rejoin_wait = state_floats[8], state_floats[9]
-    has_org, member = state_flags[0], state_flags[1]
-    culture_gap, personal, org_trust = state_pairs[0], state_pairs[1], state_pairs[2]
-    demand, demand_ref, agenda = state_themes[0], state_themes[1], state_themes[2]
-    formality, contact = partnership_floats[0], partnership_floats[1]
-    public_value, success_rate = partnership_floats[2], partnership_floats[3]
-    results, relevance = partnership_floats[4], partnership_floats[5]
-    funding_eur, funding_total_eur = partnership_floats[6], partnership_floats[7]
-    trust_lived, months_lived = partnership_floats[8], partnership_counts[10]
-    phase, months_without_action = partnership_counts[0], partnership_counts[1]
-    sustained, few_months = partnership_counts[2], partnership_counts[3]
-    dissolved_month, formalised_month = partnership_counts[4], partnership_counts[5]
-    tensions_raised, tensions_resolved = partnership_counts[6], partnership_counts[7]
-    tensions_escalated, joint_successes = partnership_counts[8], partnership_counts[9]
-    operational, alive = partnership_flags[0], partnership_flags[1]
-    ever_succeeded = partnership_flags[2]
-    design_coordinator, design_binding = partnership_flags[3], partnership_flags[4]
-    pays, reductions, match_shares = scheme_floats[0], scheme_floats[1], scheme_floats[2]
-    capacity, orientation = organisation_floats[0], organisation_floats[1]
-    culture = organisation_floats[2]
-    rigidity, funding_incentive = effect_floats[0], effect_floats[1]
-    mandate_incentive = effect_floats[2]
-    coordinator, binding = effect_flags[0], effect_flags[1]
-    pair_trust, misfit = scratch_floats[0], scratch_floats[1]
-    agility_eff, rates = scratch_floats[2], scratch_floats[3]
-    engaged, leaving, joins = (
-        scratch_member_flags[0],
-        scratch_member_flags[1],
-        scratch_member_flags[2],
-    )
-    success, acts, ready, gone = (
-        scratch_flags[0],
-        scratch_flags[1],
-        scratch_flags[2],
-        scratch_flags[3],
-    )
+    # each array by its name in its block (the layouts above)
+    engagement = member_floats[MEMBER_FLOATS.engagement]
+    urgency = member_floats[MEMBER_FLOATS.urgency]
+    base_urgency = member_floats[MEMBER_FLOATS.base_urgency]
+    base_incentive = member_floats[MEMBER_FLOATS.base_incentive]
+    incentives = member_floats[MEMBER_FLOATS.incentives]
+    shared = member_floats[MEMBER_FLOATS.shared_interest]
+    need_ref = member_floats[MEMBER_FLOATS.need_ref]
+    tenure_months = member_floats[MEMBER_FLOATS.tenure_months]
+    low_months = member_floats[MEMBER_FLOATS.low_months]
+    rejoin_wait = member_floats[MEMBER_FLOATS.rejoin_wait]
+    has_org = member_flags[MEMBER_FLAGS.has_org]
+    member = member_flags[MEMBER_FLAGS.member]
+    culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
+    personal = member_pairs[MEMBER_PAIRS.personal_trust]
+    org_trust = member_pairs[MEMBER_PAIRS.org_trust]
+    demand = theme_levels[THEME_LEVELS.demand]
+    demand_ref = theme_levels[THEME_LEVELS.demand_ref]
+    agenda = theme_levels[THEME_LEVELS.agenda]
+    formality = partnership_floats[PARTNERSHIP_FLOATS.formality]
+    contact = partnership_floats[PARTNERSHIP_FLOATS.contact]
+    public_value = partnership_floats[PARTNERSHIP_FLOATS.public_value]
+    success_rate = partnership_floats[PARTNERSHIP_FLOATS.success_rate]
+    results = partnership_floats[PARTNERSHIP_FLOATS.results]
+    relevance = partnership_floats[PARTNERSHIP_FLOATS.relevance]
+    funding_eur = partnership_floats[PARTNERSHIP_FLOATS.funding_eur]
+    funding_total_eur = partnership_floats[PARTNERSHIP_FLOATS.funding_total_eur]
+    trust_lived = partnership_floats[PARTNERSHIP_FLOATS.trust_lived]
+    phase = partnership_counts[PARTNERSHIP_COUNTS.phase]
+    months_without_action = partnership_counts[PARTNERSHIP_COUNTS.months_without_action]
+    sustained = partnership_counts[PARTNERSHIP_COUNTS.sustained_success_months]
+    few_months = partnership_counts[PARTNERSHIP_COUNTS.few_engaged_months]
+    dissolved_month = partnership_counts[PARTNERSHIP_COUNTS.dissolved_month]
+    formalised_month = partnership_counts[PARTNERSHIP_COUNTS.formalised_month]
+    tensions_raised = partnership_counts[PARTNERSHIP_COUNTS.tensions_raised]
+    tensions_resolved = partnership_counts[PARTNERSHIP_COUNTS.tensions_resolved]
+    tensions_escalated = partnership_counts[PARTNERSHIP_COUNTS.tensions_escalated]
+    joint_successes = partnership_counts[PARTNERSHIP_COUNTS.joint_successes]
+    months_lived = partnership_counts[PARTNERSHIP_COUNTS.months_lived]
+    operational = partnership_flags[PARTNERSHIP_FLAGS.operational]
+    alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
+    ever_succeeded = partnership_flags[PARTNERSHIP_FLAGS.ever_succeeded]
+    design_coordinator = partnership_flags[PARTNERSHIP_FLAGS.coordinator]
+    design_binding = partnership_flags[PARTNERSHIP_FLAGS.binding]
+    pays = scheme_floats[SCHEME_FLOATS.pays]
+    reductions = scheme_floats[SCHEME_FLOATS.reductions]
+    match_shares = scheme_floats[SCHEME_FLOATS.match_shares]
+    capacity = organisation_floats[ORGANISATION_FLOATS.capacity]
+    orientation = organisation_floats[ORGANISATION_FLOATS.orientation]
+    culture = organisation_floats[ORGANISATION_FLOATS.culture]
+    rigidity = effect_floats[EFFECT_FLOATS.rigidity]
+    funding_incentive = effect_floats[EFFECT_FLOATS.funding_incentive]
+    mandate_incentive = effect_floats[EFFECT_FLOATS.mandate_incentive]
+    coordinator = effect_flags[EFFECT_FLAGS.coordinator]
+    binding = effect_flags[EFFECT_FLAGS.binding]
+    pair_trust = scratch_floats[SCRATCH_FLOATS.pair_trust]
+    misfit = scratch_floats[SCRATCH_FLOATS.misfit]
+    agility_eff = scratch_floats[SCRATCH_FLOATS.agility]
+    rates = scratch_floats[SCRATCH_FLOATS.rates]
+    engaged = scratch_member_flags[SCRATCH_MEMBER_FLAGS.engaged]
+    leaving = scratch_member_flags[SCRATCH_MEMBER_FLAGS.leaving]
+    joins = scratch_member_flags[SCRATCH_MEMBER_FLAGS.joins]
+    success = scratch_flags[SCRATCH_FLAGS.success]
+    acts = scratch_flags[SCRATCH_FLAGS.acts]
+    ready = scratch_flags[SCRATCH_FLAGS.ready]
+    gone = scratch_flags[SCRATCH_FLAGS.gone]
     prm = params[0]
     if stage == 0:
+        # 1. policy: the instruments decided this month take effect
         if codes.shape[0] > 0:
             _apply_instruments(
                 codes,
@@ -1894,6 +1806,7 @@ def run_month(
                 coordinator,
                 binding,
             )
+        # 2. demand drifts; a shock, if due, is drawn in Python (demand_shocks)
         _drift(
             demand,
             demand_ref,
@@ -1907,29 +1820,37 @@ def run_month(
                 return SHOCKS, 0
         stage = SHOCKS
     if stage == SHOCKS:
-        _drivers(
+        # 3. agenda: it follows demand as fast as agility allows; relevance
+        _follow(
             agenda,
             demand,
             relevance,
             formality,
             rigidity,
             agility,
-            interests,
-            engagement,
-            trust_seen,
-            has_org,
-            shared,
+            prm.agenda_adjust_per_month,
+            prm.formal_agility_loss,
+            prm.rules_agility_loss,
+            agility_eff,
+        )
+        # 4. shared interest: interests align with the agenda
+        _shared_interest(
+            interests, agenda, engagement, trust_seen, has_org, prm.understanding_per_month, shared
+        )
+        # 5. urgency follows need and fades with results
+        _urgency(
             urgency,
             base_urgency,
             need_ref,
+            interests,
+            demand,
             results,
-            incentives,
-            base_incentive,
-            funding_incentive,
-            mandate_incentive,
-            params,
-            agility_eff,
+            prm.success_erodes_urgency,
+            prm.urgency_adjust_per_month,
         )
+        # 6. incentives: own reasons combined with money and mandates
+        _incentives(incentives, base_incentive, funding_incentive, mandate_incentive)
+        # 7. liaison turnover
         _turnover(
             turnover_draws,
             turnover_per_year / 12.0,
@@ -1945,7 +1866,10 @@ def run_month(
             rows,
             count,
         )
-        new = _engage_and_act(
+        # 8. governance fit
+        _misfit(member, formality, operational, misfit)
+        # 9. engagement: each member decides how much capacity to invest
+        _engagement(
             engagement,
             member,
             has_org,
@@ -1953,38 +1877,70 @@ def run_month(
             capacity,
             orientation,
             is_school,
-            knowledge,
             urgency,
             shared,
             incentives,
             trust_seen,
             results,
             culture_gap,
+            misfit,
             rigidity,
             coordinator,
+            params,
+            memberships,
+        )
+        # 10. trust as seen by each member
+        _trust_views(
             personal,
             org_trust,
+            member,
+            engagement,
+            prm.personal_trust_weight,
+            trust,
+            trust_seen,
+            pair_trust,
+        )
+        # 11. joint action and public value
+        _joint_action(
+            engagement,
+            member,
             alive,
+            slot_org,
+            knowledge,
             agenda,
             relevance,
             contact,
-            formality,
-            operational,
+            trust,
+            rigidity,
+            coordinator,
             success_draws,
-            tension_counts_draws,
             params,
             public_value,
             success_rate,
+            results,
             joint_successes,
             ever_succeeded,
             months_without_action,
-            misfit,
-            memberships,
-            trust,
-            pair_trust,
             engaged,
             success,
             acts,
+        )
+        # 12. trust: contact, small wins, failures, decay
+        _update_trust(
+            personal, org_trust, member, engagement, engaged, contact, success, acts, params
+        )
+        # 13. tensions arise: how many per partnership (placed after the pause for draws)
+        new = _tension_rates(
+            member,
+            alive,
+            slot_org,
+            orientation,
+            shared,
+            culture_gap,
+            misfit,
+            rigidity,
+            params,
+            tension_counts_draws,
             rates,
             counts,
         )
@@ -1994,7 +1950,7 @@ def run_month(
     new = 0
     for p in range(counts.shape[0]):
         new += counts[p]
-    if new + n_tensions[0] > 0:
+    if new + n_tensions[0] > 0:  # 13. the new tensions placed; 14. all worked through
         _open_new_tensions(
             counts,
             member,
@@ -2024,6 +1980,7 @@ def run_month(
             rows,
             count,
         )
+    # 15. formalisation
     _formalise(
         alive,
         success_rate,
@@ -2037,6 +1994,7 @@ def run_month(
         rows,
         count,
     )
+    # 16. membership: disengaged members leave, fitting candidates join
     _leave_and_join(
         member,
         has_org,
@@ -2059,6 +2017,7 @@ def run_month(
         rows,
         count,
     )
+    # 17. dissolution
     _dissolve(
         member,
         engagement,
@@ -2073,6 +2032,7 @@ def run_month(
         rows,
         count,
     )
+    # 18. phase; 19. trust as seen, and the month-end snapshot
     _close_month(
         member,
         engagement,
@@ -2114,6 +2074,6 @@ def observe_lived(latest, trust_lived, months_lived):
     """Add a month-end snapshot to the running sums behind each partnership's mean trust over
     the months it was alive (so a run's summary needs no stored series)."""
     for p in range(latest.shape[0]):
-        if latest[p, 7] != DISSOLVED:
-            trust_lived[p] += latest[p, 0]
+        if latest[p, COLUMN.phase] != DISSOLVED:
+            trust_lived[p] += latest[p, COLUMN.trust]
             months_lived[p] += 1

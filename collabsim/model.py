@@ -9,6 +9,8 @@ from collabsim import mechanisms as mech
 from collabsim.agents import AGENT_CLASS, Partnership
 from collabsim.event_codes import EventBuffer
 from collabsim.events import EventLog
+from collabsim.mechanisms import COLUMN as COLUMN  # the series' columns by name, for importers
+from collabsim.mechanisms import SERIES
 from collabsim.parameters import as_tuple
 from collabsim.policy import PolicySchedule
 from collabsim.region import (
@@ -22,19 +24,7 @@ from collabsim.scenario import Scenario
 
 _NO_DRAWS = np.empty(0)  # what the month kernel gets when it needs no draws from Python
 
-# Columns of one partnership-month in the collected time series (in this order).
-SERIES = (
-    "trust",
-    "engagement",
-    "urgency",
-    "incentives",
-    "shared_interest",
-    "public_value",
-    "active_members",
-    "phase",
-    "relevance",
-    "funding_eur",
-)
+# SERIES: the columns of one partnership-month in the collected series (mechanisms.COLUMN).
 # The four drivers' levels and engagement: the series the trajectory charts draw (app, plots).
 DRIVER_SERIES = ("trust", "engagement", "urgency", "incentives", "shared_interest")
 

@@ -6,6 +6,7 @@ any of them (`--set parameters.trust_gain_success=0.08`). docs/ODD.md explains e
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 
 import numpy as np
@@ -126,4 +127,7 @@ def as_tuple(params: MechanismParameters) -> Parameters:
     values = {k: float(v) for k, v in params.model_dump().items()}
     out = Parameters(**values)
     out.record = np.array([tuple(values.values())], dtype=PARAMETER_DTYPE)
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):  # kernels run as Python:
+        # reading `record[0].name` there needs a recarray's records
+        out.record = out.record.view(np.recarray)
     return out

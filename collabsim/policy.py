@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from collabsim.events import EventLog
+from collabsim.kernel_cache import njit
 from collabsim.region import PartnershipState
 from collabsim.scenario import FUNDING_SCHEMES, Funding, Scenario
 

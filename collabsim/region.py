@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
+from collabsim.kernel_cache import njit
 from collabsim.scenario import Scenario
 
 THEMES = ("skilled_technicians", "current_curriculum", "lifelong_learning", "regional_innovation")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.events import EVENT_COLUMNS
-from collabsim.model import SERIES, CollaborationModel
+from collabsim.model import COLUMN, SERIES, CollaborationModel
 from collabsim.region import PHASES
 from collabsim.scenario import Scenario, with_steps
 
@@ -69,9 +69,9 @@ def summarise(model: CollaborationModel, replicate: int, seed: int) -> list[dict
                 "lifetime_months": int(st.dissolved_month[p] if not st.alive[p] else model.steps),
                 "public_value": float(st.public_value[p]),
                 "mean_trust": float(mean_trust[p]),
-                "final_trust": float(last[p, 0]),
-                "final_engagement": float(last[p, 1]),
-                "final_members": int(last[p, 6]),
+                "final_trust": float(last[p, COLUMN.trust]),
+                "final_engagement": float(last[p, COLUMN.engagement]),
+                "final_members": int(last[p, COLUMN.active_members]),
                 "tensions": int(st.tensions_raised[p]),
                 "tensions_resolved": int(st.tensions_resolved[p]),
                 "tensions_escalated": int(st.tensions_escalated[p]),
@@ -128,7 +128,9 @@ def timeseries_frame(series: list[np.ndarray], names: list[str]) -> pd.DataFrame
     for k, col in enumerate(SERIES):
         frame[col] = flat[:, k]
     frame["active_members"] = frame["active_members"].astype(np.int32)
-    frame["phase"] = pd.Categorical.from_codes(flat[:, 7].astype(int), categories=list(PHASES))
+    frame["phase"] = pd.Categorical.from_codes(
+        flat[:, COLUMN.phase].astype(int), categories=list(PHASES)
+    )
     return frame.sort_values(["replicate", "partnership", "step"], kind="stable").reset_index(
         drop=True
     )

@@ -1,7 +1,9 @@
 """Compile every model kernel once, so later runs (and the classroom app's first click) start warm.
 
-numba caches compiled kernels next to the code (collabsim/__pycache__); `make install` runs
-`python -m collabsim.warm` so that a fresh clone never compiles in the middle of a run.
+numba caches compiled kernels in a folder keyed on a hash of the kernel sources (by default
+collabsim/__pycache__/collabsim-kernels-<hash>, see collabsim/kernel_cache.py), so an edited
+source, in whichever file, is compiled afresh rather than served stale; `make install` and
+`make test` run `python -m collabsim.warm` so that no run compiles in its middle.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import time
 
 from numba.core.registry import CPUDispatcher
 
-from collabsim import event_codes, mechanisms, policy, region
+from collabsim import event_codes, kernel_cache, mechanisms, policy, region
 
 
 def kernels() -> dict[str, CPUDispatcher]:
@@ -51,11 +53,15 @@ def compile_kernels() -> list[str]:
 
 
 def main() -> None:
-    """Compile and report."""
+    """Compile and report (and drop the caches of earlier versions of the sources)."""
     start = time.perf_counter()
     ready = compile_kernels()
     seconds = time.perf_counter() - start
-    print(f"collabsim: {len(ready)} model kernels compiled and cached ({seconds:.1f} s)")
+    stale = kernel_cache.prune_stale()
+    print(
+        f"collabsim: {len(ready)} model kernels compiled and cached ({seconds:.1f} s) in "
+        f"{kernel_cache.keyed_cache_dir()}; {len(stale)} stale caches removed"
+    )
 
 
 if __name__ == "__main__":

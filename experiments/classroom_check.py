@@ -16,6 +16,7 @@ import argparse
 import numpy as np
 
 from collabsim import CollaborationModel, load_scenario
+from collabsim.model import COLUMN
 
 CRISIS = (
     (30, "key_person_leaves"),
@@ -40,7 +41,11 @@ def run_one(
         m.step()
     series = m.series()
     dissolved = [e.step for e in m.events if e.kind == "dissolved"]
-    return bool(m.state.alive[0]), (dissolved[0] if dissolved else None), series[list(MONTHS), 0, 1]
+    return (
+        bool(m.state.alive[0]),
+        (dissolved[0] if dissolved else None),
+        series[list(MONTHS), 0, COLUMN.engagement],
+    )
 
 
 def report(label: str, path: str, seeds: range, overrides: list[str], moments=()) -> list[tuple]:

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collabsim import CollaborationModel
+from collabsim.model import COLUMN
 from collabsim.region import DISSOLVED
 from collabsim.scenario import FUNDING_SCHEMES, validate_scenario
 
@@ -102,7 +103,11 @@ def test_states_stay_in_range_and_consistent(scenario, seed):
         m.step()
         check_state(m)
     series = m.series()
-    assert series.shape == (scenario.scenario.steps + 1, scenario.scenario.partnerships, 10)
+    assert series.shape == (
+        scenario.scenario.steps + 1,
+        scenario.scenario.partnerships,
+        len(COLUMN),
+    )
     assert np.isfinite(series).all()
-    public_value = series[:, :, 5]
+    public_value = series[:, :, COLUMN.public_value]
     assert (np.diff(public_value, axis=0) >= 0).all()

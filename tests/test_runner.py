@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from collabsim.model import COLUMN
 from collabsim.region import PHASES
 from collabsim.runner import run_single
 from tests.conftest import scenario
@@ -44,13 +45,13 @@ def test_summary_follows_the_series(case):
     for seed in range(6):
         tables = run_single(sc, seed)
         series = tables.series
-        alive = series[:, :, 7] != PHASES.index("dissolved")
+        alive = series[:, :, COLUMN.phase] != PHASES.index("dissolved")
         for p, row in enumerate(tables.summary):
             expected = series[alive[:, p], p, 0].mean()
             assert row["mean_trust"] == pytest.approx(expected, rel=1e-12)
-            assert row["final_trust"] == series[-1, p, 0]
-            assert row["final_engagement"] == series[-1, p, 1]
-            assert row["final_members"] == int(series[-1, p, 6])
+            assert row["final_trust"] == series[-1, p, COLUMN.trust]
+            assert row["final_engagement"] == series[-1, p, COLUMN.engagement]
+            assert row["final_members"] == int(series[-1, p, COLUMN.active_members])
             assert row["survived"] == bool(alive[-1, p])
             if not row["survived"]:
                 dissolved_seen = True
