@@ -1179,9 +1179,12 @@ def run_sweep(
                 finished, pending = executor.wait_any(pending)
                 for task, result in finished:
                     if isinstance(result, BaseException):
+                        # run_chunk records a run's own error in its result, so an exception
+                        # here is the machinery's (a worker that died, a lost connection): the
+                        # chunk is tried again, alone, up to three times on any backend
                         key = (task.start, task.stop)
                         attempts[key] = attempts.get(key, 0) + 1
-                        if attempts[key] < 3 and executor.backend == "processes":
+                        if attempts[key] < 3:
                             retry.append(task)
                             continue
                         result = _chunk_failed(task, result)
