@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from collabsim.errors import CollabsimInputError
 from collabsim.limits import (
@@ -58,10 +58,10 @@ from collabsim.scenario import (
     OrganisationGroup,
     Scenario,
     apply_overrides,
-    as_written,
     read_toml,
     validate_scenario,
 )
+from collabsim.validation import StrictTable, validated
 
 DESIGNS = ("full_factorial", "latin_hypercube", "sobol", "morris")
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "truncnormal", "lognormal")
@@ -69,14 +69,7 @@ DISTRIBUTIONS = ("uniform", "triangular", "normal", "truncnormal", "lognormal")
 ID_COLUMNS = ("point", "replicate", "seed", "partnership")
 
 
-class _Strict(BaseModel):
-    """Unknown keys are errors; no value is converted (`replicates = true`, `samples = "100"` are
-    errors, not 1 and 100); inf and nan are refused wherever a number is read."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-
-class ExperimentMeta(_Strict):
+class ExperimentMeta(StrictTable):
     """[experiment]: what to run and how often."""
 
     name: str = "sweep"
@@ -94,7 +87,7 @@ class ExperimentMeta(_Strict):
     )
 
 
-class DesignSpec(_Strict):
+class DesignSpec(StrictTable):
     """[design]: how design points are chosen."""
 
     kind: Literal["full_factorial", "latin_hypercube", "sobol", "morris"] = "full_factorial"
@@ -105,7 +98,7 @@ class DesignSpec(_Strict):
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels")
 
 
-class FactorSpec(_Strict):
+class FactorSpec(StrictTable):
     """[[factors]]: one scenario key to vary."""
 
     key: str
@@ -118,7 +111,7 @@ class FactorSpec(_Strict):
     sd: float | None = Field(None, gt=0)
 
 
-class OutputSpec(_Strict):
+class OutputSpec(StrictTable):
     """[outputs]: what each run keeps."""
 
     summary: list[str] | None = Field(None, description="summary metrics (default: all)")
@@ -126,7 +119,7 @@ class OutputSpec(_Strict):
     timeseries: list[str] | None = Field(None, description="series variables (default: all)")
 
 
-class ExperimentFile(_Strict):
+class ExperimentFile(StrictTable):
     """The whole experiment file."""
 
     experiment: ExperimentMeta
@@ -657,66 +650,6 @@ def run_seed(root_seed: int, point: int, replicate: int, seeds: str = "per_point
     return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
-_UNION_TAGS = ("float", "int", "bool", "str")
-
-
-def _explain(err: dict[str, Any], source: str) -> str:
-    path = tuple(err.get("loc", ()))
-    if len(path) > 1 and path[-1] in _UNION_TAGS and isinstance(path[-2], int):
-        path = path[:-1]  # values.1.float: the member of list[float | int | bool | str]
-    err = {**err, "loc": path}
-    loc = ".".join(str(p) for p in path)
-    kind = err.get("type", "")
-    if kind == "extra_forbidden":
-        key = str(err["loc"][-1])
-        model = _model_at(err["loc"][:-1])
-        valid = list(model.model_fields) if model else []
-        guess = difflib.get_close_matches(key, valid, n=1)
-        hint = f"; did you mean '{guess[0]}'?" if guess else ""
-        if valid:
-            hint += f" (valid keys: {', '.join(valid)})"
-        return f"{source}: unknown key '{loc}'{hint}"
-    if kind == "missing":
-        return f"{source}: missing key '{loc}'"
-    value = as_written(err.get("input"))
-    if kind == "finite_number":
-        return f"{source}: {loc} = {value} is not a finite number; give a number"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        hint = ""
-        if isinstance(err.get("input"), str):
-            hint = "; write numbers and true/false without quotes"
-        elif isinstance(err.get("input"), bool):
-            hint = "; true/false is not a number here"
-        return f"{source}: {loc} = {value} has the wrong type ({err.get('msg', '').lower()}){hint}"
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    if "input" in err and kind != "value_error":
-        return f"{source}: {loc} = {err['input']!r}: {msg}"
-    return f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}"
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    model: Any = ExperimentFile
-    for item in loc:
-        if isinstance(item, int):
-            continue
-        f = model.model_fields.get(str(item))
-        if f is None:
-            return None
-        ann = f.annotation
-        for cand in (ann, *getattr(ann, "__args__", ())):
-            if isinstance(cand, type) and issubclass(cand, BaseModel):
-                model = cand
-                break
-            inner = getattr(cand, "__args__", ())
-            found = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), 0)
-            if found:
-                model = found
-                break
-        else:
-            return None
-    return model
-
-
 def check_metrics(
     wanted: list[str], allowed: tuple[str, ...], where: str, kind: str = "summary"
 ) -> None:
@@ -756,10 +689,7 @@ def experiment_from_dict(
     budget(plan) is called once the design's size is known and before it is generated (it may
     refuse with CollabsimInputError); generate=False skips the design (points stay empty).
     """
-    try:
-        spec = ExperimentFile.model_validate(data)
-    except ValidationError as exc:
-        raise CollabsimInputError(_explain(exc.errors()[0], source)) from None
+    spec = validated(ExperimentFile, data, source)
     meta = spec.experiment
     scen_path = Path(meta.scenario)
     if not scen_path.is_absolute() and base_dir is not None:

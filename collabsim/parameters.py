@@ -10,7 +10,9 @@ import os
 from collections import namedtuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from collabsim.validation import StrictTable
 
 
 def _p(default: float, lo: float, hi: float, what: str) -> float:
@@ -18,12 +20,8 @@ def _p(default: float, lo: float, hi: float, what: str) -> float:
     return Field(default, ge=lo, le=hi, description=what)
 
 
-class MechanismParameters(BaseModel):
+class MechanismParameters(StrictTable):
     """The constants of the equations in collabsim.mechanisms (defaults documented in the ODD)."""
-
-    model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
-    )
 
     # demand and urgency
     demand_drift_per_month: float = _p(0.04, 0, 0.5, "sd of monthly demand drift at volatility 1")

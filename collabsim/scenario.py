@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import difflib
-import math
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from collabsim.errors import CollabsimInputError
 from collabsim.limits import MAX_PARTNERSHIP_MEMBERS, MAX_SEED, widest_partnership
 from collabsim.parameters import MechanismParameters
+from collabsim.validation import StrictTable, validated
 
 SchemeName = Literal[
     "one_off",
@@ -27,19 +27,7 @@ SchemeName = Literal[
 FUNDING_SCHEMES = get_args(SchemeName)
 
 
-STRICT = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
-
-
-class _Strict(BaseModel):
-    """Base for every section: unknown keys are errors, values are validated on assignment.
-
-    Strict: `trust = true`, `count = true` or `steps = "120"` are errors, not silently converted;
-    inf and nan are refused wherever a number is read."""
-
-    model_config = STRICT
-
-
-class ScenarioMeta(_Strict):
+class ScenarioMeta(StrictTable):
     """[scenario]: name, description, horizon and root seed."""
 
     name: str = "unnamed"
@@ -51,7 +39,7 @@ class ScenarioMeta(_Strict):
     )
 
 
-class OrganisationGroup(_Strict):
+class OrganisationGroup(StrictTable):
     """[[organisations]]: a group of organisations of one type (and level for schools)."""
 
     type: Literal["school", "firm", "municipality"]
@@ -73,7 +61,7 @@ class OrganisationGroup(_Strict):
         return self.level if self.type == "school" else self.type
 
 
-class PartnershipDesign(_Strict):
+class PartnershipDesign(StrictTable):
     """[partnership]: the design of the collaboration."""
 
     kind: Literal["operational", "strategic"] = "operational"
@@ -83,7 +71,7 @@ class PartnershipDesign(_Strict):
     meeting_rhythm: Literal["none", "monthly", "weekly"] = "monthly"
 
 
-class Drivers(_Strict):
+class Drivers(StrictTable):
     """[drivers]: initial levels of the four drivers, 0..1."""
 
     incentives: float = Field(0.3, ge=0, le=1)
@@ -92,7 +80,7 @@ class Drivers(_Strict):
     trust: float = Field(0.5, ge=0, le=1)
 
 
-class Conditions(_Strict):
+class Conditions(StrictTable):
     """[conditions]: the region's and organisations' conditions, 0..1 unless said."""
 
     agility: float = Field(0.5, ge=0, le=1)
@@ -104,7 +92,7 @@ class Conditions(_Strict):
     orientation: float = Field(0.5, ge=0, le=1, description="ego 0 ... eco 1")
 
 
-class Funding(_Strict):
+class Funding(StrictTable):
     """[[policy.funding]]: one policy instrument in force for a period."""
 
     name: str = "funding"
@@ -122,13 +110,13 @@ class Funding(_Strict):
         return self.start + self.duration
 
 
-class Policy(_Strict):
+class Policy(StrictTable):
     """[policy]: the instruments in force."""
 
     funding: list[Funding] = Field(default_factory=list)
 
 
-class Scenario(_Strict):
+class Scenario(StrictTable):
     """A whole scenario: region, organisations, partnership design, drivers, conditions, policy."""
 
     scenario: ScenarioMeta = Field(default_factory=ScenarioMeta)
@@ -174,121 +162,9 @@ class Scenario(_Strict):
 # --------------------------------------------------------------------------- loading
 
 
-def _source_label(source: str | Path | None) -> str:
-    return str(source) if source is not None else "scenario"
-
-
-def _format_location(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
-        elif item in ("function-after", "function-before") or str(item).startswith("function-"):
-            continue
-        else:
-            parts.append(str(item))
-    return ".".join(parts)
-
-
-def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic section class that holds the key at loc (for 'did you mean')."""
-    model: Any = Scenario
-    for item in loc[:-1]:
-        if isinstance(item, int):
-            continue
-        field = model.model_fields.get(str(item)) if hasattr(model, "model_fields") else None
-        if field is None:
-            return None
-        ann = field.annotation
-        args = getattr(ann, "__args__", None)
-        if args:
-            ann = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
-        model = ann
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _allowed(model: type[BaseModel] | None, key: str) -> str:
-    if model is None or key not in model.model_fields:
-        return ""
-    f = model.model_fields[key]
-    bounds = {}
-    for m in f.metadata:
-        for attr in ("ge", "gt", "le", "lt"):
-            if getattr(m, attr, None) is not None:
-                bounds[attr] = getattr(m, attr)
-    lo = bounds.get("ge", bounds.get("gt"))
-    hi = bounds.get("le", bounds.get("lt"))
-    ann = f.annotation
-    choices = getattr(ann, "__args__", None)
-    if getattr(ann, "__origin__", None) is Literal and choices:
-        return "allowed: " + ", ".join(map(str, choices))
-    if lo is not None and hi is not None:
-        return f"allowed range {lo}..{hi}"
-    if lo is not None:
-        return f"allowed: at least {lo}"
-    return ""
-
-
-def as_written(value: Any) -> str:
-    """A value as it is written in a TOML file (true, "120", [1, 2]), cut short if long."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = '"' + value.replace('"', '\\"') + '"'
-    elif isinstance(value, float) and not math.isfinite(value):
-        text = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    elif isinstance(value, dict):
-        text = "a table"
-    elif isinstance(value, list):
-        text = "an array"
-    else:
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _explain(err: dict[str, Any], source: str) -> str:
-    """One line for one pydantic error: file, key, what is wrong and what is allowed."""
-    loc = tuple(err.get("loc", ()))
-    where = _format_location(loc) or "(top level)"
-    kind = err.get("type", "")
-    model = _model_for(loc) if loc else None
-    key = str(loc[-1]) if loc else ""
-    if kind == "extra_forbidden":
-        valid = list(model.model_fields) if model else []
-        guess = difflib.get_close_matches(key, valid, n=1)
-        hint = f"; did you mean '{guess[0]}'?" if guess else ""
-        if valid:
-            hint += f" (valid keys: {', '.join(valid)})"
-        return f"{source}: unknown key '{where}'{hint}"
-    if kind == "literal_error":
-        got = err.get("input")
-        extra = _allowed(model, key)
-        return f"{source}: {where} = {as_written(got)} is not valid; {extra or err.get('msg')}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return (
-            f"{source}: {where} = {as_written(err.get('input'))} is out of range; "
-            f"{_allowed(model, key) or err.get('msg')}"
-        )
-    if kind == "missing":
-        return f"{source}: missing key '{where}'"
-    if kind == "finite_number":
-        got = as_written(err.get("input"))
-        return f"{source}: {where} = {got} is not a finite number; give a number"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return (
-            f"{source}: {where} = {as_written(err.get('input'))} has the wrong type "
-            f"({err.get('msg', '').lower()})"
-        )
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{source}: {where}: {msg}" if loc else f"{source}: {msg}"
-
-
 def validate_scenario(data: dict[str, Any], source: str | Path | None = None) -> Scenario:
     """Validate plain data into a Scenario, or raise one clear CollabsimInputError."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise CollabsimInputError(_explain(exc.errors()[0], _source_label(source))) from None
+    return validated(Scenario, data, str(source) if source is not None else "scenario")
 
 
 MAX_FILE_BYTES = 10_000_000

@@ -46,11 +46,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from collabsim.errors import CollabsimInputError
 from collabsim.experiment import Factor, check_metrics
 from collabsim.scenario import read_toml
+from collabsim.validation import StrictTable, validated
 
 METHODS = ("sobol", "morris")
 DEFAULT_OUTPUTS = ("survived", "lifetime_months", "public_value")
@@ -80,10 +81,8 @@ OUTPUT_LABELS = {
 # --------------------------------------------------------------------------- the spec
 
 
-class SensitivitySection(BaseModel):
+class SensitivitySection(StrictTable):
     """[sensitivity] in an experiment file: analysis settings (all optional)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     num_resamples: int = Field(1000, ge=10, le=100_000, description="bootstrap resamples")
     conf_level: float = Field(0.95, gt=0.5, lt=1.0, description="confidence level of intervals")
@@ -214,12 +213,7 @@ def load_spec(
     if method is not None and method not in METHODS:
         raise CollabsimInputError(f"--method {method}: must be one of {', '.join(METHODS)}")
     section_data = data.pop("sensitivity", {})
-    try:
-        section = SensitivitySection.model_validate(section_data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err.get("loc", ()))
-        raise CollabsimInputError(f"{p}: sensitivity.{loc}: {err.get('msg')}") from None
+    section = validated(SensitivitySection, section_data, str(p), prefix=("sensitivity",))
     design = data.setdefault("design", {})
     if not isinstance(design, dict):
         raise CollabsimInputError(f"{p}: [design] must be a table")

@@ -451,14 +451,14 @@ BAD = [
 # No silent coercion and no infinite numbers.
 BAD_TYPES = [
     ("replicates = 3", "replicates = true", "experiment.replicates = true has the wrong type"),
-    ("replicates = 3", "replicates = 100001", "less than or equal to 100000"),
+    ("replicates = 3", "replicates = 100001", "experiment.replicates = 100001 is out of range; allowed range 1..100000"),
     ("replicates = 3", "replicates = 3.0", "experiment.replicates = 3.0 has the wrong type"),
     ("seed = 7", 'seed = "7"', 'experiment.seed = "7" has the wrong type'),
     ("levels = 2\n", '[design]\nkind = "latin_hypercube"\nsamples = "100"\n', 'samples = "100"'),
-    ("range = [0.3, 0.7]", "range = [0.3, inf]", "factors.1.range.1 = inf is not a finite"),
-    ("range = [0.3, 0.7]", "range = [nan, 0.7]", "factors.1.range.0 = nan is not a finite"),
-    ("values = [0.2, 0.8]", "values = [0.2, nan]", "factors.0.values.1 = nan is not a finite"),
-    ("values = [0.2, 0.8]", "values = [0.2, -inf]", "factors.0.values.1 = -inf is not a finite"),
+    ("range = [0.3, 0.7]", "range = [0.3, inf]", "factors[1].range[1] = inf is not a finite"),
+    ("range = [0.3, 0.7]", "range = [nan, 0.7]", "factors[1].range[0] = nan is not a finite"),
+    ("values = [0.2, 0.8]", "values = [0.2, nan]", "factors[0].values[1] = nan is not a finite"),
+    ("values = [0.2, 0.8]", "values = [0.2, -inf]", "factors[0].values[1] = -inf is not a finite"),
     ("chunk_runs = 2", "chunk_runs = 2.0", "experiment.chunk_runs = 2.0 has the wrong type"),
 ]
 
