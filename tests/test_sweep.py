@@ -451,7 +451,11 @@ BAD = [
 # No silent coercion and no infinite numbers.
 BAD_TYPES = [
     ("replicates = 3", "replicates = true", "experiment.replicates = true has the wrong type"),
-    ("replicates = 3", "replicates = 100001", "experiment.replicates = 100001 is out of range; allowed range 1..100000"),
+    (
+        "replicates = 3",
+        "replicates = 100001",
+        "experiment.replicates = 100001 is out of range; allowed range 1..100000",
+    ),
     ("replicates = 3", "replicates = 3.0", "experiment.replicates = 3.0 has the wrong type"),
     ("seed = 7", 'seed = "7"', 'experiment.seed = "7" has the wrong type'),
     ("levels = 2\n", '[design]\nkind = "latin_hypercube"\nsamples = "100"\n', 'samples = "100"'),
