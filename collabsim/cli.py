@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from collabsim.cli_options import Yes
 from collabsim.errors import CollabsimInputError
 
 app = typer.Typer(
@@ -71,9 +72,7 @@ def run(
             "keeps only summary and events, for many replicates"
         ),
     ] = True,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="go ahead with work estimated to take over an hour")
-    ] = False,
+    yes: Yes = False,
 ) -> None:
     """Run a scenario's replicates and write summary, time series, events, manifest and figures."""
     from collabsim.outputs import run_command

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collabsim.cli_options import Yes
+
 
 def compare_command(
     scenarios: list[Path],
@@ -111,9 +113,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         workers: Annotated[int, typer.Option(help="processes to run on (default 1)")] = 1,
-        yes: Annotated[
-            bool, typer.Option("--yes", help="go ahead with work estimated to take over an hour")
-        ] = False,
+        yes: Yes = False,
     ) -> None:
         """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
         from collabsim.cli import console

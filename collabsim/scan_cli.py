@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collabsim.cli_options import Yes
 from collabsim.errors import CollabsimInputError
 
 SCALE = {
@@ -227,9 +228,7 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[
             str, typer.Option(help="language of the questions in --interactive: en or nl")
         ] = "en",
-        yes: Annotated[
-            bool, typer.Option("--yes", help="go ahead with work estimated to take over an hour")
-        ] = False,
+        yes: Yes = False,
     ) -> None:
         """Turn partners' scan answers into a projection (5 and 10 years) and lever advice."""
         from collabsim.cli import console, err_console

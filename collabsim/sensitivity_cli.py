@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from collabsim.cli_options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
 
@@ -154,17 +155,8 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="folder for the raw sweeps (default OUT/runs)"),
         ] = None,
-        workers: Annotated[
-            str | None,
-            typer.Option(help="processes (default: all cores), or 'dask' for a LocalCluster"),
-        ] = None,
-        scheduler: Annotated[
-            str | None,
-            typer.Option(
-                help="an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: "
-                "$COLLABSIM_SCHEDULER, unless --workers is given)",
-            ),
-        ] = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
         resume: Annotated[
             bool, typer.Option("--resume", help="complete the runs already in the runs folder")
         ] = False,
@@ -173,10 +165,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="also run the surfaces in sensitivity.surface_factors"),
         ] = True,
         plots: Annotated[bool, typer.Option(help="write the figures")] = True,
-        yes: Annotated[
-            bool,
-            typer.Option("--yes", help="go ahead with an analysis estimated to take over an hour"),
-        ] = False,
+        yes: Yes = False,
     ) -> None:
         """Global sensitivity analysis (SALib): Sobol indices or Morris screening."""
         from collabsim.cli import console, err_console

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
+from collabsim.cli_options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
 
@@ -218,30 +219,15 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="output folder (default results/<experiment name>, made safe)"),
         ] = None,
-        workers: Annotated[
-            str | None,
-            typer.Option(
-                help="processes on this machine (default: all cores), or 'dask' for a "
-                "Dask LocalCluster with one thread per worker"
-            ),
-        ] = None,
-        scheduler: Annotated[
-            str | None,
-            typer.Option(
-                help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: "
-                "$COLLABSIM_SCHEDULER, unless --workers is given)",
-            ),
-        ] = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
         resume: Annotated[
             bool, typer.Option("--resume", help="complete the sweep in --out, skipping done chunks")
         ] = False,
         limit: Annotated[
             int | None, typer.Option(help="run at most N runs now (continue later with --resume)")
         ] = None,
-        yes: Annotated[
-            bool,
-            typer.Option("--yes", help="go ahead with a sweep estimated to take over an hour"),
-        ] = False,
+        yes: Yes = False,
     ) -> None:
         """Run an experiment's design points and replicates; results stream to Parquet chunks."""
         from collabsim.cli import console, err_console
