@@ -15,8 +15,6 @@ window instead, so "what happens in those months without the cut" can be compare
 from __future__ import annotations
 
 import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +31,7 @@ from collabsim.limits import (
     check_work,
     run_size,
 )
+from collabsim.pools import process_pool
 from collabsim.scenario import Scenario, load_scenario
 from collabsim.stats import kaplan_meier, mean_interval, paired_difference, wilson_interval
 
@@ -242,27 +241,6 @@ def _run_chunk(scenario: Scenario, seeds: list[int], offset: int):
     return res.summary, res.timeseries, res.events
 
 
-def _single_threaded() -> bool:
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
-
-
-def _pool_context():
-    """Fork this process when it has one thread (workers start with the model loaded); else fork
-    from a clean server process, as the sweep engine does."""
-    import multiprocessing as mp
-
-    if sys.platform.startswith("linux") and _single_threaded():
-        return mp.get_context("fork")
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["collabsim.compare"])
-        return ctx
-    return mp.get_context("spawn")
-
-
 def run_arms(arms: list[Arm], seeds: list[int], workers: int = 1, progress=None) -> None:
     """Run every arm on the same seeds (serially or on a process pool); fills arm.result."""
     from collabsim.runner import ReplicateResults
@@ -275,7 +253,7 @@ def run_arms(arms: list[Arm], seeds: list[int], workers: int = 1, progress=None)
     ]
     parts: dict[int, list] = {k: [] for k in range(len(arms))}
     if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
+        with process_pool(workers, ("collabsim.compare",)) as pool:
             futures = [(k, i, pool.submit(_run_chunk, sc, s, i)) for k, sc, s, i in tasks]
             for k, i, fut in futures:
                 parts[k].append((i, fut.result()))

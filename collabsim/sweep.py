@@ -31,8 +31,6 @@ import os
 import re
 import shutil
 import socket
-import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -457,22 +455,9 @@ class _Pool:
         list(self.pool.map(_warm_up_slow, range(workers)))
 
     def _new_pool(self):
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        from collabsim.pools import process_pool
 
-        if sys.platform.startswith("linux") and threading.active_count() == 1:
-            # fork this single-threaded process: workers start at once with the model loaded
-            from collabsim.sweep_warm import warm_up
-
-            warm_up()
-            ctx = mp.get_context("fork")
-        else:  # threads here (a notebook, a Dask client...): fork from a clean server process
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["collabsim.sweep", "collabsim.sweep_warm"])
-        self.start_method = ctx.get_start_method()
-        return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_ignore_sigint
-        )
+        return process_pool(self.workers, ("collabsim.sweep",), leave_ctrl_c_to_driver=True)
 
     def submit(self, task: ChunkTask):
         from concurrent.futures.process import BrokenProcessPool
@@ -502,13 +487,6 @@ class _Pool:
             for proc in list(getattr(self.pool, "_processes", {}).values()):
                 proc.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the driver, which stops them and keeps finished chunks."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warm_up_slow(_: int) -> int:
