@@ -10,6 +10,9 @@ import sys
 def main() -> None:
     """Import the command line and run it; an interrupt while importing exits with 130."""
     try:
+        from collabsim.errors import deliver_interrupts_outside_finalizers
+
+        deliver_interrupts_outside_finalizers()
         from collabsim.cli import main as run_cli
     except KeyboardInterrupt:
         sys.exit(130)

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from collabsim.cli_options import Yes
-from collabsim.errors import CollabsimInputError
+from collabsim.errors import CollabsimInputError, deliver_interrupts_outside_finalizers
 
 app = typer.Typer(
     add_completion=False,
@@ -150,6 +150,7 @@ def os_error_line(exc: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line: every error ends as one line and an exit code, never a traceback."""
+    deliver_interrupts_outside_finalizers()
     try:
         result = app(args=argv, prog_name="collabsim", standalone_mode=False)
     except typer.TyperException as exc:  # usage errors: the option parser's own message

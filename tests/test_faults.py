@@ -317,3 +317,35 @@ def test_ctrl_c(tmp_path, command, delay):
     assert not hidden, f"hidden temporary paths left: {hidden}"
     if proc.returncode == 130 and command != "sweep":  # a sweep keeps finished chunks
         assert new in ([], ["results"]), f"exit 130 but left: {new}"
+
+
+FINALIZER_INTERRUPT = """
+import time
+from collabsim.errors import deliver_interrupts_outside_finalizers
+
+deliver_interrupts_outside_finalizers()
+
+
+class Interrupted:
+    def __del__(self):
+        raise KeyboardInterrupt  # as a Ctrl-C that lands while llvmlite frees an object
+
+
+try:
+    Interrupted()
+    for _ in range(2000):
+        time.sleep(0.001)
+    print("interrupt lost")
+except KeyboardInterrupt:
+    print("interrupt delivered")
+"""
+
+
+def test_ctrl_c_inside_a_finalizer_still_stops_the_command():
+    """Fails without errors.deliver_interrupts_outside_finalizers: Python then prints "Exception
+    ignored in ..." with a traceback and forgets the Ctrl-C, so the command would go on."""
+    res = subprocess.run(
+        [sys.executable, "-c", FINALIZER_INTERRUPT], capture_output=True, text=True, timeout=60
+    )
+    assert res.stdout.strip() == "interrupt delivered", res.stdout + res.stderr
+    assert res.stderr == ""
