@@ -239,7 +239,6 @@ def _respondent(
 
 
 INFO_COLUMNS = ("organisation", "type", "respondent", "name")
-MAX_ANSWERS_BYTES = 10_000_000  # far beyond any partnership's answers; stops /dev/zero and the like
 
 
 def _column(k: int) -> str:
@@ -389,32 +388,16 @@ def read_answers(path: str | Path, q: Questionnaire) -> list[Respondent]:
 
     A byte-order mark (as Excel and Notepad write) is accepted; a column or an item given twice,
     a row with fewer or more cells than the header, and a respondent given twice are errors."""
+    from collabsim.scenario import read_text_file
+
     p = Path(path)
-    if not p.exists():
-        raise CollabsimInputError(f"{p}: no such answers file")
-    if p.is_dir():
-        raise CollabsimInputError(f"{p}: is a folder, not an answers file")
-    with open(p, "rb") as fh:
-        raw = fh.read(MAX_ANSWERS_BYTES + 1)
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise CollabsimInputError(
-            f"{p}: larger than {MAX_ANSWERS_BYTES // 1_000_000} MB, too large for a file of scan "
-            "answers; give the CSV or TOML with one row (table) per respondent"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CollabsimInputError(
-            f"{p}: not a UTF-8 text file; save it as CSV UTF-8 (or TOML in UTF-8)"
-        ) from None
     toml = p.suffix.lower() == ".toml"
-    if not text.strip():
-        expected = (
-            "[[respondent]] tables with organisation, type and answers"
-            if toml
-            else "a header 'organisation,type,<item ids>' and one row per respondent"
-        )
-        raise CollabsimInputError(f"{p}: the file is empty; expected {expected}")
+    expected = (
+        "[[respondent]] tables with organisation, type and answers"
+        if toml
+        else "a header 'organisation,type,<item ids>' and one row per respondent"
+    )
+    text = read_text_file(p, "answers", "scenarios/scan/examples/", expected)
     people = _read_toml(p, text, q) if toml else _read_csv(p, text, q)
     check_people(people, str(p))
     check_unique(people)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 from collabsim.errors import CollabsimInputError
 from collabsim.limits import MAX_PARTNERSHIP_MEMBERS, MAX_SEED, widest_partnership
 from collabsim.parameters import MechanismParameters
-from collabsim.validation import StrictTable, validated
+from collabsim.validation import StrictTable, inner_table, validated
 
 SchemeName = Literal[
     "one_off",
@@ -170,20 +170,24 @@ def validate_scenario(data: dict[str, Any], source: str | Path | None = None) ->
 MAX_FILE_BYTES = 10_000_000
 
 
-def read_text_file(path: str | Path, kind: str, folder: str) -> str:
-    """The text of a small UTF-8 input file (a BOM is allowed), or one clear line saying why not."""
+def read_text_file(path: str | Path, kind: str, folder: str, expected: str = "") -> str:
+    """The text of a small UTF-8 input file (a BOM is allowed), or one clear line saying why not.
+
+    At most MAX_FILE_BYTES are read, so a huge file (or /dev/zero) is refused unread; `expected`
+    says in the message for an empty file what the file should hold."""
     p = Path(path)
     if not p.exists():
         raise CollabsimInputError(f"{p}: no such {kind} file; check the path (try {folder})")
     if p.is_dir():
         raise CollabsimInputError(f"{p}: is a folder, not a {kind} file")
-    size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
+    with open(p, "rb") as fh:
+        raw = fh.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
         raise CollabsimInputError(
-            f"{p}: {size:,} bytes is too large for a {kind} file (at most {MAX_FILE_BYTES:,})"
+            f"{p}: too large for a {kind} file (more than {MAX_FILE_BYTES:,} bytes)"
         )
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CollabsimInputError(
             f"{p}: not a UTF-8 text file (byte {exc.start}); save it as UTF-8"
@@ -191,7 +195,10 @@ def read_text_file(path: str | Path, kind: str, folder: str) -> str:
     if "\x00" in text:
         raise CollabsimInputError(f"{p}: holds NUL bytes, so it is not a text file")
     if not text.strip():
-        raise CollabsimInputError(f"{p}: the file is empty; see {folder} for examples")
+        raise CollabsimInputError(
+            f"{p}: the file is empty; "
+            + (f"expected {expected}" if expected else f"see {folder} for examples")
+        )
     return text
 
 
@@ -246,13 +253,7 @@ def _valid_keys(model: type[BaseModel]) -> list[str]:
 
 def _section_model(section: str) -> type[BaseModel] | None:
     field = Scenario.model_fields.get(section)
-    if field is None:
-        return None
-    ann = field.annotation
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann
-    args = getattr(ann, "__args__", ())
-    return next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return inner_table(field.annotation) if field is not None else None
 
 
 def _check_override_key(key: str, source: str) -> list[str | int]:

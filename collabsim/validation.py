@@ -74,18 +74,18 @@ def table_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | N
         field = model.model_fields.get(str(item))
         if field is None:
             return None
-        model = _inner_table(field.annotation)
+        model = inner_table(field.annotation)
         if model is None:
             return None
     return model
 
 
-def _inner_table(annotation: Any) -> type[BaseModel] | None:
+def inner_table(annotation: Any) -> type[BaseModel] | None:
     """The model inside an annotation such as Drivers, Drivers | None or list[Funding]."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
-        found = _inner_table(arg)
+        found = inner_table(arg)
         if found is not None:
             return found
     return None
