@@ -13,7 +13,7 @@ $(VENV)/bin/python:
 
 $(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
-	$(PY) -m collabsim.warm
+	$(PY) -m collabsim.model.precompile
 	touch $(STAMP)
 
 install: $(STAMP) assets
@@ -21,9 +21,9 @@ install: $(STAMP) assets
 # The classroom app's front-end assets, from the npm registry into Solara's cache (offline use);
 # idempotent: a filled cache is only checked. Needs npm (installed from Debian when root).
 assets: $(STAMP)
-	@$(PY) -m collabsim.app_assets --check >/dev/null 2>&1 || { \
+	@$(PY) -m collabsim.apps.classroom_assets --check >/dev/null 2>&1 || { \
 	  command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; } ; \
-	  $(PY) -m collabsim.app_assets; }
+	  $(PY) -m collabsim.apps.classroom_assets; }
 
 # Debian's Chromium for the browser test (never a downloaded browser build). Without root and
 # without it, the browser test skips and says why.
@@ -46,7 +46,7 @@ lint: install
 # Compile the model's kernels into numba's cache first (about a second when already cached), so
 # that no test, and no first click in the app, waits for the compiler.
 test: lint chromium
-	$(PY) -m collabsim.warm
+	$(PY) -m collabsim.model.precompile
 	$(VENV)/bin/pytest -q
 
 bench: install

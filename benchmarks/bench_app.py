@@ -46,7 +46,7 @@ def bench_server_steps(months: int) -> list[float]:
     import ipyvuetify as v
     import solara
 
-    from collabsim import app
+    from collabsim.apps import classroom as app
 
     box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     step = rc.find(v.Btn, children=["Step"]).widget

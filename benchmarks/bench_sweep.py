@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 import mesa  # noqa: E402
 
-from collabsim.model import CollaborationModel  # noqa: E402
-from collabsim.runner import run_single, summarise  # noqa: E402
-from collabsim.scenario import load_scenario, read_toml, validate_scenario  # noqa: E402
+from collabsim.model.collaboration import CollaborationModel  # noqa: E402
+from collabsim.model.scenario import load_scenario, read_toml, validate_scenario  # noqa: E402
+from collabsim.runs.runner import run_single, summarise  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 GRID = [round(0.05 + 0.1 * i, 2) for i in range(10)]  # 0.05 .. 0.95
@@ -62,7 +62,7 @@ def scenario_for(urgency: float, trust: float, steps: int | None = None):
 
 
 def engine_experiment(replicates: int, steps: int | None = None, grid=GRID):
-    from collabsim.experiment import experiment_from_dict
+    from collabsim.runs.experiment import experiment_from_dict
 
     data = {
         "experiment": {
@@ -84,7 +84,7 @@ def engine_experiment(replicates: int, steps: int | None = None, grid=GRID):
 def run_engine(
     replicates: int, workers: int, steps: int | None = None, grid=GRID, keep: Path | None = None
 ):
-    from collabsim.sweep import run_sweep
+    from collabsim.runs.sweep import run_sweep
 
     exp = engine_experiment(replicates, steps, grid)
     out = keep or Path(tempfile.mkdtemp(prefix="bench-sweep-"))

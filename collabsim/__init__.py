@@ -9,10 +9,10 @@ __version__ = "0.1.0"
 __all__ = ["CollaborationModel", "Scenario", "load_scenario", "run_replicates", "__version__"]
 
 _HOMES = {
-    "CollaborationModel": "collabsim.model",
-    "Scenario": "collabsim.scenario",
-    "load_scenario": "collabsim.scenario",
-    "run_replicates": "collabsim.runner",
+    "CollaborationModel": "collabsim.model.collaboration",
+    "Scenario": "collabsim.model.scenario",
+    "load_scenario": "collabsim.model.scenario",
+    "run_replicates": "collabsim.runs.runner",
 }
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from collabsim.runner import run_replicates
-from collabsim.scenario import load_scenario
+from collabsim.model.scenario import load_scenario
+from collabsim.runs.runner import run_replicates
 
 VARIANTS = {
     "baseline": [],

@@ -16,7 +16,7 @@ import argparse
 import numpy as np
 
 from collabsim import CollaborationModel, load_scenario
-from collabsim.model import COLUMN
+from collabsim.model.collaboration import COLUMN
 
 CRISIS = (
     (30, "key_person_leaves"),

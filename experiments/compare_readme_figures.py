@@ -28,7 +28,7 @@ CLIFF = [P + "low_trust_one_off.toml", P + "low_trust_sustained.toml"]
 
 def compare(paths: list[str], out: Path) -> Path:
     """Run `collabsim compare` as a user would."""
-    cmd = [sys.executable, "-m", "collabsim.cli", "compare", *paths]
+    cmd = [sys.executable, "-m", "collabsim", "compare", *paths]
     cmd += ["--replicates", "200", "--seed", "1", "--out", str(out)]
     subprocess.run(cmd, cwd=ROOT, check=True)
     return out

@@ -22,7 +22,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "collabsim.cli",
+                "collabsim",
                 "run",
                 "scenarios/baseline.toml",
                 "--replicates",

@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from collabsim.app_assets import ASSETS, cache_dir, missing
-from collabsim.app_cli import DEAD_CDN, offline_env, server_command
+from collabsim.apps.classroom_assets import ASSETS, cache_dir, missing
 from collabsim.cli import main
+from collabsim.cli.classroom import DEAD_CDN, offline_env, server_command
 
 
 def _one_error_line(capsys, *args: str) -> str:

@@ -9,8 +9,8 @@ import ipyvuetify as v
 import pytest
 import solara
 
-from collabsim import app
-from collabsim.moments import MOMENTS
+from collabsim.apps import classroom as app
+from collabsim.model.teacher_moments import MOMENTS
 
 
 @pytest.fixture()

@@ -45,7 +45,7 @@ def collabsim(*args, cwd=ROOT):
     """Run the CLI in a subprocess as a user would."""
     env = {**os.environ, "COLUMNS": "120"}
     return subprocess.run(
-        [sys.executable, "-m", "collabsim.cli", *map(str, args)],
+        [sys.executable, "-m", "collabsim", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,

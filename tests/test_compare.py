@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from collabsim.compare import check_overlaps, compare, paid_budget, region_key
+from collabsim.analysis.compare_report import FIGURES, write_report
+from collabsim.analysis.comparison import check_overlaps, compare, paid_budget, region_key
 from collabsim.errors import CollabsimInputError
-from collabsim.report import FIGURES, write_report
-from collabsim.scenario import load_scenario
+from collabsim.model.scenario import load_scenario
 
 from .conftest import ROOT, SCENARIOS
 
@@ -223,7 +223,7 @@ def test_findings_state_uncertainty(report_dir):
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "collabsim.cli", "compare", *args],
+        [sys.executable, "-m", "collabsim", "compare", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -296,7 +296,7 @@ def test_mandates_one_after_the_other_are_fine():
     sequential = TWO_MANDATES.replace("start = 24", "start = 48")
     import tomllib
 
-    from collabsim.scenario import validate_scenario
+    from collabsim.model.scenario import validate_scenario
 
     data = tomllib.loads((POLICIES / "no_policy.toml").read_text() + sequential)
     check_overlaps(validate_scenario(data), "x")

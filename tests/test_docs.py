@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from collabsim import docs
-from collabsim.parameters import MechanismParameters
+from collabsim.model import odd_tables as docs
+from collabsim.model.parameters import MechanismParameters
 
-FIX = "run `python -m collabsim.docs` to rewrite them"
+FIX = "run `python -m collabsim.model.odd_tables` to rewrite them"
 
 
 @pytest.fixture(scope="module")
@@ -56,36 +56,31 @@ def test_every_parameter_is_explained_outside_the_table(odd):
     )
 
 
-def _scenario_key_paths() -> set[str]:
-    """Every scenario key as written in the ODD (without '[]'), with all its prefixes."""
-    paths: set[str] = set()
-    for key, _, _ in docs.scenario_key_rows():
-        parts = key.replace("[]", "").split(".")
-        for k in range(1, len(parts) + 1):
-            paths.add(".".join(parts[:k]))
-    return paths
+# Code is named by its path in the package: `mechanisms.engagement.decide_engagement`.
+CODE_REF = re.compile(r"`((?:model|mechanisms|runs|analysis|apps|cli)\.[A-Za-z_][\w.]*)")
 
 
-CODE_REF = re.compile(
-    r"`((?:mechanisms|policy|region|model|runner|events|moments|agents|parameters|scenario)"
-    r"\.[A-Za-z_][\w.]*)"
-)
+def _resolve(ref: str):
+    """The object a dotted reference names: the longest importable module, then attributes."""
+    parts = ref.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module("collabsim." + ".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(ref)
 
 
 def test_code_named_in_the_odd_exists(odd):
-    """Every function, class or constant the ODD names (e.g. `mechanisms.decide_engagement`)."""
-    keys = _scenario_key_paths()
+    """Every function, class or constant the ODD names, by its path in the package."""
     broken = []
     for ref in sorted(set(CODE_REF.findall(odd))):
-        ref = ref.rstrip(".")
-        if ref in keys:
-            continue  # a scenario key such as `scenario.steps`, not code
-        module, *attrs = ref.split(".")
-        obj = importlib.import_module(f"collabsim.{module}")
         try:
-            for attr in attrs:
-                obj = getattr(obj, attr)
-        except AttributeError:
+            _resolve(ref.rstrip("."))
+        except (AttributeError, ModuleNotFoundError):
             broken.append(ref)
     assert not broken, f"docs/ODD.md names code that does not exist: {broken}"
 

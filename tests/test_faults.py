@@ -349,3 +349,18 @@ def test_ctrl_c_inside_a_finalizer_still_stops_the_command():
     )
     assert res.stdout.strip() == "interrupt delivered", res.stdout + res.stderr
     assert res.stderr == ""
+
+
+def test_an_interrupt_inside_pydantic_schema_building_is_a_quiet_ctrl_c():
+    """pydantic-core wraps a Ctrl-C that lands while it builds a schema in a SchemaError (seen
+    once in the Ctrl-C test above): still exit 130, not 'internal error'. Fails if exit_code_for
+    checks only isinstance(exc, KeyboardInterrupt)."""
+    from pydantic_core import SchemaError
+
+    from collabsim.cli import exit_code_for
+
+    disguised = SchemaError(
+        "Error building `model` serializer:\n  SchemaError: Field `scheme`:\nKeyboardInterrupt: "
+    )
+    assert exit_code_for(disguised) == (130, None)
+    assert exit_code_for(SchemaError("Error building `model` serializer"))[0] == 3

@@ -1423,7 +1423,7 @@ def _app_example(port, host, problems):
 
 def test_fuzz_app_arguments(monkeypatch):
     """`collabsim app` with a bad --port or --host is refused before any server starts."""
-    import collabsim.app_cli as app_cli
+    import collabsim.cli.classroom as app_cli
 
     def no_server(*args, **kwargs):
         return 0  # the fuzz never starts the server; exit 0 is flagged above

@@ -2,7 +2,7 @@
 
 numba's own `cache=True` checks only the file a kernel is defined in, so without the key a kernel
 calling a kernel in another file keeps the old callee after an edit (the edit-a-copy test below
-fails on the code before collabsim/kernel_cache.py).
+fails on the code before collabsim/model/kernel_cache.py).
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ import shutil
 import subprocess
 import sys
 
-from collabsim import kernel_cache, warm
+from collabsim.model import kernel_cache
+from collabsim.model import precompile as warm
 
 from .conftest import ROOT
 
 # Every liaison leaves (draws of 0): mechanisms._turnover calls event_codes.emit for each.
 TURNOVER = """
 import numpy as np
-from collabsim import CollaborationModel, event_codes, mechanisms
+from collabsim import CollaborationModel
+from collabsim.model import event_buffer as event_codes
+from collabsim.mechanisms import month as mechanisms
 m = CollaborationModel()
 st, buffer = m.state, event_codes.EventBuffer(64)
 mechanisms._turnover(np.zeros(st.member.shape), 1.0, st.member, st.alive, st.tenure_months,
@@ -30,10 +33,11 @@ print(int(buffer.count[0]), int(buffer.rows[0, 0]))
 
 
 def test_the_hashed_sources_include_every_file_with_kernels():
-    hashed = {p.name for p in kernel_cache.kernel_sources()}
-    defining = {name.split(".")[1] + ".py" for name in warm.kernels()}
+    hashed = {kernel_cache.dotted_name(p) for p in kernel_cache.kernel_sources()}
+    defining = {name.rpartition(".")[0] for name in warm.kernels()}
     assert defining <= hashed
-    assert {"mechanisms.py", "policy.py", "region.py", "event_codes.py"} <= hashed
+    assert {"collabsim.model.region", "collabsim.model.event_buffer"} <= hashed
+    assert {"collabsim.model.parameters", "collabsim.model.scenario"} <= hashed  # imported ones
 
 
 def test_every_kernel_module_takes_njit_from_kernel_cache():
@@ -42,7 +46,7 @@ def test_every_kernel_module_takes_njit_from_kernel_cache():
         text = path.read_text()
         assert "from numba import njit" not in text or path.name == "kernel_cache.py", path
         if "\n@njit" in text:
-            assert "from collabsim.kernel_cache import njit" in text, path
+            assert "from collabsim.model.kernel_cache import njit" in text, path
 
 
 def test_the_cache_folder_follows_the_sources(monkeypatch, tmp_path):
@@ -69,7 +73,7 @@ def _run(src, env):
 
 
 def test_a_callee_edited_in_another_file_changes_the_callers_result(tmp_path):
-    """Edit event_codes.emit in a copy of the package: mechanisms._turnover (cached, its own file
+    """Edit event_buffer.emit in a copy of the package: mechanisms._turnover (cached, its own file
     untouched) must write what the edited emit writes, not what the cached old one did."""
     src = tmp_path / "src"
     shutil.copytree(
@@ -78,7 +82,7 @@ def test_a_callee_edited_in_another_file_changes_the_callers_result(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(src), "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
     count, kind = _run(src, env)
     assert int(count) > 0
-    codes = src / "collabsim" / "event_codes.py"
+    codes = src / "collabsim" / "model" / "event_buffer.py"
     text = codes.read_text()
     assert "    rows[n, 0] = kind\n" in text
     codes.write_text(text.replace("    rows[n, 0] = kind\n", "    rows[n, 0] = kind + 100\n"))
@@ -87,7 +91,7 @@ def test_a_callee_edited_in_another_file_changes_the_callers_result(tmp_path):
 
 
 def test_the_warm_up_removes_only_stale_caches_beside_the_code(monkeypatch, tmp_path):
-    monkeypatch.setattr(kernel_cache, "HERE", tmp_path)
+    monkeypatch.setattr(kernel_cache, "PACKAGE", tmp_path)
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     current = kernel_cache.keyed_cache_dir()
     old = tmp_path / "__pycache__" / f"{kernel_cache.PREFIX}{'0' * 16}"

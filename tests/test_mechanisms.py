@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim import mechanisms as mech
-from collabsim.events import EventLog
-from collabsim.moments import apply_moment
+from collabsim.mechanisms import month as mech
+from collabsim.model.events import EventLog
+from collabsim.model.teacher_moments import apply_moment
 
 from .conftest import model
 

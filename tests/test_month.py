@@ -12,8 +12,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from collabsim import mechanisms as mech
-from collabsim import policy
+from collabsim.mechanisms import month as mech
+from collabsim.model import policy
 from tests.conftest import model
 
 RARE_EVENTS = ("conditions.staff_turnover=1.0", "conditions.demand_volatility=1.0")

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from collabsim import CollaborationModel, load_scenario
-from collabsim.events import EVENT_KINDS, Event
-from collabsim.narrate import LANGUAGES, narrate, narrate_all, org_name
+from collabsim.analysis.narration import LANGUAGES, narrate, narrate_all, org_name
+from collabsim.model.events import EVENT_KINDS, Event
 
 
 def test_liaison_leaves_sentence():

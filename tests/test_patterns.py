@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import pytest
 
-from collabsim.runner import run_replicates
+from collabsim.runs.runner import run_replicates
 
 from .conftest import scenario
 

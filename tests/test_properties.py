@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collabsim import CollaborationModel
-from collabsim.model import COLUMN
-from collabsim.region import DISSOLVED
-from collabsim.scenario import FUNDING_SCHEMES, validate_scenario
+from collabsim.model.collaboration import COLUMN
+from collabsim.model.region import DISSOLVED
+from collabsim.model.scenario import FUNDING_SCHEMES, validate_scenario
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 

@@ -21,7 +21,8 @@ CASES = (
 )
 RUN = f"""
 import hashlib
-from collabsim import CollaborationModel, load_scenario, mechanisms
+from collabsim import CollaborationModel, load_scenario
+from collabsim.mechanisms import month as mechanisms
 
 def fingerprint(name, *overrides, seed=3):
     scenario = load_scenario(f"{ROOT}/scenarios/{{name}}.toml", list(overrides))

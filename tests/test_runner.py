@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from collabsim.model import COLUMN
-from collabsim.region import PHASES
-from collabsim.runner import run_single
+from collabsim.model.collaboration import COLUMN
+from collabsim.model.region import PHASES
+from collabsim.runs.runner import run_single
 from tests.conftest import scenario
 
 CASES = [

@@ -20,9 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collabsim import limits
-from collabsim.errors import CollabsimInputError
-from collabsim.runner import replicate_seeds
-from collabsim.scan import (
+from collabsim.analysis.stats import kaplan_meier
+from collabsim.apps.scan import (
     EXAMPLES,
     Respondent,
     _share,
@@ -43,8 +42,9 @@ from collabsim.scan import (
     scan_values,
     survival_5y,
 )
-from collabsim.scenario import Scenario
-from collabsim.stats import kaplan_meier
+from collabsim.errors import CollabsimInputError
+from collabsim.model.scenario import Scenario
+from collabsim.runs.runner import replicate_seeds
 
 from .conftest import ROOT
 
@@ -57,7 +57,7 @@ def collabsim(*args, stdin: str | None = None):
     """Run the CLI in a subprocess as a user would."""
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "collabsim.cli", *map(str, args)],
+        [sys.executable, "-m", "collabsim", *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -628,12 +628,12 @@ def test_a_huge_file_is_refused_unread(tmp_path):
 
 def test_the_work_is_checked_before_any_model_run(tmp_path, monkeypatch):
     """--replicates 100000 asks for --yes; what cannot fit in memory is refused even with it."""
-    import collabsim.runner
+    import collabsim.runs.runner
 
     def no_runs(*args, **kwargs):
         raise AssertionError("a model ran before the work was checked")
 
-    monkeypatch.setattr(collabsim.runner, "run_replicates", no_runs)
+    monkeypatch.setattr(collabsim.runs.runner, "run_replicates", no_runs)
     people = read_answers(EXAMPLES / "healthy.csv", Q)
     started = time.perf_counter()
     with pytest.raises(CollabsimInputError, match=r"add --yes to go ahead, or use fewer"):
@@ -651,8 +651,8 @@ def test_the_work_is_checked_before_any_model_run(tmp_path, monkeypatch):
 def test_default_output_folder_is_a_safe_name_under_results(tmp_path, monkeypatch):
     from rich.console import Console
 
-    import collabsim.scan
-    from collabsim.scan_cli import scan_command
+    import collabsim.apps.scan
+    from collabsim.cli.scan import scan_command
 
     class Stop(Exception):
         pass
@@ -663,7 +663,7 @@ def test_default_output_folder_is_a_safe_name_under_results(tmp_path, monkeypatc
         chosen.append(Path(out))
         raise Stop
 
-    monkeypatch.setattr(collabsim.scan, "run_scan", fake_run_scan)
+    monkeypatch.setattr(collabsim.apps.scan, "run_scan", fake_run_scan)
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "R&D $plan;rm -rf.csv"
     path.write_bytes((EXAMPLES / "healthy.csv").read_bytes())
@@ -677,12 +677,12 @@ def test_default_output_folder_is_a_safe_name_under_results(tmp_path, monkeypatc
 def test_a_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch):
     """All or nothing: the disk filling up while the figures are written leaves no output folder
     (and no temporary one); the error is the machine's, not a traceback of ours."""
-    import collabsim.scan
+    import collabsim.apps.scan
 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "levers.png"))
 
-    monkeypatch.setattr(collabsim.scan, "plot_levers", disk_full)
+    monkeypatch.setattr(collabsim.apps.scan, "plot_levers", disk_full)
     people = read_answers(EXAMPLES / "at_risk.csv", Q)
     with pytest.raises(OSError, match="No space left"):
         run_scan(people, Q, tmp_path / "out", "at_risk", replicates=2)

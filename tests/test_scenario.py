@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from collabsim.errors import CollabsimInputError
-from collabsim.scenario import load_scenario
+from collabsim.model.scenario import load_scenario
 
 from .conftest import SCENARIOS
 

@@ -1,4 +1,5 @@
-"""Global sensitivity analysis (collabsim.sensitivity): Ishigami, the model, Morris, bad input."""
+"""Global sensitivity analysis (collabsim.analysis.sensitivity): Ishigami, the model,
+Morris, bad input."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collabsim.experiment import Factor
-from collabsim.sensitivity import (
+from collabsim.analysis.sensitivity import (
     FunctionModel,
     SensitivitySpec,
     factor_values,
@@ -23,6 +23,7 @@ from collabsim.sensitivity import (
     run_analysis,
     sample_unit,
 )
+from collabsim.runs.experiment import Factor
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
@@ -196,8 +197,8 @@ def test_committed_morris_screening_has_every_factor():
 
 
 def test_morris_screening_covers_every_parameter():
-    from collabsim.parameters import MechanismParameters
-    from collabsim.scenario import Conditions, Drivers
+    from collabsim.model.parameters import MechanismParameters
+    from collabsim.model.scenario import Conditions, Drivers
 
     spec = load_spec(ROOT / "experiments" / "morris_screening.toml")
     names = set(spec.names)
@@ -209,7 +210,7 @@ def test_morris_screening_covers_every_parameter():
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "collabsim.cli", "sensitivity", *args],
+        [sys.executable, "-m", "collabsim", "sensitivity", *args],
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
@@ -335,8 +336,8 @@ def test_a_sample_too_large_is_refused_before_it_is_drawn(tmp_path):
 
 
 def test_an_analysis_of_hours_needs_yes_and_counts_its_surfaces(tmp_path, monkeypatch):
+    import collabsim.analysis.sensitivity
     import collabsim.limits
-    import collabsim.sensitivity
 
     exp = _experiment(
         tmp_path,
@@ -359,7 +360,7 @@ def test_an_analysis_of_hours_needs_yes_and_counts_its_surfaces(tmp_path, monkey
     def no_run(spec, model, out, **kw):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(collabsim.sensitivity, "run_analysis", no_run)
+    monkeypatch.setattr(collabsim.analysis.sensitivity, "run_analysis", no_run)
     code, output = _main(exp, "--out", tmp_path / "out", "--workers", "1", "--yes")
     assert code == 130 and "interrupted; finished chunks are kept" in output
 

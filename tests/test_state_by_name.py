@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 import inspect
 
-from collabsim import mechanisms as mech
-from collabsim.model import SERIES
+from collabsim.mechanisms import month as mech
+from collabsim.model.collaboration import SERIES
 
 BLOCKS = {
     name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.stats import kaplan_meier, mean_interval, paired_difference, wilson_interval
+from collabsim.analysis.stats import kaplan_meier, mean_interval, paired_difference, wilson_interval
 
 
 def test_wilson_interval_known_values():

@@ -26,7 +26,7 @@ def _cache_files(folder) -> set[str]:
 def test_warm_up_leaves_nothing_to_compile(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     subprocess.run(
-        [sys.executable, "-m", "collabsim.warm"],
+        [sys.executable, "-m", "collabsim.model.precompile"],
         cwd=ROOT,
         env=env,
         check=True,

@@ -1,0 +1,646 @@
+"""The comparison's outputs: comparison.csv, figures and a report policy makers can read.
+
+`report.html` is one self-contained file (figures embedded as base64 PNG, inline style, no links
+to anything outside it), so it opens offline from a double click; `report.md` says the same with
+the figures beside it in figures/. Everything is written to a temporary folder beside the target
+and renamed into place at the end, as `collabsim run` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from collabsim.analysis.comparison import (
+    CLIFF_MONTHS,
+    Arm,
+    Comparison,
+    alive_at,
+    money_stops,
+    survival_curve,
+)
+from collabsim.analysis.stats import wilson_interval
+from collabsim.runs.outputs import git_revision, json_text, versions, writing_folder
+from collabsim.runs.plotting import plt
+from collabsim.runs.run_figures import embed_png
+
+QUESTION = (
+    "Which way of funding regional collaboration keeps partnerships going after the money stops, "
+    "and at what cost?"
+)
+FIGURES = {
+    "survival": "Share of partnerships still going, month by month (Kaplan–Meier, 95% band)",
+    "cliff": f"The cliff: share still going in the {CLIFF_MONTHS} months after the money stops, "
+    "among those going when it stops (95% band)",
+    "trajectories": "Trust and engagement of the partnerships still going: mean and the band "
+    "holding eight in ten of them (10th–90th percentile)",
+    "value_per_euro": "Public value per EUR 100,000 spent, all and extra over the first "
+    "scenario (95% interval)",
+}
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _fmt_number(value) -> str:
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return "" if math.isnan(value) else f"{float(value):.10g}"
+    return str(value)
+
+
+def table_strings(table: pd.DataFrame) -> pd.DataFrame:
+    """comparison.csv exactly as written: every value as its text (NaN as empty)."""
+    return table.apply(lambda col: col.map(_fmt_number)).astype(str)
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+
+
+def _pct_ci(x: float, lo: float, hi: float) -> str:
+    if isinstance(x, float) and math.isnan(x):
+        return "–"
+    return f"{_pct(x)} ({_pct(lo)}–{_pct(hi)})"
+
+
+def _points(x: float) -> str:
+    return f"{100 * x:+.0f}" if not math.isnan(x) else "–"
+
+
+def _eur(x: float) -> str:
+    return f"€{x:,.0f}"
+
+
+def readable_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """The table in plain units, one row per scenario."""
+    header = [
+        "scenario",
+        "planned spending",
+        "spent per run (mean)",
+        "still going after 5 years",
+        "still going after 10 years",
+        "median lifetime",
+        "public value per €100k",
+        f"still going {CLIFF_MONTHS} months after the money stops",
+        "10-year survival vs first (points, 95% interval)",
+        "extra public value per extra €100k vs first",
+    ]
+    rows = []
+    for k, r in comparison.table.iterrows():
+        horizon = int(r["horizon_months"])
+        median = (
+            f"more than {horizon} months"
+            if math.isnan(r["median_lifetime_months"])
+            else f"{r['median_lifetime_months']:.0f} months"
+        )
+        value = (
+            "no money spent"
+            if math.isnan(r["value_per_100k_eur"])
+            else f"{r['value_per_100k_eur']:.2f} ({r['value_per_100k_eur_low']:.2f}–"
+            f"{r['value_per_100k_eur_high']:.2f})"
+        )
+        if r["cliff_basis"] == "none":
+            cliff = "no window"
+        else:
+            cliff = _pct_ci(r["cliff_survival"], r["cliff_survival_low"], r["cliff_survival_high"])
+            cliff += f" (months {r['cliff_from_month']:.0f}–{r['cliff_to_month']:.0f}"
+            cliff += ")" if r["cliff_basis"] == "money stops" else ", money continues)"
+        diff = (
+            "reference"
+            if k == 0
+            else f"{_points(r['diff_survival_10y'])} ({_points(r['diff_survival_10y_low'])} to "
+            f"{_points(r['diff_survival_10y_high'])})"
+        )
+        extra = (
+            "–"
+            if math.isnan(r["extra_value_per_100k_eur"])
+            else f"{r['extra_value_per_100k_eur']:.2f} ({r['extra_value_per_100k_eur_low']:.2f}–"
+            f"{r['extra_value_per_100k_eur_high']:.2f})"
+        )
+        rows.append(
+            [
+                str(r["scenario"]),
+                _eur(r["planned_eur"]),
+                _eur(r["spent_eur"]),
+                _pct_ci(r["survival_5y"], r["survival_5y_low"], r["survival_5y_high"]),
+                _pct_ci(r["survival_10y"], r["survival_10y_low"], r["survival_10y_high"]),
+                median,
+                value,
+                cliff,
+                diff,
+                extra,
+            ]
+        )
+    return header, rows
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _includes_zero(lo: float, hi: float) -> bool:
+    return lo <= 0 <= hi
+
+
+def findings(comparison: Comparison) -> list[str]:
+    """Plain-language findings, each stating its uncertainty."""
+    t = comparison.table
+    ref = t.iloc[0]
+    n = comparison.replicates
+    out = [
+        f"Every scheme was run {n} times on the same {n} random histories (common random "
+        "numbers): the same staff departures, demand shocks and chance events in run 1 of each "
+        "scheme, and so on. Differences between schemes are therefore the policy's, and they are "
+        "measured pair by pair. Intervals are 95% intervals over these runs."
+    ]
+    ten = not math.isnan(ref["survival_10y"])
+    key, span = ("survival_10y", "ten-year") if ten else ("survival_5y", "five-year")
+    years = "ten years" if ten else "five years"
+    for k in range(1, len(t)):
+        r = t.iloc[k]
+        d, lo, hi = r[f"diff_{key}"], r[f"diff_{key}_low"], r[f"diff_{key}_high"]
+        if math.isnan(d):
+            continue
+        if d == 0 and lo == 0 and hi == 0:
+            out.append(
+                f"{r['scenario']} and {ref['scenario']} gave exactly the same outcome in every "
+                f"run on {span} survival (difference 0): "
+                + (
+                    "the same scenario run twice on common random numbers."
+                    if r["file"] == ref["file"]
+                    else "on these runs the scheme changed nothing that decides survival."
+                )
+            )
+        elif _includes_zero(lo, hi):
+            out.append(
+                f"{r['scenario']} and {ref['scenario']} are not distinguishable on {span} "
+                f"survival with {n} runs: {_pct(r[key])} against {_pct(ref[key])}, a difference "
+                f"of {_points(d)} percentage points whose interval ({_points(lo)} to "
+                f"{_points(hi)}) includes zero. More runs could separate them, or not."
+            )
+        else:
+            more = "more" if d > 0 else "fewer"
+            out.append(
+                f"{r['scenario']} keeps {more} partnerships going for {years} than "
+                f"{ref['scenario']}: {_pct(r[key])} against {_pct(ref[key])}, "
+                f"{_points(d)} percentage points (95% interval {_points(lo)} to {_points(hi)})."
+            )
+    for _, r in t.iterrows():
+        if r["cliff_basis"] == "money stops" and r["cliff_at_risk"] > 0:
+            out.append(
+                f"When {r['scenario']}'s money stopped (month {r['cliff_from_month']:.0f}), "
+                f"{_pct(r['cliff_survival'])} of the {r['cliff_at_risk']:.0f} partnerships "
+                f"still going were still going {CLIFF_MONTHS} months later (95% interval "
+                f"{_pct(r['cliff_survival_low'])}–{_pct(r['cliff_survival_high'])})."
+            )
+        elif r["cliff_basis"] == "first scenario's window" and r["cliff_at_risk"] > 0:
+            out.append(
+                f"{r['scenario']} has no money stopping in time to see a cliff; over the same "
+                f"months as {ref['scenario']} ({r['cliff_from_month']:.0f}–"
+                f"{r['cliff_to_month']:.0f}) {_pct(r['cliff_survival'])} of its partnerships "
+                f"going at the start were still going at the end "
+                f"({_pct(r['cliff_survival_low'])}–{_pct(r['cliff_survival_high'])})."
+            )
+    paid = t[~t["value_per_100k_eur"].isna()]
+    if len(paid) >= 2:
+        best = paid.loc[paid["value_per_100k_eur"].idxmax()]
+        overlapping = [
+            r["scenario"]
+            for _, r in paid.iterrows()
+            if r["scenario"] != best["scenario"]
+            and r["value_per_100k_eur_high"] >= best["value_per_100k_eur_low"]
+        ]
+        text = (
+            f"Most public value per euro: {best['scenario']} "
+            f"({best['value_per_100k_eur']:.2f} per €100k, 95% interval "
+            f"{best['value_per_100k_eur_low']:.2f}–{best['value_per_100k_eur_high']:.2f})."
+        )
+        if overlapping:
+            text += (
+                " Its interval overlaps those of " + ", ".join(overlapping) + ", so that ranking "
+                "is not settled with these runs."
+            )
+        out.append(text)
+    extra = t[~t["extra_value_per_100k_eur"].isna()]
+    for _, r in extra.iterrows():
+        lo, hi = r["extra_value_per_100k_eur_low"], r["extra_value_per_100k_eur_high"]
+        out.append(
+            f"Each extra €100k that {r['scenario']} spends beyond {ref['scenario']} brings "
+            f"{r['extra_value_per_100k_eur']:.2f} extra public value (95% interval {lo:.2f} to "
+            f"{hi:.2f})"
+            + (
+                "; the interval includes zero, so the extra value is not distinguishable "
+                f"from none with {n} runs."
+                if _includes_zero(lo, hi)
+                else "."
+            )
+        )
+    if len(paid):
+        out.append(
+            "Value per euro counts all public value, also what the partnership would have made "
+            "without the money; the extra value per extra euro against the first scenario (when "
+            "the first spends less, e.g. a no-policy reference) is the fairer measure of what "
+            "the money adds."
+        )
+    unpaid = t[t["value_per_100k_eur"].isna()]["scenario"].tolist()
+    if unpaid:
+        out.append(
+            "No money is spent in the model by " + ", ".join(unpaid) + "; their real costs "
+            "(drafting a mandate, changing rules, the partners' own time) are not modelled, so "
+            "they have no value per euro here."
+        )
+    out.extend(comparison.notes)
+    return out
+
+
+ASSUMPTIONS = [
+    "collabsim is for comparing schemes on the same region, not for forecasting a real "
+    "partnership: its levels are judgements on 0..1 scales, and its mechanisms and sources are in "
+    "the model description (docs/ODD.md).",
+    "The intervals cover only the model's own randomness over the runs made. They do not cover "
+    "uncertainty in the model's parameters or structure; a sensitivity analysis (`collabsim "
+    "sweep`) addresses those.",
+    "Shares use 95% Wilson intervals, means a normal approximation, differences to the first "
+    "scenario the paired differences of the runs (common random numbers), value per euro a ratio "
+    "of means with a delta-method interval, and survival curves Greenwood bands.",
+    "When a run has several partnerships, they are counted as separate observations for the "
+    "shares; they share one region, so those intervals can be somewhat too narrow.",
+    f"The cliff is the share of partnerships still going {CLIFF_MONTHS} months after the last "
+    "paying instrument stops, among those going when it stops. Schemes that pay until near the "
+    "horizon (or pay nothing) are measured over the first scenario's window instead.",
+    "Members in the model do not anticipate the end of funding; real partners may prepare for it "
+    "(or leave early).",
+    "Public value is in model units (successful joint actions weighted by relevance), not euros; "
+    "value per euro compares schemes, it is not a return on investment.",
+    "Money counts only as an incentive for the members (with diminishing returns); what it buys "
+    "is not modelled. Mandates and rule changes cost nothing in the model.",
+]
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _colours(n: int) -> list:
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(k % cmap.N) for k in range(n)]
+
+
+def plot_survival(comparison: Comparison, path: Path) -> Path:
+    """Kaplan–Meier curves with bands; a dotted line where each scheme's money stops."""
+    fig, ax = plt.subplots(figsize=(9, 5.2))
+    for arm, colour in zip(comparison.arms, _colours(len(comparison.arms)), strict=True):
+        km = survival_curve(arm)
+        ax.step(km["month"], km["survival"], where="post", color=colour, label=arm.label, lw=2)
+        ax.fill_between(
+            km["month"], km["low"], km["high"], step="post", color=colour, alpha=0.15, lw=0
+        )
+        stop = money_stops(arm.scenario)
+        if stop is not None and stop < arm.scenario.scenario.steps:
+            ax.axvline(stop, color=colour, ls=":", lw=1.2)
+    ax.set_xlabel("month (dotted: the month each scheme's money stops)")
+    ax.set_ylabel("share of partnerships still going")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left", ncol=2 if len(comparison.arms) > 6 else 1)
+    ax.set_title("Survival of the partnerships")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_cliff(comparison: Comparison, path: Path) -> Path:
+    """Conditional survival over each scheme's cliff window, with Wilson bands."""
+    fig, ax = plt.subplots(figsize=(9, 5.2))
+    drawn = 0
+    for (_, r), arm, colour in zip(
+        comparison.table.iterrows(),
+        comparison.arms,
+        _colours(len(comparison.arms)),
+        strict=True,
+    ):
+        if r["cliff_basis"] == "none" or r["cliff_at_risk"] == 0:
+            continue
+        s = arm.result.summary
+        start = int(r["cliff_from_month"])
+        at_risk = alive_at(s, start)
+        k = int(at_risk.sum())
+        months = np.arange(CLIFF_MONTHS + 1)
+        kept = np.array([int((at_risk & alive_at(s, start + m)).sum()) for m in months])
+        bands = np.array([wilson_interval(int(x), k) for x in kept])
+        own = r["cliff_basis"] == "money stops"
+        label = f"{arm.label} (" + (
+            f"money stops in month {start})" if own else f"months {start}–, money continues)"
+        )
+        ax.plot(months, kept / k, color=colour, lw=2, ls="-" if own else "--", label=label)
+        ax.fill_between(months, bands[:, 0], bands[:, 1], color=colour, alpha=0.15, lw=0)
+        drawn += 1
+    if not drawn:
+        ax.text(
+            0.5,
+            0.5,
+            "no scheme's money stops in time to observe a cliff",
+            ha="center",
+            transform=ax.transAxes,
+        )
+    ax.set_xlabel("months after the money stops")
+    ax.set_ylabel("share still going, of those going when it stopped")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    if drawn:
+        ax.legend(fontsize=8, loc="lower left")
+    ax.set_title("The cliff at the end of funding")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _band(ts: pd.DataFrame, column: str) -> pd.DataFrame:
+    going = ts[ts["phase"].astype(str) != "dissolved"]
+    g = going.groupby("step")[column]
+    return pd.DataFrame({"mean": g.mean(), "low": g.quantile(0.1), "high": g.quantile(0.9)})
+
+
+def plot_trajectories(comparison: Comparison, path: Path) -> Path:
+    """Trust and engagement per scheme over the partnerships still going, with bands."""
+    fig, axes = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True)
+    for arm, colour in zip(comparison.arms, _colours(len(comparison.arms)), strict=True):
+        for ax, column in zip(axes, ("trust", "engagement"), strict=True):
+            band = _band(arm.result.timeseries, column)
+            ax.plot(band.index, band["mean"], color=colour, lw=1.8, label=arm.label)
+            ax.fill_between(band.index, band["low"], band["high"], color=colour, alpha=0.12, lw=0)
+    for ax, column in zip(axes, ("trust", "engagement"), strict=True):
+        ax.set_ylabel(column)
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, ncol=2 if len(comparison.arms) > 6 else 1, loc="lower left")
+    axes[0].set_title("Trust and engagement of the partnerships still going")
+    axes[1].set_xlabel("month")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_value_per_euro(comparison: Comparison, path: Path) -> Path:
+    """Bars of public value per EUR 100k (all, and extra over the first) with 95% intervals."""
+    t = comparison.table
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.55 * len(t) + 1.8), sharey=True)
+    colours = _colours(len(t))
+    y = np.arange(len(t))[::-1]
+    panels = (
+        ("value_per_100k_eur", "all public value per €100k spent", "no money spent"),
+        (
+            "extra_value_per_100k_eur",
+            f"extra value per extra €100k vs {t.iloc[0]['scenario']}",
+            "no extra spending",
+        ),
+    )
+    for ax, (key, title, empty) in zip(axes, panels, strict=True):
+        for k, (_, r) in enumerate(t.iterrows()):
+            v = r[key]
+            if math.isnan(v):
+                ax.text(0, y[k], "  " + empty, va="center", fontsize=9, color="0.3")
+                continue
+            err = [[v - r[f"{key}_low"]], [r[f"{key}_high"] - v]]
+            ax.barh(y[k], v, color=colours[k], xerr=err, capsize=4, alpha=0.85)
+        ax.axvline(0, color="0.4", lw=0.8)
+        ax.set_xlabel("public value (model units)")
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_title(title, fontsize=10)
+    axes[0].set_yticks(y, t["scenario"].tolist())
+    fig.suptitle("What the money buys")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+PLOTTERS = {
+    "survival": plot_survival,
+    "cliff": plot_cliff,
+    "trajectories": plot_trajectories,
+    "value_per_euro": plot_value_per_euro,
+}
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _scenario_lines(comparison: Comparison) -> list[tuple[str, str, str]]:
+    """(label, file, what its instruments are) per scenario."""
+    out = []
+    for arm in comparison.arms:
+        parts = []
+        for f in arm.scenario.policy.funding:
+            text = f"{f.scheme.replace('_', ' ')} '{f.name}', months {f.start + 1}–{f.end}"
+            if f.scheme in ("mandate",):
+                pass
+            elif f.scheme == "relaxed_rules":
+                text += f", rigidity cut {f.rigidity_reduction:.0%}"
+            else:
+                text += f", €{f.amount:,.0f}"
+                if f.scheme == "challenge_fund":
+                    text += f" in {f.awards} awards"
+                if f.scheme == "matched":
+                    text += f", co-investment {f.match_share:.0%}"
+            parts.append(text)
+        desc = arm.scenario.scenario.description
+        what = (desc + ". " if desc else "") + "Instruments: " + ("; ".join(parts) or "none") + "."
+        if arm.scale != 1.0:
+            what += f" (amounts ×{arm.scale:.3g} to equal the first scenario's budget)"
+        out.append((arm.label, arm.path, what))
+    return out
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.88em;margin:1em 0}
+th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f2f2f2}.question{font-size:1.15em;font-style:italic}
+figure{margin:1.2em 0}figcaption{font-size:.9em;color:#444}img{max-width:100%}
+.wide{overflow-x:auto}.small{font-size:.8em;color:#555}
+"""
+
+
+def _html_table(header: list[str], rows: list[list[str]], table_id: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return (
+        f'<div class="wide"><table id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def render_html(comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, bytes]) -> str:
+    """The self-contained HTML report."""
+    header, rows = readable_rows(comparison)
+    n = comparison.replicates
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>collabsim: comparing funding schemes</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>Comparing funding schemes for regional collaboration</h1>",
+        f'<p class="question">{html.escape(QUESTION)}</p>',
+        f"<p>{len(comparison.arms)} scenarios, {n} runs each on common random numbers (root seed "
+        f"{comparison.root_seed}), simulated with collabsim, an agent-based model of "
+        "collaboration between vocational schools, firms and municipalities."
+        + (
+            " <strong>Budgets normalised to equal planned spending.</strong>"
+            if comparison.budget_normalised
+            else ""
+        )
+        + "</p>",
+        "<h2>Scenarios compared</h2><ol>",
+    ]
+    for label, path, what in _scenario_lines(comparison):
+        parts.append(
+            f"<li><strong>{html.escape(label)}</strong> <span class='small'>"
+            f"({html.escape(path)})</span>: {html.escape(what)}</li>"
+        )
+    parts.append("</ol><p>The first scenario is the reference for the differences.</p>")
+    parts.append("<h2>Findings</h2><ul>")
+    parts.extend(f"<li>{html.escape(f)}</li>" for f in findings(comparison))
+    parts.append("</ul>")
+    parts.append("<h2>The table</h2>")
+    parts.append(
+        "<p>Percentages with their 95% interval in brackets. A difference whose interval includes "
+        f"zero is not distinguishable with {n} runs.</p>"
+    )
+    parts.append(_html_table(header, rows, "summary"))
+    parts.append("<h2>Figures</h2>")
+    for name, caption in FIGURES.items():
+        parts.append(
+            f'<figure id="fig-{name}">{embed_png(pngs[name], caption)}'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+    parts.append("<h2>Assumptions and limits</h2><ul>")
+    parts.extend(f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS)
+    parts.append("</ul>")
+    parts.append("<h2>All numbers (comparison.csv)</h2>")
+    parts.append(
+        "<p class='small'>Shares are 0..1; *_low and *_high are 95% intervals; diff_* are paired "
+        "differences to the first scenario (this scenario minus the first); value_per_100k_eur "
+        "is public value per EUR 100,000 actually spent; an empty cell means not defined.</p>"
+    )
+    parts.append(_html_table(list(strings.columns), strings.values.tolist(), "comparison-csv"))
+    parts.append(
+        f"<p class='small'>Made by collabsim {html.escape(versions()['collabsim'])} "
+        f"(git {html.escape(str(git_revision()))}) on "
+        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.</p>"
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(comparison: Comparison) -> str:
+    """report.md: the same report, figures as files in figures/."""
+    header, rows = readable_rows(comparison)
+    n = comparison.replicates
+    lines = [
+        "# Comparing funding schemes for regional collaboration",
+        "",
+        f"*{QUESTION}*",
+        "",
+        f"{len(comparison.arms)} scenarios, {n} runs each on common random numbers (root seed "
+        f"{comparison.root_seed})."
+        + (
+            " **Budgets normalised to equal planned spending.**"
+            if comparison.budget_normalised
+            else ""
+        ),
+        "",
+        "## Scenarios compared",
+        "",
+    ]
+    for k, (label, path, what) in enumerate(_scenario_lines(comparison), start=1):
+        lines.append(f"{k}. **{label}** (`{path}`): {what}")
+    lines += ["", "The first scenario is the reference for the differences.", "", "## Findings", ""]
+    lines += [f"- {f}" for f in findings(comparison)]
+    lines += [
+        "",
+        "## The table",
+        "",
+        "Percentages with their 95% interval in brackets. A difference whose interval includes "
+        f"zero is not distinguishable with {n} runs. All numbers: `comparison.csv`.",
+        "",
+        "| " + " | ".join(_md_cell(h) for h in header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    lines += ["", "## Figures", ""]
+    for name, caption in FIGURES.items():
+        lines += [f"![{caption}](figures/{name}.png)", "", f"*{caption}*", ""]
+    lines += ["## Assumptions and limits", ""]
+    lines += [f"- {a}" for a in ASSUMPTIONS]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(comparison: Comparison, out: Path, manifest: dict | None = None) -> Path:
+    """Write comparison.csv, runs.csv, figures/, report.html, report.md and manifest.json."""
+    with writing_folder(out) as tmp:
+        strings = table_strings(comparison.table)
+        strings.to_csv(tmp / "comparison.csv", index=False)
+        runs = pd.concat(
+            [a.result.summary.assign(scenario=a.label) for a in comparison.arms],
+            ignore_index=True,
+        )
+        runs.insert(0, "scenario", runs.pop("scenario"))
+        runs.to_csv(tmp / "runs.csv", index=False)
+        (tmp / "figures").mkdir()
+        pngs = {}
+        for name, plot in PLOTTERS.items():
+            path = plot(comparison, tmp / "figures" / f"{name}.png")
+            pngs[name] = path.read_bytes()
+        (tmp / "report.html").write_text(render_html(comparison, strings, pngs), encoding="utf-8")
+        (tmp / "report.md").write_text(render_markdown(comparison), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json_text(manifest or {}), encoding="utf-8")
+    return Path(out)
+
+
+def manifest_for(comparison: Comparison, wall_seconds: float) -> dict:
+    """What was run, with which seeds and versions."""
+    return {
+        "command": "compare",
+        "scenarios": [
+            {
+                "label": a.label,
+                "file": a.path,
+                "budget_scale": a.scale,
+                "planned_eur": a.budget_eur,
+                "scenario": a.scenario.to_dict(),
+            }
+            for a in comparison.arms
+        ],
+        "replicates": comparison.replicates,
+        "root_seed": comparison.root_seed,
+        "replicate_seeds": comparison.seeds,
+        "budget_normalised": comparison.budget_normalised,
+        "notes": comparison.notes,
+        "versions": versions(),
+        "git_revision": git_revision(),
+        "wall_time_seconds": round(wall_seconds, 3),
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+__all__ = ["Arm", "write_report", "manifest_for", "findings", "table_strings"]

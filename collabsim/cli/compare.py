@@ -1,0 +1,131 @@
+"""`collabsim compare`: funding schemes side by side on common random numbers, with a report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from collabsim.cli.options import Yes
+
+
+def compare_command(
+    scenarios: list[Path],
+    replicates: int,
+    seed: int | None,
+    out: Path | None,
+    budget_normalise: bool,
+    allow_different_regions: bool,
+    workers: int,
+    console: Console,
+    yes: bool = False,
+) -> Path:
+    """What `collabsim compare` does: check, run on common seeds, write the report, summarise."""
+    from collabsim.analysis.comparison import (
+        check_numbers,
+        compare,
+        effective_workers,
+        n_tasks,
+    )
+    from collabsim.runs.outputs import check_out_dir, default_out_dir, progress_bar
+
+    check_numbers(replicates, seed, workers)
+    out = Path(out) if out is not None else default_out_dir("compare")
+    check_out_dir(out)
+    started = time.perf_counter()
+    with progress_bar(console) as bar:
+        total = n_tasks(len(scenarios), replicates, effective_workers(workers))
+        task = bar.add_task(f"comparing {len(scenarios)} scenarios", total=total)
+        comparison = compare(
+            scenarios,
+            replicates,
+            seed,
+            budget_normalise,
+            allow_different_regions,
+            workers,
+            progress=lambda k: bar.advance(task, k),
+            yes=yes,
+        )
+    from collabsim.analysis.compare_report import manifest_for, write_report
+
+    write_report(comparison, out, manifest_for(comparison, time.perf_counter() - started))
+    table = Table(title=f"{comparison.replicates} runs per scenario, common random numbers")
+    for col in ("scenario", "alive 5 y", "alive 10 y", "value/€100k", "cliff", "Δ10 y vs first"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    for k, r in comparison.table.iterrows():
+        table.add_row(
+            str(r["scenario"]),
+            f"{r['survival_5y']:.0%}",
+            f"{r['survival_10y']:.0%}" if r["survival_10y"] == r["survival_10y"] else "–",
+            f"{r['value_per_100k_eur']:.2f}"
+            if r["value_per_100k_eur"] == r["value_per_100k_eur"]
+            else "–",
+            f"{r['cliff_survival']:.0%}" if r["cliff_survival"] == r["cliff_survival"] else "–",
+            "ref"
+            if k == 0
+            else f"{100 * r['diff_survival_10y']:+.0f} ({100 * r['diff_survival_10y_low']:+.0f}"
+            f"..{100 * r['diff_survival_10y_high']:+.0f})",
+        )
+    console.print(table)
+    for note in comparison.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"report in [bold]{out / 'report.html'}[/] (and report.md, comparison.csv)")
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    """Add `collabsim compare` to the command line."""
+
+    @app.command()
+    def compare(
+        scenarios: Annotated[
+            list[Path],
+            typer.Argument(
+                help="scenario TOML files; the first is the reference, e.g. "
+                "scenarios/policies/one_off_subsidy.toml scenarios/policies/sustained_funding.toml"
+            ),
+        ],
+        replicates: Annotated[
+            int, typer.Option("--replicates", "-n", help="runs per scenario (same seeds for all)")
+        ] = 100,
+        seed: Annotated[
+            int | None, typer.Option(help="root seed (default: the first scenario's)")
+        ] = None,
+        out: Annotated[
+            Path | None, typer.Option(help="output folder (default results/compare-<time>)")
+        ] = None,
+        budget_normalise: Annotated[
+            bool,
+            typer.Option(
+                "--budget-normalise",
+                help="rescale each scheme's amounts so its planned spending equals the first's",
+            ),
+        ] = False,
+        allow_different_regions: Annotated[
+            bool,
+            typer.Option(
+                "--allow-different-regions",
+                help="allow --budget-normalise across scenarios with different organisations",
+            ),
+        ] = False,
+        workers: Annotated[int, typer.Option(help="processes to run on (default 1)")] = 1,
+        yes: Yes = False,
+    ) -> None:
+        """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
+        from collabsim.cli import console
+
+        compare_command(
+            scenarios,
+            replicates,
+            seed,
+            out,
+            budget_normalise,
+            allow_different_regions,
+            workers,
+            console,
+            yes,
+        )

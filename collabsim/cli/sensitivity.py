@@ -1,0 +1,188 @@
+"""`collabsim sensitivity`: Sobol indices or Morris screening of an experiment file."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from collabsim.cli.options import Scheduler, Workers, Yes
+from collabsim.errors import CollabsimInputError
+
+
+def sensitivity_command(
+    experiment: Path,
+    method: str | None,
+    out: Path | None,
+    runs: Path | None,
+    workers: str | None,
+    scheduler: str | None,
+    resume: bool,
+    surfaces: bool,
+    plots: bool,
+    console,
+    err_console,
+    yes: bool = False,
+) -> int:
+    """What `collabsim sensitivity` does; returns the exit code."""
+    import time
+
+    from rich.markup import escape
+
+    from collabsim.cli.sweep import default_workers_for
+    from collabsim.runs.sweep import (
+        check_out_folder,
+        check_scheduler_address,
+        check_sweep_work,
+        parse_workers,
+        scheduler_address,
+    )
+
+    def say(m: str) -> None:
+        err_console.print(m, markup=False, highlight=False, soft_wrap=True)
+
+    n_workers = parse_workers(workers)
+    address = scheduler_address(n_workers, scheduler)
+    if address is not None:
+        warning = check_scheduler_address(address)
+        if warning:
+            say(warning)
+
+    plans: list = []
+
+    def budget(plan) -> None:
+        """Refuse an analysis too large for this machine before its design is generated.
+        (Its runs are kept in memory for the analysis; a cluster's time is checked once its
+        workers are known, in on_executor.)"""
+        plans.append(plan)
+        check_sweep_work(
+            plan,
+            plan.runs,
+            default_workers_for(n_workers),
+            yes=yes or address is not None,
+            keep_results=True,
+            advice="lower design.samples, experiment.replicates or the surfaces (--no-surfaces)",
+        )
+
+    from collabsim.analysis.sensitivity import ScenarioModel, load_spec, run_analysis
+
+    spec = load_spec(experiment, method, budget=budget, surfaces=surfaces)
+    if out is None:
+        from collabsim.runs.outputs import default_out_dir
+
+        out = default_out_dir(f"{spec.name}-{spec.method}", stamped=False)
+    out = Path(out)
+    check_out_folder(out)
+    if runs is not None:
+        check_out_folder(Path(runs), "--runs")
+
+    err_console.print(
+        f"sensitivity [bold]{escape(spec.name)}[/]: {spec.method}, {len(spec.factors)} factors, "
+        f"{spec.total_points} points x {spec.replicates} replicates = {spec.total_runs} runs",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+    def on_executor(n: int, backend: str) -> None:
+        """On a Dask cluster: the whole analysis's time, once, before its first sub-sweep."""
+        if address is not None and plans and not checked:
+            checked.append(True)
+            check_sweep_work(plans[0], plans[0].runs, n, yes=yes, remote=True)
+
+    checked: list = []
+    model = ScenarioModel(n_workers, scheduler, resume, runs, notes=say, on_executor=on_executor)
+    t0 = time.perf_counter()
+    out_existed = out.exists()
+    try:
+        res = run_analysis(spec, model, out, plots=plots, surfaces=surfaces, notes=say)
+    except CollabsimInputError:  # refused before any run (e.g. too long for the cluster)
+        if not out_existed:
+            _remove_empty_folders(out)
+        raise
+    except KeyboardInterrupt:
+        say(f"interrupted; finished chunks are kept: continue with --resume --out {out}")
+        return 130
+    wall = time.perf_counter() - t0
+    t = res.timings
+    console.print(
+        f"{spec.method} analysis of {spec.name} in {wall:.0f} s (runs {t['runs_seconds']:.0f} s"
+        + (f", surfaces {t['surface_seconds']:.0f} s" if "surface_seconds" in t else "")
+        + f"); results in {out} (report.md)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if res.indices is not None:
+        for o in spec.outputs:
+            s1 = res.indices[res.indices.output == o].S1.sum()
+            console.print(
+                f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", markup=False, highlight=False
+            )
+    return 0
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """Remove `folder` if it holds nothing but empty folders (what a refused analysis made)."""
+    if not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        _remove_empty_folders(sub)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def register(app: typer.Typer) -> None:
+    """Add `collabsim sensitivity` to the command line."""
+
+    @app.command()
+    def sensitivity(
+        experiment: Annotated[
+            Path, typer.Argument(help="experiment TOML, e.g. experiments/sobol_drivers.toml")
+        ],
+        method: Annotated[
+            str | None,
+            typer.Option(help="sobol or morris (default: the file's design.kind)"),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                help="folder for indices, figures, report (default results/NAME-METHOD, made safe)"
+            ),
+        ] = None,
+        runs: Annotated[
+            Path | None,
+            typer.Option(help="folder for the raw sweeps (default OUT/runs)"),
+        ] = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
+        resume: Annotated[
+            bool, typer.Option("--resume", help="complete the runs already in the runs folder")
+        ] = False,
+        surfaces: Annotated[
+            bool,
+            typer.Option(help="also run the surfaces in sensitivity.surface_factors"),
+        ] = True,
+        plots: Annotated[bool, typer.Option(help="write the figures")] = True,
+        yes: Yes = False,
+    ) -> None:
+        """Global sensitivity analysis (SALib): Sobol indices or Morris screening."""
+        from collabsim.cli import console, err_console
+
+        code = sensitivity_command(
+            experiment,
+            method,
+            out,
+            runs,
+            workers,
+            scheduler,
+            resume,
+            surfaces,
+            plots,
+            console,
+            err_console,
+            yes=yes,
+        )
+        if code:
+            raise typer.Exit(code)

@@ -1,0 +1,239 @@
+"""`collabsim sweep`: run an experiment file on a process pool or a Dask cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
+from rich.text import Text
+
+from collabsim.cli.options import Scheduler, Workers, Yes
+from collabsim.errors import CollabsimInputError
+
+
+class _RateColumn(ProgressColumn):
+    """Runs per second over the recent past."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text("  -- runs/s" if speed is None else f"{speed:6.1f} runs/s", style="cyan")
+
+
+class _LeftColumn(ProgressColumn):
+    """Time left at the recent rate."""
+
+    def render(self, task: Task) -> Text:
+        from collabsim.runs.sweep import eta_text
+
+        speed = task.speed
+        if task.finished:
+            return Text("done", style="green")
+        if not speed:
+            return Text("left ?", style="yellow")
+        return Text(f"left {eta_text(task.remaining / speed)}", style="yellow")
+
+
+def sweep_command(
+    experiment: Path,
+    out: Path | None,
+    workers: str | None,
+    scheduler: str | None,
+    resume: bool,
+    limit: int | None,
+    console: Console,
+    err_console: Console,
+    yes: bool = False,
+) -> int:
+    """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed)."""
+    from collabsim.runs.experiment import load_experiment
+    from collabsim.runs.sweep import (
+        check_scheduler_address,
+        check_sweep_work,
+        parse_workers,
+        run_sweep,
+        runs_done_in,
+        scheduler_address,
+    )
+
+    n_workers = parse_workers(workers)
+    if limit is not None and limit < 1:
+        raise CollabsimInputError(f"--limit {limit}: must be at least 1 run")
+    address = scheduler_address(n_workers, scheduler)
+    if address is not None:
+        warning = check_scheduler_address(address)
+        if warning:
+            err_console.print(warning, markup=False, highlight=False, soft_wrap=True)
+    local = default_workers_for(n_workers)
+    plans: list = []
+
+    def budget(plan) -> None:
+        """Refuse a design too large for this machine before it is generated."""
+        plans.append(plan)
+        runs = plan.runs - (runs_done_in(output_folder(out, plan.name), plan.runs) if resume else 0)
+        if limit is not None:
+            runs = min(runs, limit)
+        check_sweep_work(
+            plan,
+            runs,
+            local,
+            yes=yes,
+            remote=address is not None,
+            advice=ADVICE,
+        )
+        if plan.points >= 100_000:  # checking and writing them takes a while: say so
+            err_console.print(
+                f"preparing {plan.points:,} design points...", markup=False, highlight=False
+            )
+
+    def on_executor(n: int, backend: str) -> None:
+        """On a Dask cluster the time can only be estimated once its workers are known."""
+        if address is not None and plans:
+            plan = plans[0]
+            runs = plan.runs - runs_done_in(out_dir, plan.runs)
+            if limit is not None:
+                runs = min(runs, limit)
+            check_sweep_work(plan, runs, n, yes=yes, remote=True, advice=ADVICE)
+
+    exp = load_experiment(experiment, budget=budget)
+    out_dir = output_folder(out, exp.name)
+    out = out_dir
+    name = escape(exp.name)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:>7.0f}/{task.total:.0f} runs"),
+        TextColumn("[red]{task.fields[failed]}"),
+        _RateColumn(),
+        _LeftColumn(),
+        console=err_console,
+        transient=False,
+        speed_estimate_period=60,
+    )
+    state: dict = {}
+
+    def on_start(total: int, already: int, where: str, n: int) -> None:
+        err_console.print(
+            f"sweep [bold]{name}[/]: {len(exp.points)} points x {exp.replicates} replicates"
+            f" = {total} runs, {already} already done; {escape(where)}; writing to "
+            f"{escape(str(out))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        progress.start()
+        state["task"] = progress.add_task(name, total=total, completed=already, failed="")
+        state["failed"] = 0
+
+    def on_progress(n: int, failed: int, _: int) -> None:
+        state["failed"] += failed
+        label = f"{state['failed']} failed" if state["failed"] else ""
+        progress.update(state["task"], advance=n, failed=label)
+
+    try:
+        outcome = run_sweep(
+            exp,
+            out,
+            workers=n_workers,
+            scheduler=scheduler,
+            resume=resume,
+            limit=limit,
+            on_start=on_start,
+            on_progress=on_progress,
+            notes=lambda m: err_console.print(m, markup=False, highlight=False, soft_wrap=True),
+            on_executor=on_executor,
+        )
+    except KeyboardInterrupt:
+        progress.stop()
+        err_console.print(
+            f"interrupted; finished chunks are kept: continue with --resume --out {out}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 130
+    finally:
+        progress.stop()
+    rate = outcome.runs_this_session / outcome.wall_seconds if outcome.wall_seconds else 0.0
+    console.print(
+        f"{outcome.runs_this_session} runs in {outcome.wall_seconds:.1f} s ({rate:.1f} runs/s, "
+        f"{outcome.label or 'no workers needed'}); {outcome.runs_done} of "
+        f"{outcome.total_runs} runs done; results in {out}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not outcome.complete:
+        console.print(
+            f"stopped after --limit {limit}: {outcome.total_runs - outcome.runs_done} runs left; "
+            f"continue with: collabsim sweep {experiment} --out {out} --resume",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if outcome.runs_failed:
+        console.print(
+            f"[bold red]{outcome.runs_failed} of {outcome.runs_done} runs failed[/] "
+            f"(point, seed, error in {escape(str(out / 'failures.parquet'))})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 1
+    console.print(f"0 of {outcome.runs_done} runs failed", highlight=False)
+    return 0
+
+
+ADVICE = (
+    "lower design.samples, levels or experiment.replicates, or run part of it now with "
+    "--limit N (and the rest later with --resume)"
+)
+
+
+def output_folder(out: Path | None, name: str) -> Path:
+    """--out as given, else results/<the experiment's name made one safe folder name>."""
+    if out is not None:
+        return Path(out)
+    from collabsim.runs.outputs import default_out_dir  # (loads the model: only when needed)
+
+    return default_out_dir(name, stamped=False)
+
+
+def default_workers_for(workers: int | str | None) -> int:
+    """Worker processes a sweep will start here: --workers N, else one per core."""
+    from collabsim.runs.sweep import default_workers
+
+    return workers if isinstance(workers, int) else default_workers()
+
+
+def register(app: typer.Typer) -> None:
+    """Add `collabsim sweep` to the command line."""
+
+    @app.command()
+    def sweep(
+        experiment: Annotated[
+            Path, typer.Argument(help="experiment TOML file, e.g. experiments/demo_sweep.toml")
+        ],
+        out: Annotated[
+            Path | None,
+            typer.Option(help="output folder (default results/<experiment name>, made safe)"),
+        ] = None,
+        workers: Workers = None,
+        scheduler: Scheduler = None,
+        resume: Annotated[
+            bool, typer.Option("--resume", help="complete the sweep in --out, skipping done chunks")
+        ] = False,
+        limit: Annotated[
+            int | None, typer.Option(help="run at most N runs now (continue later with --resume)")
+        ] = None,
+        yes: Yes = False,
+    ) -> None:
+        """Run an experiment's design points and replicates; results stream to Parquet chunks."""
+        from collabsim.cli import console, err_console
+
+        code = sweep_command(
+            experiment, out, workers, scheduler, resume, limit, console, err_console, yes=yes
+        )
+        if code:
+            raise typer.Exit(code)

@@ -1,0 +1,97 @@
+"""Events recorded inside compiled kernels: numeric codes, a growable buffer, and decoding.
+
+A compiled kernel cannot write to the Python event log, so it writes one numeric row per event
+(kind, partnership, who, other, before, after) into a buffer; after the kernel returns, `flush`
+turns every row into the same `Event` the log has always held, in the order they happened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from collabsim.model.events import Event, EventLog
+from collabsim.model.kernel_cache import njit
+from collabsim.model.region import with_room
+
+TENSION_RAISED, TENSION_RESOLVED, TENSION_ESCALATED, LIAISON_LEFT = 0, 1, 2, 3
+FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT = 4, 5, 6, 7
+
+# kind, variable, detail (None: decided by the row), who is the partnership itself
+_DECODING = {
+    TENSION_RAISED: ("tension_raised", "", "a tension or dilemma comes up", False),
+    TENSION_RESOLVED: ("tension_resolved", "trust", "worked through in practice", False),
+    TENSION_ESCALATED: ("tension_escalated", "trust", "left unresolved; it escalates", False),
+    LIAISON_LEFT: (
+        "liaison_left",
+        "trust",
+        "the liaison leaves; a successor starts from what the organisation kept",
+        False,
+    ),
+    FORMALISED: ("formalised", "formality", None, True),
+    MEMBER_LEFT: ("member_left", "engagement", "leaves after months of low engagement", False),
+    MEMBER_JOINED: ("member_joined", "members", "joins through common partners", False),
+    DISSOLVED_EVENT: ("dissolved", "members", "fewer than two members stayed engaged", True),
+}
+_NAN = float("nan")
+_COLUMNS = 6  # kind, partnership, who slot, other slot (-1: none), before, after
+
+
+@njit(cache=True)
+def emit(rows, count, kind, p, who, other, before, after):
+    """Append one event row (slots are member slots of partnership p; -1 for none)."""
+    n = count[0]
+    rows[n, 0] = kind
+    rows[n, 1] = p
+    rows[n, 2] = who
+    rows[n, 3] = other
+    rows[n, 4] = before
+    rows[n, 5] = after
+    count[0] = n + 1
+
+
+class EventBuffer:
+    """Rows of events written by kernels this month, waiting to be decoded into the log."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.rows = np.zeros((max(capacity, 8), _COLUMNS))
+        self.count = np.zeros(1, dtype=np.int64)
+        self._named = None  # (state, organisations, names of the organisation in each slot)
+
+    def ensure(self, room: int) -> None:
+        """Make room for `room` more rows (kernels do not check; callers size the buffer)."""
+        self.rows = with_room(self.rows, int(self.count[0]) + room)
+
+    def flush(self, log: EventLog, st, org, month: int) -> None:
+        """Decode the waiting rows into `log` (in order) and empty the buffer."""
+        n = int(self.count[0])
+        if n == 0:
+            return
+        if self._named is None or self._named[0] is not st or self._named[1] is not org:
+            self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
+        slot_names = self._named[2]
+        for kind, p, who, other, before, after in self.rows[:n].tolist():
+            name, p = st.names[int(p)], int(p)
+            kind_name, variable, detail, about_partnership = _DECODING[int(kind)]
+            if detail is None:  # formalised: a covenant first, then a legal entity
+                detail = "covenant signed" if after < 1 else "legal entity founded"
+            log.append(
+                Event(
+                    month,
+                    name,
+                    kind_name,
+                    name if about_partnership else slot_names[p][int(who)],
+                    slot_names[p][int(other)] if other >= 0 else "",
+                    variable,
+                    before if variable else _NAN,
+                    after if variable else _NAN,
+                    detail,
+                )
+            )
+        self.count[0] = 0
+
+
+def _slot_names(st, org) -> list[list[str]]:
+    """The organisation in each member slot of each partnership, by name ("" for none)."""
+    if org is None:  # events about the partnership itself name no organisation
+        return [[""] * st.slot_org.shape[1] for _ in st.names]
+    return [[org.names[o] if o >= 0 else "" for o in row] for row in st.slot_org.tolist()]

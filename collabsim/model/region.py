@@ -1,0 +1,342 @@
+"""Building a region from a scenario: organisations, partnerships and their initial state arrays.
+
+The model keeps its hot state in numpy arrays (one row per partnership, one column per member slot)
+so that all organisations of all partnerships update at once; the Mesa agents are thin views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from collabsim.model.kernel_cache import njit
+from collabsim.model.scenario import Scenario
+
+THEMES = ("skilled_technicians", "current_curriculum", "lifelong_learning", "regional_innovation")
+ORG_LABELS = ("vmbo", "mbo", "hbo", "firm", "municipality")
+PHASES = ("forming", "active", "struggling", "dormant", "dissolved")
+FORMING, ACTIVE, STRUGGLING, DORMANT, DISSOLVED = range(5)
+
+# What each kind of organisation cares about (Dirichlet weights over THEMES). Sources: the
+# technical-education programme (vmbo wants an offer that fits mbo and regional demand; mbo wants
+# inflow and continuous pathways), the learning-region review (hbo: innovation, lifelong learning).
+INTEREST_PROFILE = {
+    "vmbo": (0.30, 0.50, 0.05, 0.15),
+    "mbo": (0.45, 0.35, 0.10, 0.10),
+    "hbo": (0.10, 0.20, 0.30, 0.40),
+    "firm": (0.50, 0.10, 0.10, 0.30),
+    "municipality": (0.25, 0.05, 0.35, 0.35),
+}
+# What each kind brings to joint action, per theme (complementary knowledge and resources).
+KNOWLEDGE_PROFILE = {
+    "vmbo": (0.20, 0.60, 0.05, 0.10),
+    "mbo": (0.50, 0.80, 0.40, 0.20),
+    "hbo": (0.30, 0.50, 0.60, 0.90),
+    "firm": (0.95, 0.40, 0.50, 0.70),
+    "municipality": (0.20, 0.10, 0.60, 0.50),
+}
+# Organisational culture: schools are vertical organisations, firms horizontal (STO programme).
+CULTURE_LEANING = {"vmbo": 1.0, "mbo": 1.0, "hbo": 0.5, "firm": -1.0, "municipality": 0.5}
+# How hard staff shortage bites (teacher shortage hits schools hardest).
+SHORTAGE_EXPOSURE = {"vmbo": 1.0, "mbo": 1.0, "hbo": 0.7, "firm": 0.5, "municipality": 0.4}
+# The region's usual demand per theme for each kind of collaboration.
+DEMAND_BY_KIND = {
+    "operational": (0.80, 0.70, 0.30, 0.20),
+    "strategic": (0.50, 0.30, 0.50, 0.80),
+}
+GOVERNANCE_FORMALITY = {"informal": 0.0, "covenant": 0.5, "legal_entity": 1.0}
+GOVERNANCE_BY_FORMALITY = {0.0: "informal", 0.5: "covenant", 1.0: "legal_entity"}
+MEETING_CONTACT = {"none": 0.2, "monthly": 0.6, "weekly": 1.0}
+
+
+@dataclass
+class Organisations:
+    """Organisation-level arrays (one entry per organisation in the region)."""
+
+    names: list[str]
+    labels: list[str]
+    capacity: np.ndarray  # staff time, 0..1
+    orientation: np.ndarray  # ego 0 .. eco 1
+    culture: np.ndarray  # horizontal 0 .. vertical 1
+    knowledge: np.ndarray  # (N, K)
+    is_school: np.ndarray  # bool
+
+
+@dataclass
+class PartnershipState:
+    """Slot arrays: row p is a partnership, column s a member slot (org index or -1)."""
+
+    names: list[str]
+    slot_org: np.ndarray  # (P, S) int, -1 for an empty slot
+    has_org: np.ndarray  # (P, S) bool
+    member: np.ndarray  # (P, S) bool: at the table now
+    engagement: np.ndarray  # (P, S) share of capacity invested
+    urgency: np.ndarray  # (P, S)
+    base_urgency: np.ndarray  # (P, S) the urgency each felt at the start
+    base_incentive: np.ndarray  # (P, S) incentives other than funding (law, leadership, ...)
+    incentives: np.ndarray  # (P, S)
+    interests: np.ndarray  # (P, S, K) what each member cares about (sums to 1)
+    shared_interest: np.ndarray  # (P, S) overlap of interests with the agenda
+    need_ref: np.ndarray  # (P, S) need at the start, to scale urgency
+    tenure_months: np.ndarray  # (P, S) liaison's months in post
+    low_months: np.ndarray  # (P, S) consecutive months of low engagement
+    rejoin_wait: np.ndarray  # (P, S) months before a leaver may rejoin
+    culture_gap: np.ndarray  # (P, S, S) |culture_i - culture_j|
+    personal_trust: np.ndarray  # (P, S, S) between liaisons, diagonal 0
+    org_trust: np.ndarray  # (P, S, S) between organisations, diagonal 0
+    operational: np.ndarray  # (P,) bool
+    formality: np.ndarray  # (P,) 0 informal, 0.5 covenant, 1 legal entity
+    binding: np.ndarray  # (P,) bool
+    coordinator: np.ndarray  # (P,) bool
+    contact: np.ndarray  # (P,) meeting rhythm as contact intensity
+    demand: np.ndarray  # (P, K) regional demand levels 0..1
+    demand_ref: np.ndarray  # (P, K) usual demand
+    agenda: np.ndarray  # (P, K) what the partnership works on (sums to 1)
+    public_value: np.ndarray  # (P,)
+    success_rate: np.ndarray  # (P,) moving average of joint-action success
+    results: np.ndarray  # (P,) moving average of public value produced a month
+    relevance: np.ndarray  # (P,)
+    phase: np.ndarray  # (P,) int, index into PHASES
+    alive: np.ndarray  # (P,) bool
+    ever_succeeded: np.ndarray  # (P,) bool
+    months_without_action: np.ndarray
+    sustained_success_months: np.ndarray
+    few_engaged_months: np.ndarray
+    dissolved_month: np.ndarray  # (P,) int, -1 while alive
+    formalised_month: np.ndarray  # (P,) int, -1 until formalised
+    tensions_raised: np.ndarray  # (P,) int
+    tensions_resolved: np.ndarray
+    tensions_escalated: np.ndarray
+    joint_successes: np.ndarray
+    funding_eur: np.ndarray  # (P,) euros received this month
+    funding_total_eur: np.ndarray  # (P,) euros received so far
+    trust_lived: np.ndarray  # (P,) month-end pair trust summed over the months alive (month 0 on)
+    months_lived: np.ndarray  # (P,) int, months observed alive (month 0 on): mean trust's divisor
+    # open tensions: rows (partnership, member i, member j, age in months); the first
+    # n_tensions[0] rows are in use (mechanisms.add_tension, mechanisms.grow_tensions)
+    tensions: np.ndarray = field(default_factory=lambda: np.zeros((16, 4), dtype=np.int64))
+    n_tensions: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+
+
+def pack(holder, names: tuple[str, ...]) -> np.ndarray:
+    """Lay same-shaped arrays of `holder` out in one block, each attribute becoming a view into it.
+
+    A compiled kernel then takes one argument instead of many (numba's cost per call grows
+    with the number of arguments); the values and every other use of the arrays are unchanged.
+    """
+    first = getattr(holder, names[0])
+    block = np.empty((len(names), *first.shape), dtype=first.dtype)
+    for k, name in enumerate(names):
+        array = getattr(holder, name)
+        if array.shape != first.shape or array.dtype != first.dtype:
+            raise ValueError(
+                f"cannot pack {name}: {array.dtype}{array.shape} is not like {names[0]}"
+            )
+        block[k] = array
+        setattr(holder, name, block[k])
+    return block
+
+
+def with_room(table: np.ndarray, rows: int) -> np.ndarray:
+    """`table` itself if it has at least `rows` rows, else a copy grown (at least doubled)."""
+    if rows <= len(table):
+        return table
+    grown = np.zeros((max(rows, 2 * len(table)), *table.shape[1:]), dtype=table.dtype)
+    grown[: len(table)] = table
+    return grown
+
+
+def _expand_organisations(scenario: Scenario) -> list[tuple[str, bool]]:
+    """One (label, member) pair per organisation, in scenario order."""
+    out: list[tuple[str, bool]] = []
+    for group in scenario.organisations:
+        out.extend((group.label, group.member) for _ in range(group.count))
+    return out
+
+
+def assign_to_partnerships(scenario: Scenario) -> tuple[list[tuple[str, bool]], list[list[int]]]:
+    """Spread each group over the partnerships: split a large group, share a small one (hubs)."""
+    orgs = _expand_organisations(scenario)
+    n_part = scenario.scenario.partnerships
+    slots: list[list[int]] = [[] for _ in range(n_part)]
+    start = 0
+    for group in scenario.organisations:
+        idx = list(range(start, start + group.count))
+        start += group.count
+        if not idx:
+            continue
+        if len(idx) >= n_part:
+            for k, org in enumerate(idx):
+                slots[k % n_part].append(org)
+        else:  # fewer organisations than partnerships: each serves several (a hub)
+            for p in range(n_part):
+                slots[p].append(idx[p % len(idx)])
+    return orgs, slots
+
+
+def build_organisations(orgs: list[tuple[str, bool]], scenario: Scenario, rng) -> Organisations:
+    """Draw each organisation's capacity, orientation and culture around the scenario levels."""
+    c = scenario.conditions
+    n = len(orgs)
+    labels = [label for label, _ in orgs]
+    counters: dict[str, int] = {}
+    names = []
+    for label in labels:
+        counters[label] = counters.get(label, 0) + 1
+        names.append(f"{label}-{counters[label]}")
+    exposure = np.array([SHORTAGE_EXPOSURE[lab] for lab in labels])
+    leaning = np.array([CULTURE_LEANING[lab] for lab in labels])
+    noise = rng.normal(0.0, 1.0, size=(3, n))
+    capacity = np.clip(1.0 - 0.6 * exposure * c.staff_shortage + 0.05 * noise[0], 0.05, 1.0)
+    orientation = np.clip(c.orientation + 0.1 * noise[1], 0.0, 1.0)
+    culture = np.clip(0.5 + 0.5 * leaning * c.culture_distance + 0.05 * noise[2], 0.0, 1.0)
+    knowledge = np.array([KNOWLEDGE_PROFILE[lab] for lab in labels], dtype=float).reshape(n, -1)
+    is_school = np.array([lab in ("vmbo", "mbo", "hbo") for lab in labels], dtype=bool)
+    return Organisations(names, labels, capacity, orientation, culture, knowledge, is_school)
+
+
+def build_partnerships(
+    scenario: Scenario,
+    orgs: list[tuple[str, bool]],
+    slots: list[list[int]],
+    org: Organisations,
+    rng,
+) -> PartnershipState:
+    """Initial state of every partnership: members, drivers, trust, agenda and demand."""
+    d, design = scenario.drivers, scenario.partnership
+    n_part, k = len(slots), len(THEMES)
+    width = max(len(s) for s in slots)
+    slot_org = np.full((n_part, width), -1, dtype=np.int64)
+    for p, members in enumerate(slots):
+        slot_org[p, : len(members)] = members
+    has_org = slot_org >= 0
+    safe = np.where(has_org, slot_org, 0)
+    member_flag = np.array([m for _, m in orgs], dtype=bool)
+    member = has_org & member_flag[safe]
+
+    demand_ref = np.tile(np.array(DEMAND_BY_KIND[design.kind], dtype=float), (n_part, 1))
+    agenda = demand_ref / demand_ref.sum(axis=1, keepdims=True)
+    alpha = np.array([INTEREST_PROFILE[org.labels[i]] for i in safe.ravel()], dtype=float)
+    own = _dirichlet_rows(rng, 0.3 + alpha).reshape(n_part, width, k)
+    noise = rng.normal(0.0, 1.0, size=(4, n_part, width))
+    target = np.clip(d.shared_interest + 0.05 * noise[2], 0.0, 1.0)
+    interests = interests_sharing(own, agenda, target)
+    base_urgency = np.clip(d.urgency + 0.1 * noise[0], 0.0, 1.0) * has_org
+    base_incentive = np.clip(d.incentives + 0.05 * noise[1], 0.0, 1.0) * has_org
+    need_ref = np.maximum((interests * demand_ref[:, None, :]).sum(axis=2), 1e-6)
+    engagement = np.where(member, 0.5 * org.capacity[safe], 0.0)
+    tenure = np.floor(rng.uniform(0, 60, size=(n_part, width)))
+
+    pair_known = member[:, :, None] & member[:, None, :]
+    start_trust = np.clip(d.trust + 0.05 * rng.normal(size=(n_part, width, width)), 0.0, 1.0)
+    start_trust = np.where(pair_known, start_trust, 0.5 * d.trust)
+    start_trust = 0.5 * (start_trust + start_trust.transpose(0, 2, 1))
+    eye = np.eye(width, dtype=bool)[None]
+    start_trust = np.where(eye | ~(has_org[:, :, None] & has_org[:, None, :]), 0.0, start_trust)
+    culture = org.culture[safe]
+    culture_gap = np.abs(culture[:, :, None] - culture[:, None, :])
+
+    zeros = np.zeros(n_part)
+    izeros = np.zeros(n_part, dtype=np.int64)
+    names = [f"{scenario.name}" if n_part == 1 else f"p{p + 1}" for p in range(n_part)]
+    return PartnershipState(
+        names=names,
+        slot_org=slot_org,
+        has_org=has_org,
+        member=member,
+        engagement=engagement,
+        urgency=base_urgency.copy(),
+        base_urgency=base_urgency,
+        base_incentive=base_incentive,
+        incentives=base_incentive.copy(),
+        interests=interests,
+        shared_interest=np.zeros((n_part, width)),
+        need_ref=need_ref,
+        tenure_months=tenure,
+        low_months=np.zeros((n_part, width)),
+        rejoin_wait=np.zeros((n_part, width)),
+        culture_gap=culture_gap,
+        personal_trust=start_trust.copy(),
+        org_trust=start_trust,
+        operational=np.full(n_part, design.kind == "operational"),
+        formality=np.full(n_part, GOVERNANCE_FORMALITY[design.governance]),
+        binding=np.full(n_part, design.binding),
+        coordinator=np.full(n_part, design.coordinator),
+        contact=np.full(n_part, MEETING_CONTACT[design.meeting_rhythm]),
+        demand=demand_ref.copy(),
+        demand_ref=demand_ref,
+        agenda=agenda,
+        public_value=zeros.copy(),
+        success_rate=np.full(n_part, 0.5 * d.trust),
+        results=zeros.copy(),
+        relevance=np.ones(n_part),
+        phase=np.full(n_part, FORMING, dtype=np.int64),
+        alive=np.ones(n_part, dtype=bool),
+        ever_succeeded=np.zeros(n_part, dtype=bool),
+        months_without_action=izeros.copy(),
+        sustained_success_months=izeros.copy(),
+        few_engaged_months=izeros.copy(),
+        dissolved_month=np.full(n_part, -1, dtype=np.int64),
+        formalised_month=np.full(n_part, -1, dtype=np.int64),
+        tensions_raised=izeros.copy(),
+        tensions_resolved=izeros.copy(),
+        tensions_escalated=izeros.copy(),
+        joint_successes=izeros.copy(),
+        funding_eur=zeros.copy(),
+        funding_total_eur=zeros.copy(),
+        trust_lived=zeros.copy(),
+        months_lived=izeros.copy(),
+    )
+
+
+def shared_beyond_chance(interests: np.ndarray, agenda: np.ndarray) -> np.ndarray:
+    """Overlap of interests with the agenda beyond chance, 0..1 (see mechanisms)."""
+    chance = 1.0 / agenda.shape[-1]
+    overlap = np.minimum(interests, agenda[:, None, :]).sum(axis=-1)
+    return np.clip((overlap - chance) / (1.0 - chance), 0.0, 1.0)
+
+
+def interests_sharing(own: np.ndarray, agenda: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Each member's own interest profile, pulled toward the agenda (or away from it, toward the
+    theme the agenda neglects) just far enough that its shared interest equals the target level.
+
+    This makes drivers.shared_interest mean what it says: 0 is no common ground beyond chance,
+    1 is interests identical to the agenda; the type profile keeps each member's own flavour.
+    The mix is found by bisection (shared interest rises with the pull).
+    """
+    out = np.empty_like(own)
+    _interests_sharing(own, agenda, target, out)
+    return out
+
+
+@njit(cache=True)
+def _interests_sharing(own, agenda, target, out):
+    p_n, s_n, k_n = own.shape
+    chance = 1.0 / k_n
+    for p in range(p_n):
+        neglected = np.argmin(agenda[p])
+        for s in range(s_n):
+            lo, hi = -1.0, 1.0
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                overlap = 0.0
+                for k in range(k_n):
+                    toward = agenda[p, k] if mid >= 0 else (1.0 if k == neglected else 0.0)
+                    x = (1.0 - abs(mid)) * own[p, s, k] + abs(mid) * toward
+                    overlap += min(x, agenda[p, k])
+                shared = min(max((overlap - chance) / (1.0 - chance), 0.0), 1.0)
+                if shared < target[p, s]:
+                    lo = mid
+                else:
+                    hi = mid
+            lam = 0.5 * (lo + hi)
+            for k in range(k_n):
+                toward = agenda[p, k] if lam >= 0 else (1.0 if k == neglected else 0.0)
+                out[p, s, k] = (1.0 - abs(lam)) * own[p, s, k] + abs(lam) * toward
+
+
+def _dirichlet_rows(rng, alpha: np.ndarray) -> np.ndarray:
+    """One Dirichlet draw per row of alpha (numpy's dirichlet takes one alpha at a time)."""
+    g = rng.standard_gamma(alpha)
+    return g / g.sum(axis=1, keepdims=True)

@@ -1,0 +1,174 @@
+"""Running a scenario: seeds for replicates, one run's tables, and many replicates at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from collabsim.model.collaboration import COLUMN, SERIES, CollaborationModel
+from collabsim.model.events import EVENT_COLUMNS
+from collabsim.model.region import PHASES
+from collabsim.model.scenario import Scenario, with_steps
+
+SUMMARY_COLUMNS = (
+    "replicate",
+    "seed",
+    "partnership",
+    "survived",
+    "lifetime_months",
+    "public_value",
+    "mean_trust",
+    "final_trust",
+    "final_engagement",
+    "final_members",
+    "tensions",
+    "tensions_resolved",
+    "tensions_escalated",
+    "liaisons_left",
+    "joint_successes",
+    "formalised_month",
+    "funding_total_eur",
+)
+TIMESERIES_COLUMNS = ("replicate", "partnership", "step", *SERIES)
+
+
+def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
+    """Independent model seeds for each replicate, spawned from the root seed (SeedSequence)."""
+    children = np.random.SeedSequence(root_seed).spawn(replicates)
+    return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+@dataclass
+class RunTables:
+    """What one run produced: summary rows, the monthly series and the events."""
+
+    summary: list[dict]
+    series: np.ndarray | None  # (months + 1, partnerships, len(SERIES)); None if not kept
+    events: list[tuple]
+
+
+def summarise(model: CollaborationModel, replicate: int, seed: int) -> list[dict]:
+    """One summary row per partnership of a finished run (from its state: no series needed)."""
+    st, last = model.state, model.latest
+    mean_trust = st.trust_lived / np.maximum(st.months_lived, 1)
+    left = np.zeros(len(st.names), dtype=int)
+    index = {name: k for k, name in enumerate(st.names)}
+    for e in model.events.of_kind("liaison_left"):
+        left[index[e.partnership]] += 1
+    rows = []
+    for p, name in enumerate(st.names):
+        rows.append(
+            {
+                "replicate": replicate,
+                "seed": seed,
+                "partnership": name,
+                "survived": bool(st.alive[p]),
+                "lifetime_months": int(st.dissolved_month[p] if not st.alive[p] else model.steps),
+                "public_value": float(st.public_value[p]),
+                "mean_trust": float(mean_trust[p]),
+                "final_trust": float(last[p, COLUMN.trust]),
+                "final_engagement": float(last[p, COLUMN.engagement]),
+                "final_members": int(last[p, COLUMN.active_members]),
+                "tensions": int(st.tensions_raised[p]),
+                "tensions_resolved": int(st.tensions_resolved[p]),
+                "tensions_escalated": int(st.tensions_escalated[p]),
+                "liaisons_left": int(left[p]),
+                "joint_successes": int(st.joint_successes[p]),
+                "formalised_month": float(st.formalised_month[p])
+                if st.formalised_month[p] >= 0
+                else float("nan"),
+                "funding_total_eur": float(st.funding_total_eur[p]),
+            }
+        )
+    return rows
+
+
+def run_single(scenario: Scenario, seed: int, replicate: int = 0, series: bool = True) -> RunTables:
+    """Run one replicate of a scenario with an exact model seed and return its tables.
+
+    With series=False the model keeps no monthly series (a sweep that asks only for summaries
+    does not need one; the summary is the same) and the tables' series is None."""
+    model = CollaborationModel(scenario, rng=seed, collect=series).run()
+    return RunTables(
+        summarise(model, replicate, seed),
+        model.series() if series else None,
+        model.events.rows(),
+    )
+
+
+@dataclass
+class ReplicateResults:
+    """The tables of many replicates of one scenario."""
+
+    scenario: Scenario
+    seeds: list[int]
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+
+
+def timeseries_frame(series: list[np.ndarray], names: list[str]) -> pd.DataFrame:
+    """Long table: one row per replicate, partnership and month."""
+    if not series:
+        return pd.DataFrame(columns=TIMESERIES_COLUMNS)
+    arr = np.stack(series)  # (R, T, P, V)
+    r, t, p, _ = arr.shape
+    grid = np.indices((r, t, p)).reshape(3, -1)
+    flat = arr.reshape(r * t * p, -1)
+    frame = pd.DataFrame(
+        {
+            "replicate": grid[0].astype(np.int32),
+            "partnership": pd.Categorical.from_codes(grid[2], categories=names),
+            "step": grid[1].astype(np.int32),
+        }
+    )
+    for k, col in enumerate(SERIES):
+        frame[col] = flat[:, k]
+    frame["active_members"] = frame["active_members"].astype(np.int32)
+    frame["phase"] = pd.Categorical.from_codes(
+        flat[:, COLUMN.phase].astype(int), categories=list(PHASES)
+    )
+    return frame.sort_values(["replicate", "partnership", "step"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def events_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Events of all replicates, in order."""
+    return pd.DataFrame(rows, columns=["replicate", *EVENT_COLUMNS])
+
+
+def run_replicates(
+    scenario: Scenario,
+    replicates: int = 10,
+    root_seed: int | None = None,
+    steps: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    seeds: list[int] | None = None,
+    series: bool = True,
+) -> ReplicateResults:
+    """Run replicates of a scenario, each with its own spawned seed; returns all tables.
+
+    With series=False no monthly series is kept (the summary and events are the same) and the
+    returned timeseries table is empty."""
+    scenario = with_steps(scenario, steps)
+    root = scenario.scenario.seed if root_seed is None else root_seed
+    seeds = replicate_seeds(root, replicates) if seeds is None else seeds
+    summaries, kept, events = [], [], []
+    names: list[str] = []
+    for r, seed in enumerate(seeds):
+        tables = run_single(scenario, seed, r, series=series)
+        summaries.extend(tables.summary)
+        if tables.series is not None:
+            kept.append(tables.series)
+            names = [row["partnership"] for row in tables.summary]
+        events.extend((r, *row) for row in tables.events)
+        if progress is not None:
+            progress(1)
+    summary = pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS))
+    return ReplicateResults(
+        scenario, seeds, summary, timeseries_frame(kept, names), events_frame(events)
+    )
