@@ -10,11 +10,12 @@ import math
 from collections.abc import Iterable
 
 from collabsim.model.events import Event
+from collabsim.model.organisation_types import ORGANISATION_TYPES
 
 LANGUAGES = ("en", "nl")
 
-# Dutch words for the organisation-type prefixes of names such as "firm-3".
-_NL_ORG = {"firm": "bedrijf", "municipality": "gemeente"}
+# Dutch words for the organisation-type prefixes of names such as "firm-3" (from the type table).
+_NL_ORG = {lab: t.name_nl for lab, t in ORGANISATION_TYPES.items() if t.name_nl != lab}
 
 # How important an event is for the timeline's colour: "major" events change the story.
 SEVERITY = {

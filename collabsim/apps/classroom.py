@@ -31,6 +31,7 @@ from collabsim.cli.classroom import scenarios_dir
 from collabsim.errors import CollabsimInputError
 from collabsim.mechanisms.month import effective_trust
 from collabsim.model.collaboration import COLUMN, DRIVER_SERIES, CollaborationModel
+from collabsim.model.organisation_types import ORGANISATION_TYPES, type_name
 from collabsim.model.scenario import read_toml, scenario_from_dict
 from collabsim.model.teacher_moments import MOMENTS
 
@@ -80,15 +81,6 @@ SERIES_COLOUR = {
     "urgency": "#d62728",
     "incentives": "#ff7f0e",
     "shared_interest": "#9467bd",
-}
-ORG_TYPES = ("vmbo", "mbo", "hbo", "firm", "municipality")
-ORG_COLOUR = ("#e377c2", "#1f77b4", "#17becf", "#ff7f0e", "#2ca02c")
-ORG_TYPE_NL = {
-    "vmbo": "vmbo",
-    "mbo": "mbo",
-    "hbo": "hbo",
-    "firm": "bedrijf",
-    "municipality": "gemeente",
 }
 SEVERITY_COLOUR = {"good": "#2e7d32", "bad": "#c62828", "minor": "#757575", "teacher": "#6a1b9a"}
 
@@ -405,7 +397,8 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
     x, y = np.cos(angle), np.sin(angle)
     member = st.member[p]
     trust = effective_trust(st, model.prm)[p]
-    type_names = [ORG_TYPE_NL[t] if lang == "nl" else t for t in ORG_TYPES]
+    types = ORGANISATION_TYPES.values()
+    type_names = [type_name(t.label, lang) for t in types]
     nodes, edges = [], []
     for k, s in enumerate(slots):
         org = int(st.slot_org[p, s])
@@ -415,7 +408,7 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
                 "x": round(float(x[k]), 4),
                 "y": round(float(y[k]), 4),
                 "name": org_name(model.orgs.names[org], lang),
-                "type": ORG_TYPE_NL.get(label, label) if lang == "nl" else label,
+                "type": type_name(label, lang),
                 "e": round(float(st.engagement[p, s]) if member[s] else 0.0, 3),
                 "member": bool(member[s]),
             }
@@ -482,7 +475,7 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
                         "field": "type",
                         "type": "nominal",
                         "title": None,
-                        "scale": {"domain": type_names, "range": list(ORG_COLOUR)},
+                        "scale": {"domain": type_names, "range": [t.app_colour for t in types]},
                         "legend": {"orient": "right"},
                     },
                     "fillOpacity": {

@@ -9,6 +9,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from collabsim.model.organisation_types import ORGANISATION_TYPES
+
 
 class Organisation(mesa.Agent):
     """An organisation in the region: a view onto its state in every partnership it belongs to."""
@@ -72,11 +74,11 @@ class Organisation(mesa.Agent):
 
 
 class School(Organisation):
-    """A vmbo, mbo or hbo school."""
+    """A school (vmbo, mbo or hbo: the types whose scenario type is 'school')."""
 
     @property
     def level(self) -> str:
-        """vmbo, mbo or hbo."""
+        """Its level: the label, e.g. vmbo, mbo or hbo."""
         return self.label
 
 
@@ -88,13 +90,9 @@ class Municipality(Organisation):
     """A municipality: interests lean to regional economy, youth and lifelong learning."""
 
 
-AGENT_CLASS = {
-    "vmbo": School,
-    "mbo": School,
-    "hbo": School,
-    "firm": Firm,
-    "municipality": Municipality,
-}
+_CLASSES = {cls.__name__: cls for cls in (School, Firm, Municipality)}
+# The agent class of each organisation type, as the table of types names it.
+AGENT_CLASS = {label: _CLASSES[t.agent] for label, t in ORGANISATION_TYPES.items()}
 
 
 class Partnership:

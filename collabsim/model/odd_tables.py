@@ -251,35 +251,39 @@ def _profile_table(title: str, profile: dict[str, tuple], columns: tuple[str, ..
 
 
 def region_profiles_markdown() -> str:
-    """The constants of collabsim.model.region as Markdown tables (interests, knowledge, ...)."""
+    """The organisation types' profiles and collabsim.model.region's constants as Markdown."""
     from collabsim.model import region
+    from collabsim.model.organisation_types import ORGANISATION_TYPES
 
     themes = region.THEMES
-    per_kind = {
-        lab: (region.CULTURE_LEANING[lab], region.SHORTAGE_EXPOSURE[lab])
-        for lab in region.ORG_LABELS
-    }
+    types = ORGANISATION_TYPES.values()
+    table = "`model.organisation_types.ORGANISATION_TYPES`"
     parts = [
-        "*Interest profile* (`region.INTEREST_PROFILE`; Dirichlet weights over the themes, "
+        f"*Interest profile* ({table}, column `interest`; Dirichlet weights over the themes, "
         "0.3 is added to each before drawing):",
         "",
-        _profile_table("kind", region.INTEREST_PROFILE, themes),
+        _profile_table("kind", {t.label: t.interest for t in types}, themes),
         "",
-        "*Knowledge profile* (`region.KNOWLEDGE_PROFILE`; what each kind brings to joint action "
-        "per theme):",
+        f"*Knowledge profile* ({table}, column `knowledge`; what each kind brings to joint "
+        "action per theme):",
         "",
-        _profile_table("kind", region.KNOWLEDGE_PROFILE, themes),
+        _profile_table("kind", {t.label: t.knowledge for t in types}, themes),
         "",
-        "*Culture leaning and exposure to staff shortage* (`region.CULTURE_LEANING`, "
-        "`region.SHORTAGE_EXPOSURE`):",
+        f"*Culture leaning and exposure to staff shortage* ({table}, columns `culture_leaning`, "
+        "`shortage_exposure`):",
         "",
-        _profile_table("kind", per_kind, ("culture leaning", "shortage exposure")),
+        _profile_table(
+            "kind",
+            {t.label: (t.culture_leaning, t.shortage_exposure) for t in types},
+            ("culture leaning", "shortage exposure"),
+        ),
         "",
-        "*Usual demand per theme by kind of partnership* (`region.DEMAND_BY_KIND`):",
+        "*Usual demand per theme by kind of partnership* (`model.region.DEMAND_BY_KIND`):",
         "",
         _profile_table("kind of partnership", region.DEMAND_BY_KIND, themes),
         "",
-        "*Design settings as numbers* (`region.GOVERNANCE_FORMALITY`, `region.MEETING_CONTACT`): "
+        "*Design settings as numbers* (`model.region.GOVERNANCE_FORMALITY`, "
+        "`model.region.MEETING_CONTACT`): "
         + ", ".join(f"{k} = {_number(v)}" for k, v in region.GOVERNANCE_FORMALITY.items())
         + " (formality); "
         + ", ".join(f"{k} = {_number(v)}" for k, v in region.MEETING_CONTACT.items())

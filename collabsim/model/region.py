@@ -11,35 +11,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from collabsim.model.kernel_cache import njit
+from collabsim.model.organisation_types import ORGANISATION_TYPES
 from collabsim.model.scenario import Scenario
 
 THEMES = ("skilled_technicians", "current_curriculum", "lifelong_learning", "regional_innovation")
-ORG_LABELS = ("vmbo", "mbo", "hbo", "firm", "municipality")
 PHASES = ("forming", "active", "struggling", "dormant", "dissolved")
 FORMING, ACTIVE, STRUGGLING, DORMANT, DISSOLVED = range(5)
 
-# What each kind of organisation cares about (Dirichlet weights over THEMES). Sources: the
-# technical-education programme (vmbo wants an offer that fits mbo and regional demand; mbo wants
-# inflow and continuous pathways), the learning-region review (hbo: innovation, lifelong learning).
-INTEREST_PROFILE = {
-    "vmbo": (0.30, 0.50, 0.05, 0.15),
-    "mbo": (0.45, 0.35, 0.10, 0.10),
-    "hbo": (0.10, 0.20, 0.30, 0.40),
-    "firm": (0.50, 0.10, 0.10, 0.30),
-    "municipality": (0.25, 0.05, 0.35, 0.35),
-}
-# What each kind brings to joint action, per theme (complementary knowledge and resources).
-KNOWLEDGE_PROFILE = {
-    "vmbo": (0.20, 0.60, 0.05, 0.10),
-    "mbo": (0.50, 0.80, 0.40, 0.20),
-    "hbo": (0.30, 0.50, 0.60, 0.90),
-    "firm": (0.95, 0.40, 0.50, 0.70),
-    "municipality": (0.20, 0.10, 0.60, 0.50),
-}
-# Organisational culture: schools are vertical organisations, firms horizontal (STO programme).
-CULTURE_LEANING = {"vmbo": 1.0, "mbo": 1.0, "hbo": 0.5, "firm": -1.0, "municipality": 0.5}
-# How hard staff shortage bites (teacher shortage hits schools hardest).
-SHORTAGE_EXPOSURE = {"vmbo": 1.0, "mbo": 1.0, "hbo": 0.7, "firm": 0.5, "municipality": 0.4}
+# Per-type numbers, read from the one table of organisation types (model.organisation_types):
+# what each kind cares about (Dirichlet weights over THEMES), what it brings to joint action,
+# its organisational culture and how hard staff shortage bites.
+INTEREST_PROFILE = {lab: t.interest for lab, t in ORGANISATION_TYPES.items()}
+KNOWLEDGE_PROFILE = {lab: t.knowledge for lab, t in ORGANISATION_TYPES.items()}
+CULTURE_LEANING = {lab: t.culture_leaning for lab, t in ORGANISATION_TYPES.items()}
+SHORTAGE_EXPOSURE = {lab: t.shortage_exposure for lab, t in ORGANISATION_TYPES.items()}
 # The region's usual demand per theme for each kind of collaboration.
 DEMAND_BY_KIND = {
     "operational": (0.80, 0.70, 0.30, 0.20),
@@ -192,7 +177,7 @@ def build_organisations(orgs: list[tuple[str, bool]], scenario: Scenario, rng) -
     orientation = np.clip(c.orientation + 0.1 * noise[1], 0.0, 1.0)
     culture = np.clip(0.5 + 0.5 * leaning * c.culture_distance + 0.05 * noise[2], 0.0, 1.0)
     knowledge = np.array([KNOWLEDGE_PROFILE[lab] for lab in labels], dtype=float).reshape(n, -1)
-    is_school = np.array([lab in ("vmbo", "mbo", "hbo") for lab in labels], dtype=bool)
+    is_school = np.array([ORGANISATION_TYPES[lab].is_school for lab in labels], dtype=bool)
     return Organisations(names, labels, capacity, orientation, culture, knowledge, is_school)
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from collabsim.errors import CollabsimInputError
 from collabsim.limits import MAX_PARTNERSHIP_MEMBERS, MAX_SEED, widest_partnership
+from collabsim.model.organisation_types import SCENARIO_TYPES, SCHOOL, SCHOOL_LEVELS, label_of
 from collabsim.model.parameters import MechanismParameters
 from collabsim.model.validation import StrictTable, inner_table, validated
 
@@ -42,23 +43,23 @@ class ScenarioMeta(StrictTable):
 class OrganisationGroup(StrictTable):
     """[[organisations]]: a group of organisations of one type (and level for schools)."""
 
-    type: Literal["school", "firm", "municipality"]
-    level: Literal["vmbo", "mbo", "hbo"] | None = None
+    type: Literal[SCENARIO_TYPES]  # from the table of organisation types
+    level: Literal[SCHOOL_LEVELS] | None = None
     count: int = Field(1, ge=0, le=100_000)
     member: bool = Field(True, description="at the table from the start (else a candidate)")
 
     @model_validator(mode="after")
     def _level_fits_type(self) -> OrganisationGroup:
-        if self.type == "school" and self.level is None:
-            raise ValueError("a school needs a level: one of vmbo, mbo, hbo")
-        if self.type != "school" and self.level is not None:
+        if self.type == SCHOOL and self.level is None:
+            raise ValueError(f"a school needs a level: one of {', '.join(SCHOOL_LEVELS)}")
+        if self.type != SCHOOL and self.level is not None:
             raise ValueError(f"level is only for schools, not for type '{self.type}'")
         return self
 
     @property
     def label(self) -> str:
-        """Short name used for organisations of this group (vmbo, mbo, hbo, firm, municipality)."""
-        return self.level if self.type == "school" else self.type
+        """Short name used for organisations of this group: a label of the organisation types."""
+        return label_of(self.type, self.level)
 
 
 class PartnershipDesign(StrictTable):
