@@ -21,27 +21,20 @@ from hypothesis import strategies as st
 
 from collabsim import limits
 from collabsim.analysis.stats import kaplan_meier
-from collabsim.apps.scan import (
-    EXAMPLES,
-    Respondent,
-    _share,
-    aggregate,
+from collabsim.apps.scan.answers import Respondent, read_answers
+from collabsim.apps.scan.figures import plot_survival
+from collabsim.apps.scan.levers import rank_levers
+from collabsim.apps.scan.mapping import (
     build_scenario,
-    check_scan_work,
-    engagement_at,
     goodness,
-    lever_scores,
     linear_value,
-    load_questionnaire,
     map_lever,
-    plot_survival,
-    project,
-    rank_levers,
-    read_answers,
-    run_scan,
     scan_values,
-    survival_5y,
 )
+from collabsim.apps.scan.projection import engagement_at, project, share_with_interval, survival_5y
+from collabsim.apps.scan.questionnaire import EXAMPLES, load_questionnaire
+from collabsim.apps.scan.run import check_scan_work, run_scan
+from collabsim.apps.scan.scoring import aggregate, lever_scores
 from collabsim.errors import CollabsimInputError
 from collabsim.model.scenario import Scenario
 from collabsim.runs.runner import replicate_seeds
@@ -677,12 +670,12 @@ def test_default_output_folder_is_a_safe_name_under_results(tmp_path, monkeypatc
 def test_a_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch):
     """All or nothing: the disk filling up while the figures are written leaves no output folder
     (and no temporary one); the error is the machine's, not a traceback of ours."""
-    import collabsim.apps.scan
+    import collabsim.apps.scan.run
 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "levers.png"))
 
-    monkeypatch.setattr(collabsim.apps.scan, "plot_levers", disk_full)
+    monkeypatch.setattr(collabsim.apps.scan.run, "plot_levers", disk_full)
     people = read_answers(EXAMPLES / "at_risk.csv", Q)
     with pytest.raises(OSError, match="No space left"):
         run_scan(people, Q, tmp_path / "out", "at_risk", replicates=2)
@@ -695,15 +688,15 @@ def test_survival_figure_is_drawn_when_every_run_survives(tmp_path):
     --seed 9` ended in a traceback."""
     for n in range(2, 201):
         for k in (0, n):
-            s = _share(np.full(n, float(k > 0)))
+            s = share_with_interval(np.full(n, float(k > 0)))
             assert s["low"] <= s["share"] <= s["high"], (n, k, s)
     n = 60
     km = kaplan_meier(np.full(n, 120), np.zeros(n, dtype=bool), 120)
     flags = np.ones(n)
     proj = {
         "kaplan_meier": km.to_dict("records"),
-        "survival_5y": _share(flags),
-        "survival_10y": _share(flags),
+        "survival_5y": share_with_interval(flags),
+        "survival_10y": share_with_interval(flags),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("error")
