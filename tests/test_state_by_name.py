@@ -112,6 +112,25 @@ def test_no_code_indexes_a_block_with_a_number():
     assert not bare, bare
 
 
+def test_tables_are_indexed_by_named_columns():
+    """The table of open tensions and the month-end snapshot: `tensions[n, TENSION.age_months]`,
+    `latest[p, COLUMN.trust]`, never `tensions[n, 3]`."""
+    cells, bare = 0, []
+    for path in sorted((ROOT / "collabsim").rglob("*.py")):
+        for node in ast.walk(_tree(path)):
+            if (
+                isinstance(node, ast.Subscript)
+                and getattr(node.value, "id", getattr(node.value, "attr", None))
+                in ("tensions", "latest")
+                and isinstance(node.slice, ast.Tuple)
+            ):
+                cells += 1
+                if not _by_name(node.slice.elts[1]):
+                    bare.append(f"{path.name}: {ast.unparse(node)}")
+    assert cells >= 20
+    assert not bare, bare
+
+
 def test_the_month_passes_each_block_under_its_own_name():
     """In run_month and close_month every kernel gets, at each parameter, the variable of that
     name: two arrays or blocks swapped in a call fail here."""

@@ -32,7 +32,7 @@ from collabsim.mechanisms import (
 )
 from collabsim.mechanisms import tensions as tension
 from collabsim.model.kernel_cache import njit
-from collabsim.model.state import PARTNERSHIP_FLAGS, SCRATCH_COUNTS, by_name
+from collabsim.model.state import PARTNERSHIP_FLAGS, SCRATCH_COUNTS, by_name, parameters
 
 # Why the month kernel returned: demand shocks or tension draws needed from Python, or done
 # (then the second value is the number of partnerships still alive).
@@ -47,6 +47,8 @@ def month_arguments(holders, values: dict) -> tuple:
     """The arguments of `run_month` after the PER_CALL ones, found by name among the holders'
     blocks and `values` (once per model: a compiled kernel is called positionally, the fastest
     way)."""
+    if parameters(run_month)[: len(PER_CALL)] != PER_CALL:
+        raise TypeError(f"run_month's first parameters are not {PER_CALL}")
     placeholders = dict.fromkeys(PER_CALL)
     arguments = by_name(run_month, holders, {**placeholders, **values})
     return arguments[len(PER_CALL) :]

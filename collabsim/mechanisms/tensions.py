@@ -31,6 +31,7 @@ from collabsim.model.state import (
     PARTNERSHIP_FLAGS,
     SCRATCH_COUNTS,
     SCRATCH_FLOATS,
+    TENSION,
     Organisations,
     PartnershipState,
     call,
@@ -154,7 +155,9 @@ def grow_tensions(st: PartnershipState, room: int) -> None:
 def add_tension(st: PartnershipState, p: int, i: int, j: int, age_months: int) -> None:
     """Open one tension between members i and j of partnership p, already `age_months` old."""
     grow_tensions(st, 1)
-    st.tensions[st.n_tensions[0]] = (p, i, j, age_months)
+    row = st.tensions[st.n_tensions[0]]
+    row[TENSION.partnership], row[TENSION.member], row[TENSION.other] = p, i, j
+    row[TENSION.age_months] = age_months
     st.n_tensions[0] += 1
     st.tensions_raised[p] += 1
 
@@ -203,7 +206,10 @@ def open_tensions_kernel(
             i, j = pick_pair(member[p], culture_gap[p], tension_draws[k])
             k += 1
             n = n_tensions[0]
-            tensions[n, 0], tensions[n, 1], tensions[n, 2], tensions[n, 3] = p, i, j, 0
+            tensions[n, TENSION.partnership] = p
+            tensions[n, TENSION.member] = i
+            tensions[n, TENSION.other] = j
+            tensions[n, TENSION.age_months] = 0
             n_tensions[0] = n + 1
             tensions_raised[p] += 1
             emit(rows, count, TENSION_RAISED, p, i, j, np.nan, np.nan)
@@ -219,7 +225,11 @@ def keep_open_kernel(tensions, n_tensions, partnership_flags, member_flags):
     member = member_flags[MEMBER_FLAGS.member]
     kept = 0
     for n in range(n_tensions[0]):
-        p, i, j = tensions[n, 0], tensions[n, 1], tensions[n, 2]
+        p, i, j = (
+            tensions[n, TENSION.partnership],
+            tensions[n, TENSION.member],
+            tensions[n, TENSION.other],
+        )
         if alive[p] and member[p, i] and member[p, j]:
             tensions[kept] = tensions[n]
             kept += 1
@@ -251,7 +261,11 @@ def resolve_chances(
     rigidity = effect_floats[EFFECT_FLOATS.rigidity]
     coordinator = effect_flags[EFFECT_FLAGS.coordinator]
     for n in range(tensions.shape[0]):
-        p, i, j = tensions[n, 0], tensions[n, 1], tensions[n, 2]
+        p, i, j = (
+            tensions[n, TENSION.partnership],
+            tensions[n, TENSION.member],
+            tensions[n, TENSION.other],
+        )
         trust = pair_trust_of(personal, org, p, i, j, w)
         informal = 1.0 - 0.5 * (culture[slot_org[p, i]] + culture[slot_org[p, j]])
         out[n] = sigmoid(
@@ -329,7 +343,12 @@ def settle_tensions_kernel(
     )
     kept = 0
     for n in range(n_open):
-        p, i, j, age = tensions[n, 0], tensions[n, 1], tensions[n, 2], tensions[n, 3]
+        p, i, j = (
+            tensions[n, TENSION.partnership],
+            tensions[n, TENSION.member],
+            tensions[n, TENSION.other],
+        )
+        age = tensions[n, TENSION.age_months]
         if tension_draws[n] < chance[n]:
             step, loss = prm.tension_trust_gain_resolved, 0.0
             before, after = settle(personal, org, engagement, p, i, j, step, loss, prm)
@@ -341,8 +360,10 @@ def settle_tensions_kernel(
             escalated[p] += 1
             emit(rows, count, TENSION_ESCALATED, p, i, j, before, after)
         else:
-            tensions[kept, 0], tensions[kept, 1], tensions[kept, 2] = p, i, j
-            tensions[kept, 3] = age + 1
+            tensions[kept, TENSION.partnership] = p
+            tensions[kept, TENSION.member] = i
+            tensions[kept, TENSION.other] = j
+            tensions[kept, TENSION.age_months] = age + 1
             kept += 1
     n_tensions[0] = kept
 

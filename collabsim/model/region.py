@@ -2,6 +2,8 @@
 
 The model keeps its hot state in numpy arrays (one row per partnership, one column per member slot)
 so that all organisations of all partnerships update at once; the Mesa agents are thin views.
+Each array is declared once, in the layout of its block (collabsim.model.state), and initialised
+here by name.
 """
 
 from __future__ import annotations

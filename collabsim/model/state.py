@@ -88,6 +88,9 @@ PARTNERSHIP_FLAGS = layout(
     "PartnershipFlags", "operational", "alive", "ever_succeeded", "coordinator", "binding"
 )
 
+# The columns of the table of open tensions (PartnershipState.tensions): `tensions[n, TENSION.age]`.
+TENSION = layout("Tension", "partnership", "member", "other", "age_months")
+
 # ----------------------------------------------------------------------- organisations (N, ...)
 ORGANISATION_FLOATS = layout(
     "OrganisationFloats",
@@ -196,8 +199,8 @@ class Blocks:
 class PartnershipState(Blocks):
     """Slot arrays: row p is a partnership, column s a member slot (organisation index or -1).
 
-    Also `names`, and the table of open tensions: rows (partnership, member i, member j, age in
-    months), the first n_tensions[0] in use (mechanisms.tensions.add_tension).
+    Also `names`, and the table of open tensions: one row per tension, columns as in TENSION, the
+    first n_tensions[0] rows in use (mechanisms.tensions.add_tension).
     """
 
     BLOCKS = {
@@ -213,7 +216,7 @@ class PartnershipState(Blocks):
     }
 
     def __init__(self, names: list[str], **arrays) -> None:
-        arrays.setdefault("tensions", np.zeros((16, 4), dtype=np.int64))
+        arrays.setdefault("tensions", np.zeros((16, len(TENSION)), dtype=np.int64))
         arrays.setdefault("n_tensions", np.zeros(1, dtype=np.int64))
         super().__init__(names=names, **arrays)
 
