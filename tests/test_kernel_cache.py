@@ -17,17 +17,18 @@ from collabsim.model import precompile as warm
 
 from .conftest import ROOT
 
-# Every liaison leaves (draws of 0): mechanisms._turnover calls event_codes.emit for each.
+# Every liaison leaves (draws of 0): turnover.liaison_turnover_kernel calls event_codes.emit
+# for each.
 TURNOVER = """
 import numpy as np
 from collabsim import CollaborationModel
 from collabsim.model import event_buffer as event_codes
-from collabsim.mechanisms import month as mechanisms
+from collabsim.mechanisms import turnover
 m = CollaborationModel()
 st, buffer = m.state, event_codes.EventBuffer(64)
-mechanisms._turnover(np.zeros(st.member.shape), 1.0, st.member, st.alive, st.tenure_months,
-    st.personal_trust, st.org_trust, st.engagement, st.formality, st.coordinator,
-    m.prm.record, buffer.rows, buffer.count)
+turnover.liaison_turnover_kernel(np.zeros(st.member.shape), 12.0, st.member_flags,
+    st.partnership_flags, st.member_floats, st.member_pairs, st.partnership_floats,
+    m.policy.effects.effect_flags, m.prm.record, buffer.rows, buffer.count)
 print(int(buffer.count[0]), int(buffer.rows[0, 0]))
 """
 
@@ -73,8 +74,9 @@ def _run(src, env):
 
 
 def test_a_callee_edited_in_another_file_changes_the_callers_result(tmp_path):
-    """Edit event_buffer.emit in a copy of the package: mechanisms._turnover (cached, its own file
-    untouched) must write what the edited emit writes, not what the cached old one did."""
+    """Edit event_buffer.emit in a copy of the package: turnover.liaison_turnover_kernel (cached,
+    its own file untouched) must write what the edited emit writes, not what the cached old one
+    did."""
     src = tmp_path / "src"
     shutil.copytree(
         ROOT / "collabsim", src / "collabsim", ignore=shutil.ignore_patterns("__pycache__")

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.mechanisms import month as mech
+from collabsim.mechanisms import (
+    agenda,
+    dissolution,
+    engagement,
+    formalisation,
+    joint_action,
+    membership,
+    phase,
+    shared_interest,
+    tensions,
+    trust,
+    trust_views,
+    urgency,
+)
 from collabsim.model.events import EventLog
 from collabsim.model.teacher_moments import apply_moment
 
@@ -35,7 +48,7 @@ def test_demand_raises_urgency_and_results_erode_it():
     st, prm = m.state, m.prm
     base = st.urgency.copy()
     st.demand[:] = 1.0
-    mech.update_urgency(st, prm)
+    urgency.update_urgency(st, prm)
     assert (st.urgency[st.member] > base[st.member]).all()
     high_results = stepped(6)
     high_results.state.results[:] = 1.0
@@ -43,7 +56,7 @@ def test_demand_raises_urgency_and_results_erode_it():
     low_results.state.results[:] = 0.0
     for mm in (high_results, low_results):
         for _ in range(20):
-            mech.update_urgency(mm.state, mm.prm)
+            urgency.update_urgency(mm.state, mm.prm)
     member = high_results.state.member
     assert high_results.state.urgency[member].mean() < low_results.state.urgency[member].mean()
 
@@ -54,13 +67,14 @@ def test_agenda_follows_demand_only_with_agility():
         st = m.state
         before = st.agenda.copy()
         st.demand[:] = [[0.0, 0.0, 0.0, 1.0]]
-        eff = mech.follow_demand(st, agility, np.zeros(1), m.prm, np.zeros(1))
+        m.policy.effects.rigidity[:] = 0.0
+        eff = agenda.follow_demand(st, m.policy.effects, m.scratch, agility, m.prm)
         assert (not np.allclose(st.agenda, before)) == moves
         assert eff[0] == agility
     st.demand[:] = [[0.0, 0.0, 0.0, 1.0]]
     relevance_before = st.relevance[0]
     for _ in range(30):
-        mech.follow_demand(st, 1.0, np.zeros(1), m.prm, np.zeros(1))
+        agenda.follow_demand(st, m.policy.effects, m.scratch, 1.0, m.prm)
     assert st.relevance[0] > relevance_before
 
 
@@ -69,14 +83,14 @@ def test_shared_interest_is_overlap_with_agenda_and_grows_with_engagement():
     st = m.state
     st.interests[0, 0] = st.agenda[0]
     st.interests[0, 1] = [1.0, 0.0, 0.0, 0.0] if st.agenda[0, 0] < 0.5 else [0, 0, 0, 1.0]
-    seen = np.ones_like(st.engagement)
+    m.scratch.trust_seen[:] = 1.0
     st.engagement[:] = 1.0
-    mech.update_shared_interest(st, seen, m.prm)
+    shared_interest.update_shared_interest(st, m.scratch, m.prm)
     assert st.shared_interest[0, 0] > 0.99
     assert st.shared_interest[0, 1] < 0.5
     first = st.shared_interest[0, 1]
     for _ in range(50):
-        mech.update_shared_interest(st, seen, m.prm)
+        shared_interest.update_shared_interest(st, m.scratch, m.prm)
     assert st.shared_interest[0, 1] > first  # understanding aligns interests (R1)
 
 
@@ -111,19 +125,14 @@ def test_mandate_makes_binding_and_relaxed_rules_lower_rigidity():
 
 def test_engagement_follows_worth_with_inertia():
     m = stepped(6)
-    st, sc = m.state, m.scratch
-    args = (
-        sc.trust_seen,
-        sc.misfit,
-        np.full(1, 0.5),
-        np.zeros(1, dtype=bool),
-        m.prm,
-        sc.memberships,
-    )
+    st, sc, fx = m.state, m.scratch, m.policy.effects
+    fx.rigidity[:] = 0.5
+    fx.coordinator[:] = False
+    args = (m.orgs, fx, sc, m.prm)
     start = st.engagement.copy()
     st.urgency[:] = 1.0
     st.incentives[:] = 1.0
-    mech.decide_engagement(st, m.orgs, *args)
+    engagement.decide_engagement(st, *args)
     rose = st.engagement[st.member] - start[st.member]
     assert (rose > 0).all()
     # inertia: one month closes only part of the gap
@@ -132,7 +141,7 @@ def test_engagement_follows_worth_with_inertia():
     st.incentives[:] = 0.0
     st.shared_interest[:] = 0.0
     for _ in range(30):
-        mech.decide_engagement(st, m.orgs, *args)
+        engagement.decide_engagement(st, *args)
     assert st.engagement[st.member].max() < 0.1
 
 
@@ -160,36 +169,29 @@ def test_success_adds_public_value_and_needs_two_engaged():
     m = stepped(6)
     st, sc = m.state, m.scratch
     pv = st.public_value[0]
-    mech.trust_views(st, m.prm, sc)
-    mech.joint_action(
-        st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm, np.zeros(1), sc
-    )
+    fx = m.policy.effects
+    fx.rigidity[:] = 0.0
+    fx.coordinator[:] = True
+    trust_views.trust_views(st, sc, m.prm)
+    joint_action.joint_action(st, m.orgs, fx, sc, m.prm, np.zeros(1))
     assert sc.success[0] and st.public_value[0] > pv
     st.engagement[:] = 0.0
     pv = st.public_value[0]
-    mech.joint_action(
-        st, m.orgs, sc.trust, np.zeros(1), np.ones(1, dtype=bool), m.prm, np.zeros(1), sc
-    )
+    joint_action.joint_action(st, m.orgs, fx, sc, m.prm, np.zeros(1))
     assert not sc.acts[0] and st.public_value[0] == pv
 
 
 def _trust_after(outcome_draw: float, seed: int = 4) -> tuple[float, float]:
     m = stepped(6, seed=seed)
     st, sc = m.state, m.scratch
-    mech.trust_views(st, m.prm, sc)
+    fx = m.policy.effects
+    fx.rigidity[:] = 0.0
+    fx.coordinator[:] = False
+    trust_views.trust_views(st, sc, m.prm)
     before = sc.pair_trust[0]
-    mech.joint_action(
-        st,
-        m.orgs,
-        sc.trust,
-        np.zeros(1),
-        np.zeros(1, dtype=bool),
-        m.prm,
-        np.full(1, outcome_draw),
-        sc,
-    )
-    mech.update_trust(st, m.prm, sc)
-    mech.trust_views(st, m.prm, sc)
+    joint_action.joint_action(st, m.orgs, fx, sc, m.prm, np.full(1, outcome_draw))
+    trust.update_trust(st, sc, m.prm)
+    trust_views.trust_views(st, sc, m.prm)
     return before, sc.pair_trust[0]
 
 
@@ -206,12 +208,12 @@ def test_trust_decays_without_contact():
     st, sc = m.state, m.scratch
     st.contact[:] = 0.0
     st.engagement[:] = 0.0
-    mech.trust_views(st, m.prm, sc)
+    trust_views.trust_views(st, sc, m.prm)
     before = sc.pair_trust[0]
     sc.acts[:] = False
     sc.success[:] = False
-    mech.update_trust(st, m.prm, sc)
-    mech.trust_views(st, m.prm, sc)
+    trust.update_trust(st, sc, m.prm)
+    trust_views.trust_views(st, sc, m.prm)
     assert sc.pair_trust[0] < before
 
 
@@ -222,22 +224,17 @@ def _settled_trust(resolve: bool) -> tuple[float, float]:
     m = stepped(6, seed=5)
     st = m.state
     st.n_tensions[0] = 0
-    mech.add_tension(st, 0, 0, 1, 2)
-    before = mech._pair_trust(st, 0, 0, 1, m.prm)
+    tensions.add_tension(st, 0, 0, 1, 2)
+    before = tensions.pair_trust(st, 0, 0, 1, m.prm)
     log = EventLog()
-    mech.work_through_tensions(
-        st,
-        m.orgs,
-        np.ones(1),
-        np.zeros(1),
-        np.zeros(1, dtype=bool),
-        m.prm,
-        FixedDraws(0.0 if resolve else 1.0),
-        7,
-        log,
-    )
+    sc, fx = m.scratch, m.policy.effects
+    sc.agility[:] = 1.0
+    fx.rigidity[:] = 0.0
+    fx.coordinator[:] = False
+    draws = FixedDraws(0.0 if resolve else 1.0)
+    tensions.work_through_tensions(st, m.orgs, fx, sc, m.prm, draws, 7, log)
     assert log.events[-1].kind == ("tension_resolved" if resolve else "tension_escalated")
-    return before, mech._pair_trust(st, 0, 0, 1, m.prm)
+    return before, tensions.pair_trust(st, 0, 0, 1, m.prm)
 
 
 def test_resolved_tension_leaves_trust_higher_than_escalated():
@@ -250,21 +247,13 @@ def test_cultural_distance_raises_tensions():
     def rate(distance: float) -> float:
         m = model("baseline", f"conditions.culture_distance={distance}", seed=6)
         m.step()
-        rates = np.zeros(1)
-        mech.raise_tensions(
-            m.state,
-            m.orgs,
-            m.scratch.misfit,
-            np.full(1, 0.5),
-            m.prm,
-            FixedDraws(0.0),
-            2,
-            EventLog(),
-            rates,
-            np.zeros(1, dtype=np.int64),
-            np.ones(1),
+        sc, fx = m.scratch, m.policy.effects
+        fx.rigidity[:] = 0.5
+        draws = np.ones(1)
+        tensions.raise_tensions(
+            m.state, m.orgs, fx, sc, m.prm, FixedDraws(0.0), 2, EventLog(), draws
         )
-        return rates[0]
+        return sc.rates[0]
 
     assert rate(0.9) > rate(0.0) * 1.2
 
@@ -296,7 +285,7 @@ def test_sustained_success_formalises_operational_before_strategic():
         st = m.state
         for month in range(2, 80):
             st.success_rate[:] = 0.9
-            mech.formalise(st, m.prm, month, m.events, m.scratch.ready)
+            formalisation.formalise(st, m.scratch, m.prm, month, m.events)
             if st.formalised_month[0] > 0:
                 break
         months[kind] = st.formalised_month[0]
@@ -305,18 +294,10 @@ def test_sustained_success_formalises_operational_before_strategic():
 
 def membership_month(m, month: int, draw: float, binding: bool = False) -> None:
     """One month of leaving and joining with every draw set to `draw` (0 joins, 1 never)."""
-    st = m.state
-    mech.leave_and_join(
-        st,
-        m.orgs,
-        np.full(len(st.alive), binding),
-        m.prm,
-        np.full(st.engagement.shape, draw),
-        month,
-        m.events,
-        m.scratch.leaving,
-        m.scratch.joins,
-    )
+    st, fx = m.state, m.policy.effects
+    fx.binding[:] = binding
+    draws = np.full(st.engagement.shape, draw)
+    membership.leave_and_join(st, m.orgs, fx, m.scratch, m.prm, draws, month, m.events)
 
 
 def test_low_engagement_members_leave_and_candidates_join():
@@ -348,7 +329,7 @@ def test_newcomer_trust_comes_through_common_partners():
         layer[0, :, newcomer] = 0.0
         layer[0, newcomer, a] = layer[0, a, newcomer] = 0.9  # knows a well
         layer[0, a, b] = layer[0, b, a] = 0.8  # a trusts b
-    mech._join(st, m.orgs, 0, newcomer, 3, m.events, m.prm)
+    membership.join(st, m.orgs, 0, newcomer, 3, m.events, m.prm)
     assert st.member[0, newcomer]
     assert st.personal_trust[0, newcomer, b] >= 0.9 * 0.8 - 1e-9  # via the common partner a
 
@@ -368,7 +349,8 @@ def test_dissolves_after_a_spell_with_fewer_than_two_engaged():
     st = m.state
     for month in range(4, 4 + 6):
         st.engagement[:] = 0.0
-        mech.check_dissolution(st, np.zeros(1, dtype=bool), m.prm, month, m.events, m.scratch.gone)
+        m.policy.effects.binding[:] = False
+        dissolution.check_dissolution(st, m.policy.effects, m.scratch, m.prm, month, m.events)
     assert not st.alive[0] and st.dissolved_month[0] == 9
-    mech.update_phase(st, 9)
+    phase.update_phase(st, 9)
     assert st.phase[0] == 4 and not st.member[0].any()

@@ -1,19 +1,34 @@
 """The month kernel does exactly what the mechanisms do one by one, in the ODD's order (§3).
 
-One model steps as usual (one compiled call a month, `mechanisms.run_month`); a twin with the
+One model steps as usual (one compiled call a month, `mechanisms.month.run_month`); a twin with the
 same seed is moved month by month through the per-mechanism functions the ODD table names (the
 ones the unit tests call). State, events and the generator must stay equal to the last bit.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pytest
 
-from collabsim.mechanisms import month as mech
-from collabsim.model import policy
+from collabsim.mechanisms import (
+    agenda,
+    demand,
+    dissolution,
+    engagement,
+    formalisation,
+    governance_fit,
+    incentives,
+    joint_action,
+    membership,
+    phase,
+    policy_instruments,
+    shared_interest,
+    tensions,
+    trust,
+    trust_views,
+    turnover,
+    urgency,
+)
+from collabsim.model.state import Blocks
 from tests.conftest import model
 
 RARE_EVENTS = ("conditions.staff_turnover=1.0", "conditions.demand_volatility=1.0")
@@ -32,75 +47,53 @@ def replay_month(m, month: int) -> None:
     fx, cond, pol = m.policy.effects, m.config.conditions, m.policy
     d.refill(rng)
     pol.decide(st, month, rng, log)
-    if len(pol.codes):
-        policy._apply_instruments(
-            pol.codes,
-            pol.pays,
-            pol.reductions,
-            pol.match_shares,
-            pol.awarded,
-            st.alive,
-            st.member,
-            st.engagement,
-            st.coordinator,
-            st.binding,
-            pol.rigidity,
-            prm.mandate_incentive,
-            prm.funding_reference_eur,
-            st.funding_eur,
-            st.funding_total_eur,
-            fx.funding_incentive,
-            fx.mandate_incentive,
-            fx.rigidity,
-            fx.coordinator,
-            fx.binding,
-        )
-    mech._drift(
-        st.demand,
-        st.demand_ref,
-        d.normal,
-        cond.demand_volatility * prm.demand_drift_per_month,
-        prm.demand_reversion_per_month,
-    )
-    mech.demand_shocks(st, cond.demand_volatility, prm, rng, month, log, d.shock)
-    agility = mech.follow_demand(st, cond.agility, fx.rigidity, prm, sc.agility)
-    mech.update_shared_interest(st, sc.trust_seen, prm)
-    mech.update_urgency(st, prm)
-    mech.update_incentives(st, fx.funding_incentive, fx.mandate_incentive)
-    mech.liaison_turnover(st, org, cond.staff_turnover, prm, d.turnover, month, log, fx.coordinator)
-    mech.governance_misfit(st, sc.misfit)
-    mech.decide_engagement(
-        st, org, sc.trust_seen, sc.misfit, fx.rigidity, fx.coordinator, prm, sc.memberships
-    )
-    mech.trust_views(st, prm, sc)
-    mech.joint_action(st, org, sc.trust, fx.rigidity, fx.coordinator, prm, d.success, sc)
-    mech.update_trust(st, prm, sc)
-    mech.raise_tensions(
-        st, org, sc.misfit, fx.rigidity, prm, rng, month, log, sc.rates, sc.counts, d.tension
-    )
-    mech.work_through_tensions(st, org, agility, fx.rigidity, fx.coordinator, prm, rng, month, log)
-    mech.formalise(st, prm, month, log, sc.ready)
-    mech.leave_and_join(st, org, fx.binding, prm, d.join, month, log, sc.leaving, sc.joins)
-    mech.check_dissolution(st, fx.binding, prm, month, log, sc.gone)
-    mech.update_phase(st, month)
-    mech.trust_views(st, prm, sc)
+    policy_instruments.apply_instruments(st, fx, pol.schemes, pol.rigidity, prm)
+    demand.drift_demand(st, cond.demand_volatility, prm, d.normals)
+    demand.demand_shocks(st, cond.demand_volatility, prm, rng, month, log, d.shock_draws)
+    agenda.follow_demand(st, fx, sc, cond.agility, prm)
+    shared_interest.update_shared_interest(st, sc, prm)
+    urgency.update_urgency(st, prm)
+    incentives.update_incentives(st, fx)
+    turnover.liaison_turnover(st, org, fx, prm, cond.staff_turnover, d.turnover_draws, month, log)
+    governance_fit.governance_misfit(st, sc)
+    engagement.decide_engagement(st, org, fx, sc, prm)
+    trust_views.trust_views(st, sc, prm)
+    joint_action.joint_action(st, org, fx, sc, prm, d.success_draws)
+    trust.update_trust(st, sc, prm)
+    tensions.raise_tensions(st, org, fx, sc, prm, rng, month, log, d.tension_counts_draws)
+    tensions.work_through_tensions(st, org, fx, sc, prm, rng, month, log)
+    formalisation.formalise(st, sc, prm, month, log)
+    membership.leave_and_join(st, org, fx, sc, prm, d.join_draws, month, log)
+    dissolution.check_dissolution(st, fx, sc, prm, month, log)
+    phase.update_phase(st, month)
+    trust_views.trust_views(st, sc, prm)
+
+
+def _arrays(holder: Blocks) -> list[str]:
+    """The names of every array a holder keeps in its blocks."""
+    return [name for rows, _, _ in holder.BLOCKS.values() for name in rows._fields]
 
 
 def differences(a, b) -> list[str]:
     """Names of the state and scratch arrays that differ between two models, and more."""
     out = []
-    for f in dataclasses.fields(a.state):
-        x, y = getattr(a.state, f.name), getattr(b.state, f.name)
-        if f.name in ("tensions", "n_tensions", "trust_lived", "months_lived"):
+    for name in _arrays(a.state):
+        if name in ("trust_lived", "months_lived"):  # the replay takes no snapshots
             continue
-        if isinstance(x, np.ndarray) and x.tobytes() != y.tobytes():
-            out.append(f.name)
+        if getattr(a.state, name).tobytes() != getattr(b.state, name).tobytes():
+            out.append(name)
     n = a.state.n_tensions[0]
     if n != b.state.n_tensions[0] or (a.state.tensions[:n] != b.state.tensions[:n]).any():
         out.append("open tensions")
-    for name in ("trust", "trust_seen", "pair_trust"):
-        if getattr(a.scratch, name).tobytes() != getattr(b.scratch, name).tobytes():
-            out.append(f"scratch.{name}")
+    holders = {
+        "scratch": (a.scratch, b.scratch),
+        "orgs": (a.orgs, b.orgs),
+        "effects": (a.policy.effects, b.policy.effects),
+    }
+    for label, (x, y) in holders.items():
+        for name in _arrays(x):
+            if getattr(x, name).tobytes() != getattr(y, name).tobytes():
+                out.append(f"{label}.{name}")
     if a.events.rows() != b.events.rows():
         out.append("events")
     if a.rng.bit_generator.state != b.rng.bit_generator.state:

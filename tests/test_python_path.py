@@ -22,7 +22,7 @@ CASES = (
 RUN = f"""
 import hashlib
 from collabsim import CollaborationModel, load_scenario
-from collabsim.mechanisms import month as mechanisms
+from collabsim.mechanisms import month
 
 def fingerprint(name, *overrides, seed=3):
     scenario = load_scenario(f"{ROOT}/scenarios/{{name}}.toml", list(overrides))
@@ -45,7 +45,7 @@ def fingerprints() -> list[str]:
 
 def test_uncompiled_run_equals_the_compiled_one_to_the_bit():
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
-    script = f"{RUN}\nprint(type(mechanisms.run_month).__name__)\n"
+    script = f"{RUN}\nprint(type(month.run_month).__name__)\n"
     script += f"for case in {CASES!r}:\n    print(fingerprint(*case))"
     out = subprocess.run(
         [sys.executable, "-c", script],

@@ -29,7 +29,7 @@ from mesa.visualization.utils import force_update, update_counter
 from collabsim.analysis.narration import SEVERITY, narrate, org_name
 from collabsim.cli.classroom import scenarios_dir
 from collabsim.errors import CollabsimInputError
-from collabsim.mechanisms.month import effective_trust
+from collabsim.mechanisms.trust_views import effective_trust
 from collabsim.model.collaboration import COLUMN, DRIVER_SERIES, CollaborationModel
 from collabsim.model.organisation_types import ORGANISATION_TYPES, type_name
 from collabsim.model.scenario import read_toml, scenario_from_dict

@@ -124,7 +124,7 @@ class Partnership:
     @property
     def trust(self) -> np.ndarray:
         """Pairwise trust between members (rows and columns in the order of `members`)."""
-        from collabsim.mechanisms.month import effective_trust
+        from collabsim.mechanisms.trust_views import effective_trust
 
         st = self.model.state
         m = st.member[self.row]

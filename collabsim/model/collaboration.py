@@ -5,11 +5,14 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from collabsim.mechanisms import month as mech
-from collabsim.mechanisms.month import (
+from collabsim.mechanisms.demand import demand_shocks
+from collabsim.mechanisms.month import SHOCKS, TENSIONS, month_arguments, run_month
+from collabsim.mechanisms.observation import (
     COLUMN as COLUMN,  # the series' columns by name, for importers
 )
-from collabsim.mechanisms.month import SERIES
+from collabsim.mechanisms.observation import SERIES, observe_lived, snapshot
+from collabsim.mechanisms.tensions import grow_tensions
+from collabsim.mechanisms.trust_views import trust_views
 from collabsim.model.agents import AGENT_CLASS, Partnership
 from collabsim.model.event_buffer import EventBuffer
 from collabsim.model.events import EventLog
@@ -23,34 +26,13 @@ from collabsim.model.region import (
     shared_beyond_chance,
 )
 from collabsim.model.scenario import Scenario
+from collabsim.model.state import Scratch
 
 _NO_DRAWS = np.empty(0)  # what the month kernel gets when it needs no draws from Python
 
 # SERIES: the columns of one partnership-month in the collected series (mechanisms.COLUMN).
 # The four drivers' levels and engagement: the series the trajectory charts draw (app, plots).
 DRIVER_SERIES = ("trust", "engagement", "urgency", "incentives", "shared_interest")
-
-
-class Scratch:
-    """Work arrays reused every month (so a step allocates almost nothing)."""
-
-    def __init__(self, st, n_orgs: int) -> None:
-        p, s = st.member.shape
-        self.trust = np.zeros((p, s, s))
-        self.trust_seen = np.zeros((p, s))
-        self.pair_trust = np.zeros(p)
-        self.engaged = np.zeros((p, s), dtype=bool)
-        self.leaving = np.zeros((p, s), dtype=bool)
-        self.success = np.zeros(p, dtype=bool)
-        self.acts = np.zeros(p, dtype=bool)
-        self.ready = np.zeros(p, dtype=bool)
-        self.gone = np.zeros(p, dtype=bool)
-        self.misfit = np.zeros(p)
-        self.agility = np.zeros(p)
-        self.rates = np.zeros(p)
-        self.counts = np.zeros(p, dtype=np.int64)
-        self.joins = np.zeros((p, s), dtype=bool)
-        self.memberships = np.zeros(n_orgs, dtype=np.int64)
 
 
 class MonthlyDraws:
@@ -62,18 +44,24 @@ class MonthlyDraws:
 
     def __init__(self, p: int, s: int, k: int) -> None:
         self.uniform = np.empty(2 * p * s + 3 * p)
-        self.normal = np.empty((p, k))
+        self.normals = np.empty((p, k))
         u, cut = self.uniform, np.cumsum([p, p * s, p, p, p * s])
-        self.shock = u[: cut[0]]
-        self.turnover = u[cut[0] : cut[1]].reshape(p, s)
-        self.success = u[cut[1] : cut[2]]
-        self.tension = u[cut[2] : cut[3]]
-        self.join = u[cut[3] : cut[4]].reshape(p, s)
+        self.shock_draws = u[: cut[0]]
+        self.turnover_draws = u[cut[0] : cut[1]].reshape(p, s)
+        self.success_draws = u[cut[1] : cut[2]]
+        self.tension_counts_draws = u[cut[2] : cut[3]]
+        self.join_draws = u[cut[3] : cut[4]].reshape(p, s)
 
     def refill(self, rng) -> None:
         """Draw this month's numbers in place."""
         rng.random(out=self.uniform)
-        rng.standard_normal(out=self.normal)
+        rng.standard_normal(out=self.normals)
+
+    def blocks(self) -> dict[str, np.ndarray]:
+        """This month's draws by the names kernels take them under."""
+        names = ("normals", "shock_draws", "turnover_draws", "success_draws")
+        names += ("tension_counts_draws", "join_draws")
+        return {name: getattr(self, name) for name in names}
 
 
 class CollaborationModel(mesa.Model):
@@ -98,22 +86,39 @@ class CollaborationModel(mesa.Model):
         self.partnerships = [Partnership(self, p) for p in range(len(self.state.names))]
         self.events = EventLog()
         self.policy = PolicySchedule(scenario, self.state)
-        self.scratch = Scratch(self.state, len(self.orgs.names))
-        self.draws = MonthlyDraws(*self.state.member.shape, self.state.demand.shape[1])
+        p, s = self.state.member.shape
+        self.scratch = Scratch.zeros({"P": p, "S": s, "N": len(self.orgs.names)})
+        self.draws = MonthlyDraws(p, s, self.state.demand.shape[1])
         # events one month can write outside tensions: turnover, leaving, joining (a row per
         # member slot each), formalisation and dissolution (one per partnership each); the
         # buffer is emptied every month, so this room is always there
         self.buffer = EventBuffer(3 * self.state.member.size + 2 * len(self.state.alive))
         self.latest = np.empty((len(self.state.names), len(SERIES)))  # the last month's end
-        self._month_arrays = mech.pack_for_month(
-            self.state, self.orgs, self.scratch, self.draws, self.policy, self.latest
+        cond = scenario.conditions
+        self._month_arguments = month_arguments(
+            (
+                self.state,
+                self.orgs,
+                self.policy.effects,
+                self.policy.schemes,
+                self.draws,
+                self.scratch,
+            ),
+            {
+                "demand_volatility": cond.demand_volatility,
+                "agility": cond.agility,
+                "staff_turnover": cond.staff_turnover,
+                "base_rigidity": self.policy.rigidity,
+                "params": self.prm.record,
+                "latest": self.latest,
+            },
         )
         st = self.state
         st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
-        mech.trust_views(self.state, self.prm, self.scratch)
+        trust_views(st, self.scratch, self.prm)
         self.collecting = collect
-        mech.snapshot(st, self.scratch.pair_trust, self.latest)
-        mech.observe_lived(self.latest, st.trust_lived, st.months_lived)  # month 0
+        snapshot(st, self.scratch, self.latest)
+        observe_lived(st, self.latest)  # month 0
         self.datacollector = mesa.DataCollector(
             model_reporters={"partnerships": CollaborationModel.month_end}
         )
@@ -128,7 +133,7 @@ class CollaborationModel(mesa.Model):
         """One month, in causal order (docs/ODD.md §3): policy, demand, the drivers, turnover,
         engagement, joint action, trust, tensions, formalisation, membership, dissolution.
 
-        The mechanisms run in one compiled call (mechanisms.run_month), which pauses where the
+        The mechanisms run in one compiled call (mechanisms.month.run_month), which pauses where the
         month needs draws from the model's generator that only it knows the number of."""
         st, prm, rng, log = self.state, self.prm, self.rng, self.events
         month, cond = self.steps, self.config.conditions
@@ -137,12 +142,12 @@ class CollaborationModel(mesa.Model):
         self.draws.refill(rng)
         self.policy.decide(st, month, rng, log)
         stage, value = self._run_month(0, _NO_DRAWS)
-        if stage == mech.SHOCKS:
-            mech.demand_shocks(st, cond.demand_volatility, prm, rng, month, log, self.draws.shock)
+        if stage == SHOCKS:
+            demand_shocks(st, cond.demand_volatility, prm, rng, month, log, self.draws.shock_draws)
             stage, value = self._run_month(stage, _NO_DRAWS)
-        if stage == mech.TENSIONS:  # value: the uniform draws the tensions need
+        if stage == TENSIONS:  # value: the uniform draws the tensions need
             draws = rng.random(value)
-            mech.grow_tensions(st, value)
+            grow_tensions(st, value)
             self.buffer.ensure(2 * value)
             stage, value = self._run_month(stage, draws)
         self.buffer.flush(log, st, self.orgs, month)
@@ -151,23 +156,22 @@ class CollaborationModel(mesa.Model):
         if month >= self.horizon_months or value == 0:  # value: partnerships still alive
             self.running = False
 
-    def _run_month(self, stage: int, draws: np.ndarray) -> tuple[int, int]:
-        """The month kernel from `stage` on: (the stage it stopped at, draws needed or alive)."""
-        st, buffer, cond = self.state, self.buffer, self.config.conditions
-        return mech.run_month(
+    def _run_month(self, stage: int, tension_draws_now: np.ndarray) -> tuple[int, int]:
+        """The month kernel from `stage` on: (the stage it stopped at, draws needed or alive).
+
+        Its arguments after those that change between calls (month.PER_CALL, in that order)
+        were found by name when the model was made."""
+        tensions, n_tensions = self.state.tensions, self.state.n_tensions
+        rows, count, month = self.buffer.rows, self.buffer.count, self.steps
+        return run_month(
             stage,
-            draws,
-            st.tensions,
-            st.n_tensions,
-            buffer.rows,
-            buffer.count,
-            cond.demand_volatility,
-            cond.agility,
-            cond.staff_turnover,
-            self.policy.rigidity,
-            self.steps,
-            self.prm.record,
-            *self._month_arrays,
+            tension_draws_now,
+            tensions,
+            n_tensions,
+            rows,
+            count,
+            month,
+            *self._month_arguments,
         )
 
     def run(self, months: int | None = None) -> CollaborationModel:
@@ -186,7 +190,7 @@ class CollaborationModel(mesa.Model):
 
     def snapshot(self) -> np.ndarray:
         """This month's state of every partnership, one row each, columns as in SERIES."""
-        return mech.snapshot(self.state, self.scratch.pair_trust, np.empty_like(self.latest))
+        return snapshot(self.state, self.scratch, np.empty_like(self.latest))
 
     def series(self) -> np.ndarray:
         """All collected months as an array (horizon + 1, partnerships, len(SERIES)).

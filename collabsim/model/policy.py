@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from collabsim.model.events import EventLog
-from collabsim.model.kernel_cache import njit
-from collabsim.model.region import PartnershipState
 from collabsim.model.scenario import FUNDING_SCHEMES, Funding, Scenario
-
-
-@dataclass
-class PolicyEffects:
-    """What the instruments in force do to each partnership this month."""
-
-    funding_incentive: np.ndarray  # (P,) 0..1 pull of the money received
-    mandate_incentive: np.ndarray  # (P,) 0..1
-    rigidity: np.ndarray  # (P,) regulation rigidity after relaxed rules
-    coordinator: np.ndarray  # (P,) bool, the design's or a paid one
-    binding: np.ndarray  # (P,) bool, the design's or a mandate
+from collabsim.model.state import PartnershipState, PolicyEffects, Schemes
 
 
 def in_force(f: Funding, month: int) -> bool:
@@ -43,68 +29,6 @@ def monthly_euros(f: Funding, month: int) -> float:
 SCHEME_CODE = {name: k for k, name in enumerate(FUNDING_SCHEMES)}
 
 
-@njit(cache=True)
-def _apply_instruments(
-    codes,
-    pays,
-    reductions,
-    match_shares,
-    awarded,
-    alive,
-    member,
-    engagement,
-    design_coordinator,
-    design_binding,
-    base_rigidity,
-    mandate_pull,
-    reference_eur,
-    euros,
-    total_eur,
-    funding_incentive,
-    mandate_incentive,
-    rigidity,
-    coordinator,
-    binding,
-):
-    """Per partnership: money received, its pull, and the switches the instruments set.
-
-    A partnership's money pulls its members as 1 − exp(−euros per member a month / reference).
-    """
-    matched, paid_coordinator, mandate, relaxed = 3, 5, 6, 7
-    for p in range(alive.shape[0]):
-        n, invested = 0, 0.0
-        for s in range(member.shape[1]):
-            if member[p, s]:
-                n += 1
-                invested += engagement[p, s]
-        invested /= max(n, 1)
-        money, pull = 0.0, 0.0
-        rigid = base_rigidity
-        coord, bind = design_coordinator[p], design_binding[p]
-        for k in range(codes.shape[0]):
-            if not (alive[p] and awarded[k, p]) or pays[k] < 0:
-                continue
-            code = codes[k]
-            if code == matched:
-                money += pays[k] * min(1.0, invested / max(match_shares[k], 1e-9))
-            elif code <= paid_coordinator:
-                money += pays[k]
-            if code == paid_coordinator:
-                coord = True
-            elif code == mandate:
-                bind = True
-                pull = mandate_pull
-            elif code == relaxed:
-                rigid *= 1.0 - reductions[k]
-        euros[p] = money
-        total_eur[p] += money
-        funding_incentive[p] = 1.0 - np.exp(-money / max(n, 1) / reference_eur)
-        mandate_incentive[p] = pull
-        rigidity[p] = rigid
-        coordinator[p] = coord
-        binding[p] = bind
-
-
 class PolicySchedule:
     """The scenario's instruments; decides each month which partnerships they reach and how."""
 
@@ -112,20 +36,22 @@ class PolicySchedule:
         n = len(st.alive)
         self.funding = [f.model_copy() for f in scenario.policy.funding]
         self.rigidity = scenario.conditions.regulation_rigidity
-        self.awarded = np.ones((len(self.funding), n), dtype=bool)
         self.effects = PolicyEffects(
-            np.zeros(n),
-            np.zeros(n),
-            np.full(n, self.rigidity),
-            st.coordinator.copy(),
-            st.binding.copy(),
+            funding_incentive=np.zeros(n),
+            mandate_incentive=np.zeros(n),
+            rigidity=np.full(n, self.rigidity),
+            coordinator=st.coordinator.copy(),
+            binding=st.binding.copy(),
         )
-        # per scheme, for `_apply_instruments` (in the month kernel): code, this month's
-        # payment (−1 when not in force), rigidity reduction, match share; `awarded` above
-        self.codes = np.array([SCHEME_CODE[f.scheme] for f in self.funding], dtype=np.int64)
-        self.pays = np.zeros(len(self.funding))
-        self.reductions = np.array([f.rigidity_reduction for f in self.funding], dtype=float)
-        self.match_shares = np.array([f.match_share for f in self.funding], dtype=float)
+        # per scheme, for mechanisms.policy_instruments (in the month kernel): code, this
+        # month's payment (−1 when not in force), rigidity reduction, match share, who it reaches
+        self.schemes = Schemes(
+            codes=np.array([SCHEME_CODE[f.scheme] for f in self.funding], dtype=np.int64),
+            pays=np.zeros(len(self.funding)),
+            reductions=np.array([f.rigidity_reduction for f in self.funding], dtype=float),
+            match_shares=np.array([f.match_share for f in self.funding], dtype=float),
+            awarded=np.ones((len(self.funding), n), dtype=bool),
+        )
 
     def jury(self, st: PartnershipState, f: Funding, rng) -> np.ndarray:
         """A challenge fund's jury picks the strongest proposals (engagement, trust, relevance)."""
@@ -140,15 +66,15 @@ class PolicySchedule:
 
     def decide(self, st: PartnershipState, month: int, rng, log: EventLog) -> None:
         """This month's payment per scheme (−1 when not in force), a challenge fund's jury in
-        its first month, and starts and ends logged; the month kernel (mechanisms.run_month)
-        then applies them with `_apply_instruments`."""
+        its first month, and starts and ends logged; the month kernel (mechanisms.month.run_month)
+        then applies them (mechanisms.policy_instruments)."""
         for k, f in enumerate(self.funding):
             first, after = f.start + 1, f.end + 1
             if month == first and f.scheme == "challenge_fund":
-                self.awarded[k] = self.jury(st, f, rng)
+                self.schemes.awarded[k] = self.jury(st, f, rng)
             if month == first or month == after:
-                self._log_switch(st, f, month, self.awarded[k] & st.alive, log)
-            self.pays[k] = monthly_euros(f, month) if in_force(f, month) else -1.0
+                self._log_switch(st, f, month, self.schemes.awarded[k] & st.alive, log)
+            self.schemes.pays[k] = monthly_euros(f, month) if in_force(f, month) else -1.0
 
     @staticmethod
     def _log_switch(st, f: Funding, month: int, reached: np.ndarray, log: EventLog) -> None:

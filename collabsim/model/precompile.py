@@ -39,7 +39,7 @@ def kernels() -> dict[str, CPUDispatcher]:
 def compile_kernels() -> list[str]:
     """Run a small model that reaches every kernel (rare events included); return those compiled.
 
-    Kernels that only other kernels call (sigmoid, _phase, ...) compile into their callers and
+    Kernels that only other kernels call (sigmoid, pick_pair, ...) compile into their callers and
     show no signature of their own.
     """
     from collabsim.model.collaboration import CollaborationModel

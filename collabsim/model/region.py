@@ -2,17 +2,18 @@
 
 The model keeps its hot state in numpy arrays (one row per partnership, one column per member slot)
 so that all organisations of all partnerships update at once; the Mesa agents are thin views.
+Each array is declared once, in the layout of its block (collabsim.model.state), and initialised
+here by name.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from collabsim.model.kernel_cache import njit
 from collabsim.model.organisation_types import ORGANISATION_TYPES
 from collabsim.model.scenario import Scenario
+from collabsim.model.state import Organisations, PartnershipState
 
 THEMES = ("skilled_technicians", "current_curriculum", "lifelong_learning", "regional_innovation")
 PHASES = ("forming", "active", "struggling", "dormant", "dissolved")
@@ -33,94 +34,6 @@ DEMAND_BY_KIND = {
 GOVERNANCE_FORMALITY = {"informal": 0.0, "covenant": 0.5, "legal_entity": 1.0}
 GOVERNANCE_BY_FORMALITY = {0.0: "informal", 0.5: "covenant", 1.0: "legal_entity"}
 MEETING_CONTACT = {"none": 0.2, "monthly": 0.6, "weekly": 1.0}
-
-
-@dataclass
-class Organisations:
-    """Organisation-level arrays (one entry per organisation in the region)."""
-
-    names: list[str]
-    labels: list[str]
-    capacity: np.ndarray  # staff time, 0..1
-    orientation: np.ndarray  # ego 0 .. eco 1
-    culture: np.ndarray  # horizontal 0 .. vertical 1
-    knowledge: np.ndarray  # (N, K)
-    is_school: np.ndarray  # bool
-
-
-@dataclass
-class PartnershipState:
-    """Slot arrays: row p is a partnership, column s a member slot (org index or -1)."""
-
-    names: list[str]
-    slot_org: np.ndarray  # (P, S) int, -1 for an empty slot
-    has_org: np.ndarray  # (P, S) bool
-    member: np.ndarray  # (P, S) bool: at the table now
-    engagement: np.ndarray  # (P, S) share of capacity invested
-    urgency: np.ndarray  # (P, S)
-    base_urgency: np.ndarray  # (P, S) the urgency each felt at the start
-    base_incentive: np.ndarray  # (P, S) incentives other than funding (law, leadership, ...)
-    incentives: np.ndarray  # (P, S)
-    interests: np.ndarray  # (P, S, K) what each member cares about (sums to 1)
-    shared_interest: np.ndarray  # (P, S) overlap of interests with the agenda
-    need_ref: np.ndarray  # (P, S) need at the start, to scale urgency
-    tenure_months: np.ndarray  # (P, S) liaison's months in post
-    low_months: np.ndarray  # (P, S) consecutive months of low engagement
-    rejoin_wait: np.ndarray  # (P, S) months before a leaver may rejoin
-    culture_gap: np.ndarray  # (P, S, S) |culture_i - culture_j|
-    personal_trust: np.ndarray  # (P, S, S) between liaisons, diagonal 0
-    org_trust: np.ndarray  # (P, S, S) between organisations, diagonal 0
-    operational: np.ndarray  # (P,) bool
-    formality: np.ndarray  # (P,) 0 informal, 0.5 covenant, 1 legal entity
-    binding: np.ndarray  # (P,) bool
-    coordinator: np.ndarray  # (P,) bool
-    contact: np.ndarray  # (P,) meeting rhythm as contact intensity
-    demand: np.ndarray  # (P, K) regional demand levels 0..1
-    demand_ref: np.ndarray  # (P, K) usual demand
-    agenda: np.ndarray  # (P, K) what the partnership works on (sums to 1)
-    public_value: np.ndarray  # (P,)
-    success_rate: np.ndarray  # (P,) moving average of joint-action success
-    results: np.ndarray  # (P,) moving average of public value produced a month
-    relevance: np.ndarray  # (P,)
-    phase: np.ndarray  # (P,) int, index into PHASES
-    alive: np.ndarray  # (P,) bool
-    ever_succeeded: np.ndarray  # (P,) bool
-    months_without_action: np.ndarray
-    sustained_success_months: np.ndarray
-    few_engaged_months: np.ndarray
-    dissolved_month: np.ndarray  # (P,) int, -1 while alive
-    formalised_month: np.ndarray  # (P,) int, -1 until formalised
-    tensions_raised: np.ndarray  # (P,) int
-    tensions_resolved: np.ndarray
-    tensions_escalated: np.ndarray
-    joint_successes: np.ndarray
-    funding_eur: np.ndarray  # (P,) euros received this month
-    funding_total_eur: np.ndarray  # (P,) euros received so far
-    trust_lived: np.ndarray  # (P,) month-end pair trust summed over the months alive (month 0 on)
-    months_lived: np.ndarray  # (P,) int, months observed alive (month 0 on): mean trust's divisor
-    # open tensions: rows (partnership, member i, member j, age in months); the first
-    # n_tensions[0] rows are in use (mechanisms.add_tension, mechanisms.grow_tensions)
-    tensions: np.ndarray = field(default_factory=lambda: np.zeros((16, 4), dtype=np.int64))
-    n_tensions: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-
-
-def pack(holder, names: tuple[str, ...]) -> np.ndarray:
-    """Lay same-shaped arrays of `holder` out in one block, each attribute becoming a view into it.
-
-    A compiled kernel then takes one argument instead of many (numba's cost per call grows
-    with the number of arguments); the values and every other use of the arrays are unchanged.
-    """
-    first = getattr(holder, names[0])
-    block = np.empty((len(names), *first.shape), dtype=first.dtype)
-    for k, name in enumerate(names):
-        array = getattr(holder, name)
-        if array.shape != first.shape or array.dtype != first.dtype:
-            raise ValueError(
-                f"cannot pack {name}: {array.dtype}{array.shape} is not like {names[0]}"
-            )
-        block[k] = array
-        setattr(holder, name, block[k])
-    return block
 
 
 def with_room(table: np.ndarray, rows: int) -> np.ndarray:
@@ -178,7 +91,15 @@ def build_organisations(orgs: list[tuple[str, bool]], scenario: Scenario, rng) -
     culture = np.clip(0.5 + 0.5 * leaning * c.culture_distance + 0.05 * noise[2], 0.0, 1.0)
     knowledge = np.array([KNOWLEDGE_PROFILE[lab] for lab in labels], dtype=float).reshape(n, -1)
     is_school = np.array([ORGANISATION_TYPES[lab].is_school for lab in labels], dtype=bool)
-    return Organisations(names, labels, capacity, orientation, culture, knowledge, is_school)
+    return Organisations(
+        names=names,
+        labels=labels,
+        capacity=capacity,
+        orientation=orientation,
+        culture=culture,
+        knowledge=knowledge,
+        is_school=is_school,
+    )
 
 
 def build_partnerships(

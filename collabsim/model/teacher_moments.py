@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.mechanisms import month as mech
+from collabsim.mechanisms.tensions import add_tension
+from collabsim.mechanisms.turnover import liaison_turnover
 
 MOMENTS = ("funding_ends", "key_person_leaves", "demand_shock", "conflict")
 
@@ -63,13 +64,13 @@ def apply_moment(model, kind: str, month: int, partnership: int = 0) -> None:
             other=orgs.names[st.slot_org[p, j]],
             detail="a conflict breaks out",
         )
-        mech.add_tension(st, p, i, j, int(prm.tension_months_to_escalate) - 1)
+        add_tension(st, p, i, j, int(prm.tension_months_to_escalate) - 1)
 
 
 def _force_turnover(model, leaving: np.ndarray, month: int) -> None:
     """Make exactly the marked liaisons leave, through the ordinary turnover mechanism."""
     st = model.state
     draws = np.where(leaving, 0.0, 1.0)
-    coordinator = model.policy.effects.coordinator
-    mech.liaison_turnover(st, model.orgs, 12.0, model.prm, draws, month, model.events, coordinator)
+    fx = model.policy.effects  # whether a coordinator hands over: the design's or a paid one
+    liaison_turnover(st, model.orgs, fx, model.prm, 12.0, draws, month, model.events)
     st.tenure_months -= ~leaving  # the forced call is not a month passing for the others

@@ -33,7 +33,7 @@ def linear_value(lever: Lever, x: float) -> float:
 
 
 def fitting_formality(members: int, operational: bool) -> float:
-    """The formality that fits a partnership (as `mechanisms.governance_misfit` computes it)."""
+    """The formality that fits a partnership (as mechanisms.governance_fit computes it)."""
     return float(np.clip((members - 3) / 20 + 0.25 * operational, 0.0, 1.0))
 
 

@@ -1,0 +1,129 @@
+"""The engagement decision (docs/ODD.md §7.9): each member invests the share of its capacity that
+collaborating is worth to it, against what it costs, with inertia. Worth and cost gather the
+drivers (urgency, shared interest, incentives, trust, results, eco-orientation) and the
+frictions (partners, culture, misfit, rules, shortage, further partnerships)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from collabsim.mechanisms.maths import sigmoid
+from collabsim.model.kernel_cache import njit
+from collabsim.model.state import (
+    EFFECT_FLAGS,
+    EFFECT_FLOATS,
+    MEMBER_FLAGS,
+    MEMBER_FLOATS,
+    MEMBER_PAIRS,
+    MEMBER_SLOTS,
+    ORGANISATION_FLAGS,
+    ORGANISATION_FLOATS,
+    PARTNERSHIP_FLOATS,
+    SCRATCH_FLOATS,
+    SCRATCH_MEMBER_FLOATS,
+    SCRATCH_ORGANISATION_COUNTS,
+    Organisations,
+    PartnershipState,
+    call,
+)
+
+
+@njit(cache=True)
+def count_memberships(member, slot_org, memberships):
+    """In how many partnerships each organisation is at the table."""
+    memberships[:] = 0
+    for p in range(member.shape[0]):
+        for s in range(member.shape[1]):
+            if member[p, s]:
+                memberships[slot_org[p, s]] += 1
+
+
+@njit(cache=True)
+def decide_engagement_kernel(
+    member_floats,
+    member_flags,
+    member_slots,
+    member_pairs,
+    partnership_floats,
+    organisation_floats,
+    organisation_flags,
+    effect_floats,
+    effect_flags,
+    scratch_member_floats,
+    scratch_floats,
+    scratch_organisation_counts,
+    params,
+):
+    """worth = Σ weights · (urgency, shared interest, incentives, trust seen, results, eco);
+    cost = base + per partner · partners + culture · gap + misfit · misfit + rules · rigidity ·
+    school + shortage · (1 − capacity) + extra · (partnerships − 1) − relief · coordinator;
+    target = capacity / √partnerships · logistic((worth − cost) / temperature);
+    engagement += adjust · (target − engagement)."""
+    prm = params[0]
+    engagement = member_floats[MEMBER_FLOATS.engagement]
+    urgency = member_floats[MEMBER_FLOATS.urgency]
+    shared = member_floats[MEMBER_FLOATS.shared_interest]
+    incentives = member_floats[MEMBER_FLOATS.incentives]
+    member = member_flags[MEMBER_FLAGS.member]
+    slot_org = member_slots[MEMBER_SLOTS.slot_org]
+    culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
+    results = partnership_floats[PARTNERSHIP_FLOATS.results]
+    capacity = organisation_floats[ORGANISATION_FLOATS.capacity]
+    orientation = organisation_floats[ORGANISATION_FLOATS.orientation]
+    is_school = organisation_flags[ORGANISATION_FLAGS.is_school]
+    rigidity = effect_floats[EFFECT_FLOATS.rigidity]
+    coordinator = effect_flags[EFFECT_FLAGS.coordinator]
+    trust_seen = scratch_member_floats[SCRATCH_MEMBER_FLOATS.trust_seen]
+    misfit = scratch_floats[SCRATCH_FLOATS.misfit]
+    memberships = scratch_organisation_counts[SCRATCH_ORGANISATION_COUNTS.memberships]
+    count_memberships(member, slot_org, memberships)
+    p_n, s_n = member.shape
+    for p in range(p_n):
+        partners = -1
+        for s in range(s_n):
+            partners += member[p, s]
+        for s in range(s_n):
+            if not member[p, s]:
+                engagement[p, s] = 0.0
+                continue
+            o = slot_org[p, s]
+            gap = 0.0
+            for j in range(s_n):
+                if member[p, j] and j != s:
+                    gap += culture_gap[p, s, j]
+            gap /= max(partners, 1)
+            hubs = max(memberships[o], 1)
+            worth = (
+                prm.weight_urgency * urgency[p, s]
+                + prm.weight_shared_interest * shared[p, s]
+                + prm.weight_incentives * incentives[p, s]
+                + prm.weight_trust * trust_seen[p, s]
+                + prm.weight_results * results[p]
+                + prm.weight_eco * orientation[o]
+            )
+            cost = (
+                prm.cost_base
+                + prm.cost_per_partner * partners
+                + prm.cost_culture * gap
+                + prm.cost_misfit * misfit[p]
+                + prm.cost_rules * rigidity[p] * is_school[o]
+                + prm.cost_shortage * (1.0 - capacity[o])
+                + prm.cost_extra_partnership * (hubs - 1)
+                - prm.coordinator_relief * coordinator[p]
+            )
+            available = capacity[o] / np.sqrt(hubs)
+            target = available * sigmoid((worth - cost) / prm.decision_temperature)
+            engagement[p, s] += prm.engagement_adjust_per_month * (target - engagement[p, s])
+
+
+def decide_engagement(st: PartnershipState, org: Organisations, fx, sc, prm) -> None:
+    """Each member invests the share of its capacity collaboration is worth to it, with inertia.
+
+    worth = Σ weights · (urgency, shared interest, incentives, trust in partners, recent
+    results, eco-orientation); cost = base + per partner + culture gap + misfit + rules (schools)
+    + staff shortage + further partnerships − coordinator relief. The target engagement is
+    capacity / √(partnerships) · logistic((worth − cost) / temperature); engagement closes a
+    fixed share of the gap to it each month (inertia). Trust in partners is sc.trust_seen, the
+    misfit sc.misfit; rigidity and the coordinator are this month's policy effects `fx`.
+    """
+    call(decide_engagement_kernel, (st, org, fx, sc), params=prm.record)
