@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Start the classroom app: the partnership's bumpy road, live, in a browser (offline)."""
-        from collabsim.cli import console, fail
+        from collabsim.cli.console import console, fail
 
         check_ready(host, port, scenarios)
         if host not in ("127.0.0.1", "localhost", "::1"):

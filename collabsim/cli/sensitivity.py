@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from collabsim.cli import options
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
@@ -147,8 +148,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         out: Annotated[
             Path | None,
-            typer.Option(
-                help="folder for indices, figures, report (default results/NAME-METHOD, made safe)"
+            options.out(
+                "folder for indices, figures, report (default results/NAME-METHOD, made safe)"
             ),
         ] = None,
         runs: Annotated[
@@ -168,7 +169,7 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Global sensitivity analysis (SALib): Sobol indices or Morris screening."""
-        from collabsim.cli import console, err_console
+        from collabsim.cli.console import console, err_console
 
         code = sensitivity_command(
             experiment,

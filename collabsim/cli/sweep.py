@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
+from collabsim.cli import options
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
@@ -217,7 +218,7 @@ def register(app: typer.Typer) -> None:
         ],
         out: Annotated[
             Path | None,
-            typer.Option(help="output folder (default results/<experiment name>, made safe)"),
+            options.out("output folder (default results/<experiment name>, made safe)"),
         ] = None,
         workers: Workers = None,
         scheduler: Scheduler = None,
@@ -230,7 +231,7 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Run an experiment's design points and replicates; results stream to Parquet chunks."""
-        from collabsim.cli import console, err_console
+        from collabsim.cli.console import console, err_console
 
         code = sweep_command(
             experiment, out, workers, scheduler, resume, limit, console, err_console, yes=yes
