@@ -33,13 +33,9 @@ def sensitivity_command(
     from rich.markup import escape
 
     from collabsim.cli.sweep import default_workers_for
-    from collabsim.runs.sweep import (
-        check_out_folder,
-        check_scheduler_address,
-        check_sweep_work,
-        parse_workers,
-        scheduler_address,
-    )
+    from collabsim.runs.executors import check_scheduler_address, parse_workers, scheduler_address
+    from collabsim.runs.sweep_folder import check_out_folder
+    from collabsim.runs.sweep_size import check_sweep_work
 
     def say(m: str) -> None:
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)

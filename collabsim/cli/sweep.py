@@ -28,7 +28,7 @@ class _LeftColumn(ProgressColumn):
     """Time left at the recent rate."""
 
     def render(self, task: Task) -> Text:
-        from collabsim.runs.sweep import eta_text
+        from collabsim.runs.sweep_size import eta_text
 
         speed = task.speed
         if task.finished:
@@ -50,15 +50,11 @@ def sweep_command(
     yes: bool = False,
 ) -> int:
     """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed)."""
+    from collabsim.runs.executors import check_scheduler_address, parse_workers, scheduler_address
     from collabsim.runs.experiment import load_experiment
-    from collabsim.runs.sweep import (
-        check_scheduler_address,
-        check_sweep_work,
-        parse_workers,
-        run_sweep,
-        runs_done_in,
-        scheduler_address,
-    )
+    from collabsim.runs.sweep import run_sweep
+    from collabsim.runs.sweep_folder import runs_done_in
+    from collabsim.runs.sweep_size import check_sweep_work
 
     n_workers = parse_workers(workers)
     if limit is not None and limit < 1:
@@ -203,7 +199,7 @@ def output_folder(out: Path | None, name: str) -> Path:
 
 def default_workers_for(workers: int | str | None) -> int:
     """Worker processes a sweep will start here: --workers N, else one per core."""
-    from collabsim.runs.sweep import default_workers
+    from collabsim.runs.executors import default_workers
 
     return workers if isinstance(workers, int) else default_workers()
 
