@@ -24,7 +24,8 @@ from pandas.testing import assert_frame_equal
 from collabsim.cli import main
 from collabsim.errors import CollabsimInputError
 from collabsim.runs.chunks import missing_chunks
-from collabsim.runs.experiment import load_experiment, run_seed
+from collabsim.runs.design import run_seed
+from collabsim.runs.experiment import load_experiment
 from collabsim.runs.results import load_sweep, sweep_meta
 from collabsim.runs.runner import replicate_seeds
 from collabsim.runs.sweep import TEST_HOOK_ENV, run_design, run_sweep
@@ -916,7 +917,7 @@ def test_a_refused_folder_is_left_as_it_was(tmp_path, content, message):
 
 def test_a_cluster_sweep_of_hours_needs_yes_once_its_workers_are_known(tiny_exp, monkeypatch):
     import collabsim.limits
-    from collabsim.runs.experiment import DesignPlan
+    from collabsim.runs.design import DesignPlan
     from collabsim.runs.sweep_size import check_sweep_work
 
     plan = DesignPlan(

@@ -17,20 +17,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from collabsim.analysis.sensitivity_indices import nonadditive
+from collabsim.analysis.sensitivity_spec import OUTPUT_LABELS, short_key
 from collabsim.runs.plotting import plt
 
 if TYPE_CHECKING:
-    from collabsim.analysis.sensitivity import AnalysisResult
+    from collabsim.analysis.sensitivity_outputs import AnalysisResult
 
 
 def _label(o: str) -> str:
-    from collabsim.analysis.sensitivity import OUTPUT_LABELS
-
     return OUTPUT_LABELS.get(o, o)
-
-
-def _short(key: str) -> str:
-    return key.split(".", 1)[-1]
 
 
 def _panels(n: int, width: float = 5.0, height: float = 4.0, sharey: bool = False):
@@ -50,7 +46,7 @@ def write_figures(res: AnalysisResult) -> list[str]:
             ax.bar(x - 0.2, ind.S1, 0.4, yerr=ind.S1_conf, capsize=3, label="S1 (alone)")
             ax.bar(x + 0.2, ind.ST, 0.4, yerr=ind.ST_conf, capsize=3, label="ST (total)")
             ax.axhline(0, color="k", lw=0.6)
-            ax.set_xticks(x, [_short(f) for f in ind.factor], rotation=45, ha="right")
+            ax.set_xticks(x, [short_key(f) for f in ind.factor], rotation=45, ha="right")
             s1 = ind.S1.sum()
             ax.set_title(f"{_label(o)}\nΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", fontsize=10)
         axes[0].set_ylabel("Sobol index")
@@ -86,8 +82,8 @@ def write_figures(res: AnalysisResult) -> list[str]:
                             fontsize=6,
                             color="w" if dark else "k",
                         )
-            ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=60, ha="right")
-            ax.set_yticks(range(len(names)), [_short(n) for n in names])
+            ax.set_xticks(range(len(names)), [short_key(n) for n in names], rotation=60, ha="right")
+            ax.set_yticks(range(len(names)), [short_key(n) for n in names])
             ax.set_title(f"S2: {_label(o)}\n(in brackets: interval includes 0)", fontsize=10)
             fig.colorbar(im, ax=ax, shrink=0.75)
         fig.tight_layout()
@@ -105,7 +101,7 @@ def write_figures(res: AnalysisResult) -> list[str]:
                 for k, f in enumerate(spec.names):
                     g = c[c.factor == f].sort_values("N")
                     color = colors[k % 10]
-                    ax.plot(g.N, g[idx], "o-", ms=3, color=color, label=_short(f))
+                    ax.plot(g.N, g[idx], "o-", ms=3, color=color, label=short_key(f))
                     ax.fill_between(
                         g.N,
                         g[idx] - g[f"{idx}_conf"],
@@ -139,7 +135,7 @@ def write_figures(res: AnalysisResult) -> list[str]:
                 ax.set_ylabel("sum of indices / share")
             else:
                 for f, g in e.groupby("factor"):
-                    ax.plot(g.replicates, g.mu_star, ".-", lw=0.8, label=_short(f))
+                    ax.plot(g.replicates, g.mu_star, ".-", lw=0.8, label=short_key(f))
                 ax.set_ylabel("μ*")
             ax.set_xscale("log", base=2)
             ks = sorted(e.replicates.unique())
@@ -163,7 +159,7 @@ def write_figures(res: AnalysisResult) -> list[str]:
             ax.plot([0, lim], [0, lim], color="0.6", lw=0.7, ls=":")
             for r in m.sort_values("mu_star", ascending=False).head(8).itertuples():
                 ax.annotate(
-                    _short(r.factor),
+                    short_key(r.factor),
                     (r.mu_star, r.sigma),
                     fontsize=6,
                     xytext=(3, 2),
@@ -182,8 +178,6 @@ def write_figures(res: AnalysisResult) -> list[str]:
 
 
 def _surfaces(res: AnalysisResult) -> list[str]:
-    from collabsim.analysis.sensitivity import _nonadditive
-
     s = res.surfaces
     pairs = list(s.groupby(["factor_a", "factor_b"], sort=False))
     ncol = min(3, len(pairs))
@@ -201,7 +195,7 @@ def _surfaces(res: AnalysisResult) -> list[str]:
                 if res.spec.surface_output != "survived":
                     lo, hi = float(s["mean"].min()), float(s["mean"].max())
             else:
-                z = _nonadditive(g)
+                z = nonadditive(g)
                 lim = max(0.05, float(np.abs(z).max()))
                 cmap, lo, hi = "RdBu_r", -lim, lim
             da, db = (va[1] - va[0]) / 2, (vb[1] - vb[0]) / 2  # cells centred on the grid
@@ -212,8 +206,8 @@ def _surfaces(res: AnalysisResult) -> list[str]:
             if kind == "surfaces":
                 cs = ax.contour(vb, va, z, levels=[0.25, 0.5, 0.75], colors="w", linewidths=0.8)
                 ax.clabel(cs, fontsize=7, fmt="%.2f")
-            ax.set_xlabel(_short(b))
-            ax.set_ylabel(_short(a))
+            ax.set_xlabel(short_key(b))
+            ax.set_ylabel(short_key(a))
             fig.colorbar(im, ax=ax, shrink=0.85)
         title = (
             f"{_label(res.spec.surface_output)} over driver pairs (others at baseline)"

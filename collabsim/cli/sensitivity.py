@@ -63,7 +63,9 @@ def sensitivity_command(
             advice="lower design.samples, experiment.replicates or the surfaces (--no-surfaces)",
         )
 
-    from collabsim.analysis.sensitivity import ScenarioModel, load_spec, run_analysis
+    from collabsim.analysis.sensitivity import run_analysis
+    from collabsim.analysis.sensitivity_models import ScenarioModel
+    from collabsim.analysis.sensitivity_spec import load_spec
 
     spec = load_spec(experiment, method, budget=budget, surfaces=surfaces)
     if out is None:

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from collabsim.runs.experiment import Experiment, point_scenario_data, run_seed
+from collabsim.runs.design import point_scenario_data, run_seed
+from collabsim.runs.experiment import Experiment
 
 
 @dataclass

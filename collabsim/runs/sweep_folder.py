@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 
 from collabsim.errors import CollabsimInputError
 from collabsim.runs.chunks import ChunkResult, covered_ranges
-from collabsim.runs.experiment import Experiment, salib_problem
+from collabsim.runs.design import salib_problem
+from collabsim.runs.experiment import Experiment
 
 FORMAT = "collabsim-sweep/1"
 

@@ -14,7 +14,8 @@ import time
 from collabsim import limits
 from collabsim.errors import CollabsimInputError
 from collabsim.limits import RunSize, check_work, human_time
-from collabsim.runs.experiment import DesignPlan, Experiment, point_scenario_data, run_seed
+from collabsim.runs.design import DesignPlan, point_scenario_data, run_seed
+from collabsim.runs.experiment import Experiment
 
 # What the driver holds in memory (results stream to Parquet chunk by chunk): the design points
 # (a tuple of Python values each, its JSON digest and design table while starting), and the chunk
