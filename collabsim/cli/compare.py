@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from collabsim.cli import options
+from collabsim.cli.console import console, progress_bar
 from collabsim.cli.options import Yes
 
 
@@ -32,7 +33,6 @@ def compare_command(
         effective_workers,
         n_tasks,
     )
-    from collabsim.cli.console import progress_bar
     from collabsim.runs.outputs import check_out_dir, default_out_dir
 
     check_numbers(replicates, seed, workers)
@@ -118,8 +118,6 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
-        from collabsim.cli.console import console
-
         compare_command(
             scenarios,
             replicates,

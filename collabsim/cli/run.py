@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from collabsim.cli import options
+from collabsim.cli.console import console, progress_bar
 from collabsim.cli.options import Yes
 
 
@@ -78,7 +79,6 @@ def run_command(
 
 def run_with_progress(scenario, n: int, root: int, run_seed: int | None, series: bool, console):
     """Run the replicates under a progress bar; return the results and the wall time (s)."""
-    from collabsim.cli.console import progress_bar
     from collabsim.runs.runner import run_replicates  # the model: loaded once the request is sound
 
     started = time.perf_counter()
@@ -179,8 +179,6 @@ def run(
     yes: Yes = False,
 ) -> None:
     """Run a scenario's replicates and write summary, time series, events, manifest and figures."""
-    from collabsim.cli.console import console
-
     run_command(
         scenario, replicates, seed, run_seed, steps, set_ or [], out, plots, console, series, yes
     )

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from collabsim.cli import options
+from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Yes
 from collabsim.errors import CollabsimInputError
 
@@ -230,6 +231,4 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Turn partners' scan answers into a projection (5 and 10 years) and lever advice."""
-        from collabsim.cli.console import console, err_console
-
         scan_command(answers, interactive, replicates, seed, out, lang, console, err_console, yes)

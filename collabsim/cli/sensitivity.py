@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from collabsim.cli import options
+from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
@@ -167,8 +168,6 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Global sensitivity analysis (SALib): Sobol indices or Morris screening."""
-        from collabsim.cli.console import console, err_console
-
         code = sensitivity_command(
             experiment,
             method,

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
 from collabsim.cli import options
+from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
@@ -227,8 +228,6 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Run an experiment's design points and replicates; results stream to Parquet chunks."""
-        from collabsim.cli.console import console, err_console
-
         code = sweep_command(
             experiment, out, workers, scheduler, resume, limit, console, err_console, yes=yes
         )
