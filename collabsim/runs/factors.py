@@ -110,6 +110,12 @@ def _bounds(info) -> tuple[float | None, float | None]:
     return lo, hi
 
 
+def _limits(info) -> tuple[float | None, float | None, str]:
+    """A field's bounds and, if it has both, the words "allowed range LOW..HIGH" for messages."""
+    lo, hi = _bounds(info)
+    return lo, hi, (f"allowed range {lo}..{hi}" if lo is not None and hi is not None else "")
+
+
 def kind_of(info, values: list | None) -> Literal["float", "int", "bool", "str"]:
     """A factor's kind of value: the scenario field's type, else what the values given are."""
     ann = getattr(info, "annotation", None)
@@ -134,33 +140,9 @@ def resolve_factor(spec: FactorSpec, design: str, source: str) -> Factor:
     """Check one factor against the scenario schema and the design; one line if wrong."""
     where = f"{source}: factor '{spec.key}'"
     info = scenario_field(spec.key)
-    lo_ok, hi_ok = _bounds(info)
-    allowed = f"allowed range {lo_ok}..{hi_ok}" if lo_ok is not None and hi_ok is not None else ""
-    has_dist_params = spec.mean is not None or spec.sd is not None
     given = [n for n, v in (("values", spec.values), ("range", spec.range)) if v is not None]
     if spec.distribution in ("normal", "lognormal"):
-        if given:
-            raise CollabsimInputError(
-                f"{where}: a {spec.distribution} distribution takes mean and sd, not {given[0]}"
-            )
-        if spec.mean is None or spec.sd is None:
-            raise CollabsimInputError(f"{where}: a {spec.distribution} distribution needs mean, sd")
-        if lo_ok is not None or hi_ok is not None:
-            raise CollabsimInputError(
-                f"{where}: a {spec.distribution} distribution is unbounded but this key has "
-                f"{allowed or 'bounds'}; use distribution = 'truncnormal' with range = [low, high]"
-            )
-        if design == "full_factorial":
-            raise CollabsimInputError(
-                f"{where}: a full_factorial design needs values or a range with levels, "
-                f"not a {spec.distribution} distribution"
-            )
-        if design == "morris":
-            raise CollabsimInputError(
-                f"{where}: a morris design needs bounded factors (values or a range)"
-            )
-        kind = kind_of(info, None)
-        return Factor(spec.key, kind, distribution=spec.distribution, mean=spec.mean, sd=spec.sd)
+        return _unbounded_factor(spec, design, where, info)
     if len(given) != 1:
         raise CollabsimInputError(
             f"{where}: give exactly one of values = [...] or range = [low, high]"
@@ -171,35 +153,76 @@ def resolve_factor(spec: FactorSpec, design: str, source: str) -> Factor:
         if v is not None and not math.isfinite(v):
             raise CollabsimInputError(f"{where}: {name} = {v}: give a finite number")
     if spec.values is not None:
-        if not spec.values:
-            raise CollabsimInputError(f"{where}: values is empty; list at least one value")
-        for v in spec.values:
-            if isinstance(v, float) and not math.isfinite(v):
-                raise CollabsimInputError(
-                    f"{where}: values has {v}; every value must be a finite number"
-                )
-        if spec.levels is not None or spec.distribution != "uniform" or has_dist_params:
+        return _factor_of_values(spec, where, info)
+    return _factor_of_range(spec, design, where, info)
+
+
+def _unbounded_factor(spec: FactorSpec, design: str, where: str, info) -> Factor:
+    """A factor with a normal or lognormal distribution (mean and sd, no bounds)."""
+    lo_ok, hi_ok, allowed = _limits(info)
+    given = [n for n, v in (("values", spec.values), ("range", spec.range)) if v is not None]
+    if given:
+        raise CollabsimInputError(
+            f"{where}: a {spec.distribution} distribution takes mean and sd, not {given[0]}"
+        )
+    if spec.mean is None or spec.sd is None:
+        raise CollabsimInputError(f"{where}: a {spec.distribution} distribution needs mean, sd")
+    if lo_ok is not None or hi_ok is not None:
+        raise CollabsimInputError(
+            f"{where}: a {spec.distribution} distribution is unbounded but this key has "
+            f"{allowed or 'bounds'}; use distribution = 'truncnormal' with range = [low, high]"
+        )
+    if design == "full_factorial":
+        raise CollabsimInputError(
+            f"{where}: a full_factorial design needs values or a range with levels, "
+            f"not a {spec.distribution} distribution"
+        )
+    if design == "morris":
+        raise CollabsimInputError(
+            f"{where}: a morris design needs bounded factors (values or a range)"
+        )
+    kind = kind_of(info, None)
+    return Factor(spec.key, kind, distribution=spec.distribution, mean=spec.mean, sd=spec.sd)
+
+
+def _factor_of_values(spec: FactorSpec, where: str, info) -> Factor:
+    """A factor that takes the values listed (each within the key's bounds and of its kind)."""
+    lo_ok, hi_ok, allowed = _limits(info)
+    has_dist_params = spec.mean is not None or spec.sd is not None
+    if not spec.values:
+        raise CollabsimInputError(f"{where}: values is empty; list at least one value")
+    for v in spec.values:
+        if isinstance(v, float) and not math.isfinite(v):
             raise CollabsimInputError(
-                f"{where}: values = [...] takes no levels, distribution, mean or sd"
+                f"{where}: values has {v}; every value must be a finite number"
             )
-        if len(set(map(repr, spec.values))) != len(spec.values):
-            raise CollabsimInputError(f"{where}: values has duplicates")
-        kind = kind_of(info, spec.values)
-        for v in spec.values:
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                if (lo_ok is not None and v < lo_ok) or (hi_ok is not None and v > hi_ok):
-                    raise CollabsimInputError(f"{where}: value {v} is out of range; {allowed}")
-        values = tuple(spec.values)
-        if kind in ("float", "int") and any(isinstance(v, bool | str) for v in values):
-            raise CollabsimInputError(f"{where}: this key takes numbers; values has {values}")
-        if kind == "float":
-            values = tuple(float(v) for v in values)
-        elif kind == "int":
-            if any(not float(v).is_integer() for v in values):
-                raise CollabsimInputError(f"{where}: this key takes whole numbers")
-            values = tuple(int(v) for v in values)
-        return Factor(spec.key, kind, values=values)
-    # a range
+    if spec.levels is not None or spec.distribution != "uniform" or has_dist_params:
+        raise CollabsimInputError(
+            f"{where}: values = [...] takes no levels, distribution, mean or sd"
+        )
+    if len(set(map(repr, spec.values))) != len(spec.values):
+        raise CollabsimInputError(f"{where}: values has duplicates")
+    kind = kind_of(info, spec.values)
+    for v in spec.values:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            if (lo_ok is not None and v < lo_ok) or (hi_ok is not None and v > hi_ok):
+                raise CollabsimInputError(f"{where}: value {v} is out of range; {allowed}")
+    values = tuple(spec.values)
+    if kind in ("float", "int") and any(isinstance(v, bool | str) for v in values):
+        raise CollabsimInputError(f"{where}: this key takes numbers; values has {values}")
+    if kind == "float":
+        values = tuple(float(v) for v in values)
+    elif kind == "int":
+        if any(not float(v).is_integer() for v in values):
+            raise CollabsimInputError(f"{where}: this key takes whole numbers")
+        values = tuple(int(v) for v in values)
+    return Factor(spec.key, kind, values=values)
+
+
+def _factor_of_range(spec: FactorSpec, design: str, where: str, info) -> Factor:
+    """A factor over a range [low, high] within the key's bounds, with its distribution."""
+    lo_ok, hi_ok, allowed = _limits(info)
+    has_dist_params = spec.mean is not None or spec.sd is not None
     if len(spec.range) != 2:
         raise CollabsimInputError(f"{where}: range needs two numbers, [low, high]")
     low, high = float(spec.range[0]), float(spec.range[1])
