@@ -33,8 +33,8 @@ def sensitivity_command(
 
     from rich.markup import escape
 
-    from collabsim.cli.sweep import default_workers_for
-    from collabsim.runs.executors import check_scheduler_address, parse_workers, scheduler_address
+    from collabsim.cli.sweep import checked_scheduler, default_workers_for
+    from collabsim.runs.executors import parse_workers
     from collabsim.runs.sweep_folder import check_out_folder
     from collabsim.runs.sweep_size import check_sweep_work
 
@@ -42,12 +42,7 @@ def sensitivity_command(
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
     n_workers = parse_workers(workers)
-    address = scheduler_address(n_workers, scheduler)
-    if address is not None:
-        warning = check_scheduler_address(address)
-        if warning:
-            say(warning)
-
+    address = checked_scheduler(n_workers, scheduler, say)
     plans: list = []
 
     def budget(plan) -> None:
@@ -104,8 +99,13 @@ def sensitivity_command(
     except KeyboardInterrupt:
         say(f"interrupted; finished chunks are kept: continue with --resume --out {out}")
         return 130
-    wall = time.perf_counter() - t0
-    t = res.timings
+    print_result(console, res, time.perf_counter() - t0)
+    return 0
+
+
+def print_result(console, res, wall: float) -> None:
+    """Where the analysis is and how long it took; with Sobol, each output's ΣS1."""
+    spec, out, t = res.spec, res.out, res.timings
     console.print(
         f"{spec.method} analysis of {spec.name} in {wall:.0f} s (runs {t['runs_seconds']:.0f} s"
         + (f", surfaces {t['surface_seconds']:.0f} s" if "surface_seconds" in t else "")
@@ -120,7 +120,6 @@ def sensitivity_command(
             console.print(
                 f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", markup=False, highlight=False
             )
-    return 0
 
 
 def _remove_empty_folders(folder: Path) -> None:

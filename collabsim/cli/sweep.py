@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -51,7 +52,7 @@ def sweep_command(
     yes: bool = False,
 ) -> int:
     """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed)."""
-    from collabsim.runs.executors import check_scheduler_address, parse_workers, scheduler_address
+    from collabsim.runs.executors import parse_workers
     from collabsim.runs.experiment import load_experiment
     from collabsim.runs.sweep import run_sweep
     from collabsim.runs.sweep_folder import runs_done_in
@@ -63,11 +64,7 @@ def sweep_command(
     n_workers = parse_workers(workers)
     if limit is not None and limit < 1:
         raise CollabsimInputError(f"--limit {limit}: must be at least 1 run")
-    address = scheduler_address(n_workers, scheduler)
-    if address is not None:
-        warning = check_scheduler_address(address)
-        if warning:
-            say(warning)
+    address = checked_scheduler(n_workers, scheduler, say)
     local = default_workers_for(n_workers)
     plans: list = []
 
@@ -202,6 +199,19 @@ def output_folder(out: Path | None, name: str) -> Path:
     from collabsim.runs.outputs import default_out_dir  # (loads the model: only when needed)
 
     return default_out_dir(name, stamped=False)
+
+
+def checked_scheduler(n_workers, scheduler: str | None, say: Callable[[str], None]) -> str | None:
+    """The Dask scheduler a sweep will use (None: local workers), its address checked; a warning
+    about plain tcp:// to another machine is said first."""
+    from collabsim.runs.executors import check_scheduler_address, scheduler_address
+
+    address = scheduler_address(n_workers, scheduler)
+    if address is not None:
+        warning = check_scheduler_address(address)
+        if warning:
+            say(warning)
+    return address
 
 
 def default_workers_for(workers: int | str | None) -> int:
