@@ -357,7 +357,7 @@ def test_an_interrupt_inside_pydantic_schema_building_is_a_quiet_ctrl_c():
     checks only isinstance(exc, KeyboardInterrupt)."""
     from pydantic_core import SchemaError
 
-    from collabsim.cli import exit_code_for
+    from collabsim.cli.exit_codes import exit_code_for
 
     disguised = SchemaError(
         "Error building `model` serializer:\n  SchemaError: Field `scheme`:\nKeyboardInterrupt: "

@@ -13,17 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collabsim.analysis.sensitivity import (
-    FunctionModel,
-    SensitivitySpec,
-    factor_values,
-    ishigami,
-    ishigami_spec,
-    load_spec,
-    run_analysis,
-    sample_unit,
-)
-from collabsim.runs.experiment import Factor
+from collabsim.analysis.sensitivity import run_analysis
+from collabsim.analysis.sensitivity_indices import factor_values, sample_unit
+from collabsim.analysis.sensitivity_models import FunctionModel, ishigami, ishigami_spec
+from collabsim.analysis.sensitivity_spec import SensitivitySpec, load_spec
+from collabsim.runs.factors import Factor
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"

@@ -23,10 +23,12 @@ from pandas.testing import assert_frame_equal
 
 from collabsim.cli import main
 from collabsim.errors import CollabsimInputError
-from collabsim.runs.experiment import load_experiment, run_seed
+from collabsim.runs.chunks import missing_chunks
+from collabsim.runs.design import run_seed
+from collabsim.runs.experiment import load_experiment
 from collabsim.runs.results import load_sweep, sweep_meta
 from collabsim.runs.runner import replicate_seeds
-from collabsim.runs.sweep import TEST_HOOK_ENV, missing_chunks, run_design, run_sweep
+from collabsim.runs.sweep import TEST_HOOK_ENV, run_design, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -820,9 +822,9 @@ def test_a_damaged_part_is_one_line_in_load_sweep_and_redone_on_resume(tmp_path,
 
 
 def test_ctrl_c_keeps_finished_chunks_and_exits_130(tmp_path, reference, monkeypatch):
-    import collabsim.runs.sweep
+    import collabsim.runs.executors
 
-    real = collabsim.runs.sweep.run_chunk
+    real = collabsim.runs.executors.run_chunk
     calls = {"n": 0}
 
     def run_chunk(task):
@@ -831,7 +833,7 @@ def test_ctrl_c_keeps_finished_chunks_and_exits_130(tmp_path, reference, monkeyp
             raise KeyboardInterrupt
         return real(task)
 
-    monkeypatch.setattr(collabsim.runs.sweep, "run_chunk", run_chunk)
+    monkeypatch.setattr(collabsim.runs.executors, "run_chunk", run_chunk)
     path = write(tmp_path, TINY)
     out = tmp_path / "ctrlc"
     res = invoke("sweep", path, "--out", out, "--workers", 1)
@@ -862,8 +864,9 @@ def test_only_tcp_and_tls_schedulers_are_accepted(tmp_path, monkeypatch, address
 
 
 def test_a_scheduler_on_another_machine_without_tls_is_warned_about(tmp_path, monkeypatch):
-    import collabsim.runs.sweep
-    from collabsim.runs.sweep import PICKLE_WARNING, SweepError, check_scheduler_address
+    import collabsim.runs.executors
+    from collabsim.runs.executors import PICKLE_WARNING, check_scheduler_address
+    from collabsim.runs.sweep_folder import SweepError
 
     for quiet in ("tcp://127.0.0.1:8786", "localhost:8786", "tcp://[::1]:8786", "tls://10.0.0.5:1"):
         assert check_scheduler_address(quiet) is None, quiet
@@ -873,7 +876,7 @@ def test_a_scheduler_on_another_machine_without_tls_is_warned_about(tmp_path, mo
     def refuse(address, timeout=10.0):
         raise SweepError(f"cannot reach the Dask scheduler at {address}: test")
 
-    monkeypatch.setattr(collabsim.runs.sweep, "connect_scheduler", refuse)
+    monkeypatch.setattr(collabsim.runs.executors, "connect_scheduler", refuse)
     res = invoke(
         "sweep",
         write(tmp_path, TINY),
@@ -914,8 +917,8 @@ def test_a_refused_folder_is_left_as_it_was(tmp_path, content, message):
 
 def test_a_cluster_sweep_of_hours_needs_yes_once_its_workers_are_known(tiny_exp, monkeypatch):
     import collabsim.limits
-    from collabsim.runs.experiment import DesignPlan
-    from collabsim.runs.sweep import check_sweep_work
+    from collabsim.runs.design import DesignPlan
+    from collabsim.runs.sweep_size import check_sweep_work
 
     plan = DesignPlan(
         "tiny", "exp.toml", "full_factorial", 4, 3, tiny_exp.factors, tiny_exp.base, 6

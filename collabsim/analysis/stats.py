@@ -76,3 +76,24 @@ def kaplan_meier(lifetimes, dissolved, horizon: int, z: float = Z95) -> pd.DataF
             "high": np.clip(surv + half, 0, 1),
         }
     )
+
+
+def summary_figures(summary: pd.DataFrame) -> dict[str, float]:
+    """A run folder's headline figures: survival share with its 95% interval, median lifetime,
+    mean public value and trust, tensions per run and the share resolved (over all runs)."""
+    n = len(summary)
+    alive = int(summary["survived"].sum())
+    lo, hi = wilson_interval(alive, n)
+    return {
+        "runs": n,
+        "survival_share": alive / n if n else float("nan"),
+        "survival_low": lo,
+        "survival_high": hi,
+        "median_lifetime_months": float(summary["lifetime_months"].median()),
+        "mean_public_value": float(summary["public_value"].mean()),
+        "mean_trust": float(summary["mean_trust"].mean()),
+        "tensions_per_run": float(summary["tensions"].mean()),
+        "resolved_share": float(
+            summary["tensions_resolved"].sum() / max(summary["tensions"].sum(), 1)
+        ),
+    }

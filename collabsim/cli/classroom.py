@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from collabsim.cli.console import console, fail
 from collabsim.errors import CollabsimInputError
 
 # A cache miss must fail here, visibly, rather than fetch from the internet (port 9: discard).
@@ -136,8 +137,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Start the classroom app: the partnership's bumpy road, live, in a browser (offline)."""
-        from collabsim.cli import console, fail
-
         check_ready(host, port, scenarios)
         if host not in ("127.0.0.1", "localhost", "::1"):
             console.print(

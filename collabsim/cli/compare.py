@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collabsim.cli import options
+from collabsim.cli.console import console, progress_bar
 from collabsim.cli.options import Yes
 
 
@@ -31,7 +33,7 @@ def compare_command(
         effective_workers,
         n_tasks,
     )
-    from collabsim.runs.outputs import check_out_dir, default_out_dir, progress_bar
+    from collabsim.runs.outputs import check_out_dir, default_out_dir
 
     check_numbers(replicates, seed, workers)
     out = Path(out) if out is not None else default_out_dir("compare")
@@ -90,13 +92,13 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         replicates: Annotated[
-            int, typer.Option("--replicates", "-n", help="runs per scenario (same seeds for all)")
+            int, options.replicates("runs per scenario (same seeds for all)")
         ] = 100,
         seed: Annotated[
-            int | None, typer.Option(help="root seed (default: the first scenario's)")
+            int | None, options.seed("root seed (default: the first scenario's)")
         ] = None,
         out: Annotated[
-            Path | None, typer.Option(help="output folder (default results/compare-<time>)")
+            Path | None, options.out("output folder (default results/compare-<time>)")
         ] = None,
         budget_normalise: Annotated[
             bool,
@@ -116,8 +118,6 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
-        from collabsim.cli import console
-
         compare_command(
             scenarios,
             replicates,

@@ -1,8 +1,13 @@
-"""Command-line options that several commands share, declared once (each command names them)."""
+"""Command-line options that several commands share, declared once (each command names them).
+
+--yes, --workers and --scheduler mean the same in every command and are ready-made types. The
+names of --replicates (-n), --seed and --out are declared here too; what they count, seed or hold
+differs by command, so each command gives its own help text (and its own default value).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,3 +32,18 @@ Scheduler = Annotated[
         "a scheduler you control",
     ),
 ]
+
+
+def replicates(help: str) -> Any:
+    """--replicates / -n: how many runs (of a scenario, per scheme, per lever: `help` says)."""
+    return typer.Option("--replicates", "-n", help=help)
+
+
+def seed(help: str) -> Any:
+    """--seed: the root seed that every run's seed is spawned from."""
+    return typer.Option("--seed", help=help)
+
+
+def out(help: str) -> Any:
+    """--out: the folder a command writes into (`help` names its default)."""
+    return typer.Option("--out", help=help)

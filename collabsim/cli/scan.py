@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collabsim.cli import options
+from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Yes
 from collabsim.errors import CollabsimInputError
 
@@ -218,12 +220,10 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--interactive", "-i", help="ask the statements in the terminal"),
         ] = False,
-        replicates: Annotated[
-            int, typer.Option("--replicates", "-n", help="projected runs (and per lever)")
-        ] = 100,
-        seed: Annotated[int, typer.Option(help="root seed of the projected runs")] = 1,
+        replicates: Annotated[int, options.replicates("projected runs (and per lever)")] = 100,
+        seed: Annotated[int, options.seed("root seed of the projected runs")] = 1,
         out: Annotated[
-            Path | None, typer.Option(help="output folder (default results/scan-<name>-<time>)")
+            Path | None, options.out("output folder (default results/scan-<name>-<time>)")
         ] = None,
         lang: Annotated[
             str, typer.Option(help="language of the questions in --interactive: en or nl")
@@ -231,6 +231,4 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Turn partners' scan answers into a projection (5 and 10 years) and lever advice."""
-        from collabsim.cli import console, err_console
-
         scan_command(answers, interactive, replicates, seed, out, lang, console, err_console, yes)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from collabsim.cli import options
+from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
@@ -31,25 +33,16 @@ def sensitivity_command(
 
     from rich.markup import escape
 
-    from collabsim.cli.sweep import default_workers_for
-    from collabsim.runs.sweep import (
-        check_out_folder,
-        check_scheduler_address,
-        check_sweep_work,
-        parse_workers,
-        scheduler_address,
-    )
+    from collabsim.cli.sweep import checked_scheduler, default_workers_for
+    from collabsim.runs.executors import parse_workers
+    from collabsim.runs.sweep_folder import check_out_folder
+    from collabsim.runs.sweep_size import check_sweep_work
 
     def say(m: str) -> None:
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
     n_workers = parse_workers(workers)
-    address = scheduler_address(n_workers, scheduler)
-    if address is not None:
-        warning = check_scheduler_address(address)
-        if warning:
-            say(warning)
-
+    address = checked_scheduler(n_workers, scheduler, say)
     plans: list = []
 
     def budget(plan) -> None:
@@ -66,7 +59,9 @@ def sensitivity_command(
             advice="lower design.samples, experiment.replicates or the surfaces (--no-surfaces)",
         )
 
-    from collabsim.analysis.sensitivity import ScenarioModel, load_spec, run_analysis
+    from collabsim.analysis.sensitivity import run_analysis
+    from collabsim.analysis.sensitivity_models import ScenarioModel
+    from collabsim.analysis.sensitivity_spec import load_spec
 
     spec = load_spec(experiment, method, budget=budget, surfaces=surfaces)
     if out is None:
@@ -104,8 +99,13 @@ def sensitivity_command(
     except KeyboardInterrupt:
         say(f"interrupted; finished chunks are kept: continue with --resume --out {out}")
         return 130
-    wall = time.perf_counter() - t0
-    t = res.timings
+    print_result(console, res, time.perf_counter() - t0)
+    return 0
+
+
+def print_result(console, res, wall: float) -> None:
+    """Where the analysis is and how long it took; with Sobol, each output's ΣS1."""
+    spec, out, t = res.spec, res.out, res.timings
     console.print(
         f"{spec.method} analysis of {spec.name} in {wall:.0f} s (runs {t['runs_seconds']:.0f} s"
         + (f", surfaces {t['surface_seconds']:.0f} s" if "surface_seconds" in t else "")
@@ -120,7 +120,6 @@ def sensitivity_command(
             console.print(
                 f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", markup=False, highlight=False
             )
-    return 0
 
 
 def _remove_empty_folders(folder: Path) -> None:
@@ -147,8 +146,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         out: Annotated[
             Path | None,
-            typer.Option(
-                help="folder for indices, figures, report (default results/NAME-METHOD, made safe)"
+            options.out(
+                "folder for indices, figures, report (default results/NAME-METHOD, made safe)"
             ),
         ] = None,
         runs: Annotated[
@@ -168,8 +167,6 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Global sensitivity analysis (SALib): Sobol indices or Morris screening."""
-        from collabsim.cli import console, err_console
-
         code = sensitivity_command(
             experiment,
             method,

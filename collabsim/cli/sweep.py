@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
+from collabsim.cli import options
+from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
 
@@ -27,7 +30,7 @@ class _LeftColumn(ProgressColumn):
     """Time left at the recent rate."""
 
     def render(self, task: Task) -> Text:
-        from collabsim.runs.sweep import eta_text
+        from collabsim.runs.sweep_size import eta_text
 
         speed = task.speed
         if task.finished:
@@ -49,113 +52,111 @@ def sweep_command(
     yes: bool = False,
 ) -> int:
     """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed)."""
+    from collabsim.runs.executors import parse_workers
     from collabsim.runs.experiment import load_experiment
-    from collabsim.runs.sweep import (
-        check_scheduler_address,
-        check_sweep_work,
-        parse_workers,
-        run_sweep,
-        runs_done_in,
-        scheduler_address,
-    )
+    from collabsim.runs.sweep import run_sweep
+    from collabsim.runs.sweep_folder import runs_done_in
+    from collabsim.runs.sweep_size import check_sweep_work
+
+    def say(m: str) -> None:
+        err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
     n_workers = parse_workers(workers)
     if limit is not None and limit < 1:
         raise CollabsimInputError(f"--limit {limit}: must be at least 1 run")
-    address = scheduler_address(n_workers, scheduler)
-    if address is not None:
-        warning = check_scheduler_address(address)
-        if warning:
-            err_console.print(warning, markup=False, highlight=False, soft_wrap=True)
+    address = checked_scheduler(n_workers, scheduler, say)
     local = default_workers_for(n_workers)
     plans: list = []
+
+    def runs_to_do(plan, folder: Path) -> int:
+        runs = plan.runs - (runs_done_in(folder, plan.runs) if resume else 0)
+        return runs if limit is None else min(runs, limit)
 
     def budget(plan) -> None:
         """Refuse a design too large for this machine before it is generated."""
         plans.append(plan)
-        runs = plan.runs - (runs_done_in(output_folder(out, plan.name), plan.runs) if resume else 0)
-        if limit is not None:
-            runs = min(runs, limit)
-        check_sweep_work(
-            plan,
-            runs,
-            local,
-            yes=yes,
-            remote=address is not None,
-            advice=ADVICE,
-        )
+        runs = runs_to_do(plan, output_folder(out, plan.name))
+        check_sweep_work(plan, runs, local, yes=yes, remote=address is not None, advice=ADVICE)
         if plan.points >= 100_000:  # checking and writing them takes a while: say so
-            err_console.print(
-                f"preparing {plan.points:,} design points...", markup=False, highlight=False
-            )
+            say(f"preparing {plan.points:,} design points...")
 
     def on_executor(n: int, backend: str) -> None:
         """On a Dask cluster the time can only be estimated once its workers are known."""
         if address is not None and plans:
-            plan = plans[0]
-            runs = plan.runs - runs_done_in(out_dir, plan.runs)
-            if limit is not None:
-                runs = min(runs, limit)
-            check_sweep_work(plan, runs, n, yes=yes, remote=True, advice=ADVICE)
+            runs = plans[0].runs - runs_done_in(out_dir, plans[0].runs)
+            runs = runs if limit is None else min(runs, limit)
+            check_sweep_work(plans[0], runs, n, yes=yes, remote=True, advice=ADVICE)
 
     exp = load_experiment(experiment, budget=budget)
     out_dir = output_folder(out, exp.name)
-    out = out_dir
-    name = escape(exp.name)
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:>7.0f}/{task.total:.0f} runs"),
-        TextColumn("[red]{task.fields[failed]}"),
-        _RateColumn(),
-        _LeftColumn(),
-        console=err_console,
-        transient=False,
-        speed_estimate_period=60,
-    )
-    state: dict = {}
-
-    def on_start(total: int, already: int, where: str, n: int) -> None:
-        err_console.print(
-            f"sweep [bold]{name}[/]: {len(exp.points)} points x {exp.replicates} replicates"
-            f" = {total} runs, {already} already done; {escape(where)}; writing to "
-            f"{escape(str(out))}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        progress.start()
-        state["task"] = progress.add_task(name, total=total, completed=already, failed="")
-        state["failed"] = 0
-
-    def on_progress(n: int, failed: int, _: int) -> None:
-        state["failed"] += failed
-        label = f"{state['failed']} failed" if state["failed"] else ""
-        progress.update(state["task"], advance=n, failed=label)
-
+    progress = SweepProgress(exp, out_dir, err_console)
     try:
         outcome = run_sweep(
             exp,
-            out,
+            out_dir,
             workers=n_workers,
             scheduler=scheduler,
             resume=resume,
             limit=limit,
-            on_start=on_start,
-            on_progress=on_progress,
-            notes=lambda m: err_console.print(m, markup=False, highlight=False, soft_wrap=True),
+            on_start=progress.start,
+            on_progress=progress.advance,
+            notes=say,
             on_executor=on_executor,
         )
     except KeyboardInterrupt:
         progress.stop()
-        err_console.print(
-            f"interrupted; finished chunks are kept: continue with --resume --out {out}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        say(f"interrupted; finished chunks are kept: continue with --resume --out {out_dir}")
         return 130
     finally:
         progress.stop()
+    return print_outcome(console, outcome, experiment, out_dir, limit)
+
+
+class SweepProgress:
+    """The sweep's progress bar on stderr: runs done of all, failures, rate and time left."""
+
+    def __init__(self, exp, out: Path, err_console: Console) -> None:
+        self.exp, self.out, self.err_console = exp, out, err_console
+        self.name = escape(exp.name)
+        self.failed = 0
+        self.task = None
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:>7.0f}/{task.total:.0f} runs"),
+            TextColumn("[red]{task.fields[failed]}"),
+            _RateColumn(),
+            _LeftColumn(),
+            console=err_console,
+            transient=False,
+            speed_estimate_period=60,
+        )
+
+    def start(self, total: int, already: int, where: str, n: int) -> None:
+        """Say what will run and where, and show the bar (run_sweep's on_start)."""
+        self.err_console.print(
+            f"sweep [bold]{self.name}[/]: {len(self.exp.points)} points x "
+            f"{self.exp.replicates} replicates = {total} runs, {already} already done; "
+            f"{escape(where)}; writing to {escape(str(self.out))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task(self.name, total=total, completed=already, failed="")
+        self.failed = 0
+
+    def advance(self, n: int, failed: int, _: int) -> None:
+        """Count a finished chunk (run_sweep's on_progress)."""
+        self.failed += failed
+        label = f"{self.failed} failed" if self.failed else ""
+        self.bar.update(self.task, advance=n, failed=label)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def print_outcome(console: Console, outcome, experiment: Path, out: Path, limit: int | None) -> int:
+    """The sweep's result in a few lines; the exit code (1 if some runs failed)."""
     rate = outcome.runs_this_session / outcome.wall_seconds if outcome.wall_seconds else 0.0
     console.print(
         f"{outcome.runs_this_session} runs in {outcome.wall_seconds:.1f} s ({rate:.1f} runs/s, "
@@ -200,9 +201,22 @@ def output_folder(out: Path | None, name: str) -> Path:
     return default_out_dir(name, stamped=False)
 
 
+def checked_scheduler(n_workers, scheduler: str | None, say: Callable[[str], None]) -> str | None:
+    """The Dask scheduler a sweep will use (None: local workers), its address checked; a warning
+    about plain tcp:// to another machine is said first."""
+    from collabsim.runs.executors import check_scheduler_address, scheduler_address
+
+    address = scheduler_address(n_workers, scheduler)
+    if address is not None:
+        warning = check_scheduler_address(address)
+        if warning:
+            say(warning)
+    return address
+
+
 def default_workers_for(workers: int | str | None) -> int:
     """Worker processes a sweep will start here: --workers N, else one per core."""
-    from collabsim.runs.sweep import default_workers
+    from collabsim.runs.executors import default_workers
 
     return workers if isinstance(workers, int) else default_workers()
 
@@ -217,7 +231,7 @@ def register(app: typer.Typer) -> None:
         ],
         out: Annotated[
             Path | None,
-            typer.Option(help="output folder (default results/<experiment name>, made safe)"),
+            options.out("output folder (default results/<experiment name>, made safe)"),
         ] = None,
         workers: Workers = None,
         scheduler: Scheduler = None,
@@ -230,8 +244,6 @@ def register(app: typer.Typer) -> None:
         yes: Yes = False,
     ) -> None:
         """Run an experiment's design points and replicates; results stream to Parquet chunks."""
-        from collabsim.cli import console, err_console
-
         code = sweep_command(
             experiment, out, workers, scheduler, resume, limit, console, err_console, yes=yes
         )

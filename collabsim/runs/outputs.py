@@ -1,4 +1,9 @@
-"""Writing a run's results: tables, manifest and figures, all-or-nothing; the terminal summary."""
+"""Writing a run's results: tables, manifest and figures, all-or-nothing, into a safe folder.
+
+Also what every command that writes shares: the versions and git revision it records, a safe
+folder name under results/, the refusal of a folder that is not empty, strict JSON. (`collabsim
+run` itself is collabsim/cli/run.py; its terminal summary is printed there.)
+"""
 
 from __future__ import annotations
 
@@ -11,25 +16,16 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 import unicodedata
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
 from collabsim import __version__
 from collabsim.errors import CollabsimInputError
-from collabsim.limits import MAX_REPLICATES, check_count, check_seed, check_work, run_size
-from collabsim.model.scenario import load_scenario, with_steps
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from collabsim.runs.runner import ReplicateResults
 
 DEPENDENCIES = (
@@ -96,30 +92,6 @@ def default_out_dir(name: str, stamped: bool = True) -> Path:
     return Path("results") / folder
 
 
-def summary_figures(summary: pd.DataFrame) -> dict[str, float]:
-    """Survival share with its 95% interval, median lifetime and public value over all runs."""
-    from collabsim.analysis.stats import (
-        wilson_interval,  # with pandas: loaded once there are results
-    )
-
-    n = len(summary)
-    alive = int(summary["survived"].sum())
-    lo, hi = wilson_interval(alive, n)
-    return {
-        "runs": n,
-        "survival_share": alive / n if n else float("nan"),
-        "survival_low": lo,
-        "survival_high": hi,
-        "median_lifetime_months": float(summary["lifetime_months"].median()),
-        "mean_public_value": float(summary["public_value"].mean()),
-        "mean_trust": float(summary["mean_trust"].mean()),
-        "tensions_per_run": float(summary["tensions"].mean()),
-        "resolved_share": float(
-            summary["tensions_resolved"].sum() / max(summary["tensions"].sum(), 1)
-        ),
-    }
-
-
 def check_out_dir(out: Path) -> None:
     """Refuse an output folder that already holds something (one clear line)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -179,105 +151,3 @@ def write_outputs(result: ReplicateResults, out: Path, manifest: dict, plots: bo
             plot_timeline(result.timeseries, result.events, result.scenario, tmp / "timeline.png")
         (tmp / "manifest.json").write_text(json_text(manifest))
     return Path(out)
-
-
-def print_summary(console: Console, result: ReplicateResults, out: Path) -> None:
-    """A rich table: survival with its 95% interval, median lifetime, public value."""
-    f = summary_figures(result.summary)
-    table = Table(title=f"{result.scenario.name}: {f['runs']} runs", show_header=True)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row(
-        f"survival after {result.scenario.scenario.steps} months",
-        f"{f['survival_share']:.0%}  (95% CI {f['survival_low']:.0%}–{f['survival_high']:.0%})",
-    )
-    table.add_row("median lifetime", f"{f['median_lifetime_months']:.0f} months")
-    table.add_row("public value (mean)", f"{f['mean_public_value']:.1f}")
-    table.add_row("trust (mean over months)", f"{f['mean_trust']:.2f}")
-    table.add_row(
-        "tensions per run / share resolved",
-        f"{f['tensions_per_run']:.1f} / {f['resolved_share']:.0%}",
-    )
-    console.print(table)
-    console.print(f"outputs in [bold]{out}[/]")
-
-
-def progress_bar(console: Console) -> Progress:
-    """The progress bar every long command shows: description, bar, done of total, time left."""
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def run_command(
-    scenario_path: Path,
-    replicates: int,
-    seed: int | None,
-    run_seed: int | None,
-    steps: int | None,
-    overrides: list[str],
-    out: Path | None,
-    plots: bool,
-    console: Console,
-    series: bool = True,
-    yes: bool = False,
-) -> Path:
-    """What `collabsim run` does: validate, check the size, run with a progress bar, write."""
-    check_count("--replicates", replicates, 1, MAX_REPLICATES)
-    check_count("--steps", steps, 1, 1200, "months")
-    check_seed("--seed", seed)
-    check_seed("--run-seed", run_seed)
-    scenario = with_steps(load_scenario(scenario_path, overrides), steps)
-    root = scenario.scenario.seed if seed is None else seed
-    seeds = [run_seed] if run_seed is not None else None
-    n = 1 if run_seed is not None else replicates
-    size = run_size(scenario)
-    check_work(
-        f"{n:,} replicate(s) of {scenario.name}" + (" with their monthly series" if series else ""),
-        n,
-        size,
-        kept_per_run=size.kept_bytes(series),
-        yes=yes,
-        advice="use fewer --replicates, --no-series (no monthly series kept), or a sweep "
-        "(collabsim sweep), which streams its results to disk",
-    )
-    out = Path(out) if out is not None else default_out_dir(scenario.name)
-    check_out_dir(out)
-    from collabsim.runs.runner import run_replicates  # the model: loaded once the request is sound
-
-    started = time.perf_counter()
-    with progress_bar(console) as bar:
-        task = bar.add_task(f"running {scenario.name}", total=n)
-        result = run_replicates(
-            scenario,
-            n,
-            root_seed=root,
-            seeds=seeds,
-            progress=lambda k: bar.advance(task, k),
-            series=series,
-        )
-    wall = time.perf_counter() - started
-    manifest = {
-        "scenario_file": str(scenario_path),
-        "scenario": scenario.to_dict(),
-        "overrides": overrides,
-        "root_seed": None if run_seed is not None else root,
-        "run_seed": run_seed,
-        "replicate_seeds": result.seeds,
-        "replicates": n,
-        "steps": scenario.scenario.steps,
-        "series_kept": series,
-        "versions": versions(),
-        "git_revision": git_revision(),
-        "wall_time_seconds": round(wall, 3),
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "summary": summary_figures(result.summary),
-    }
-    write_outputs(result, out, manifest, plots=plots and series)
-    print_summary(console, result, out)
-    return out
