@@ -25,22 +25,6 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "collabsim"
 MAX_LINES = 800
 
-# Files still being split elsewhere (issue 12): exempt from the size limit and the private-name
-# rule until then. Empty this set once they are split; the tests below then hold for every file.
-NOT_YET_SPLIT = {
-    "collabsim/mechanisms/month.py",
-    "collabsim/apps/scan.py",
-}
-
-# Imports against the layers that live in files other engineers are changing (issue 12), each with
-# what should become of it. Empty this once they are moved.
-KNOWN_LAYER_EXCEPTIONS = {
-    # the app's preset folder is defined with the `app` command: it belongs in collabsim/apps
-    ("collabsim.apps.classroom", "collabsim.cli.classroom"),
-    # the ODD's calibration table runs the model's replicates: it belongs above the model
-    ("collabsim.model.odd_tables", "collabsim.runs.runner"),
-}
-
 LAYERS = ("shared", "model", "runs", "analysis", "apps", "cli")
 
 
@@ -199,12 +183,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_no_private_name_is_imported_across_modules():
     """A name starting with _ is its module's own: what another module needs is made public."""
-    found = []
-    for module in modules():
-        uses = private_uses(module)
-        if relative_file(module) in NOT_YET_SPLIT:
-            continue
-        found += [u for u in uses if not any(f in u for f in NOT_YET_SPLIT)]
+    found = [use for module in modules() for use in private_uses(module)]
     assert found == []
 
 
@@ -216,17 +195,9 @@ def test_layers_point_one_way():
     for module, targets in graph().items():
         here = LAYERS.index(layer_of(module))
         for target in sorted(targets):
-            if LAYERS.index(layer_of(target)) > here and (module, target) not in (
-                KNOWN_LAYER_EXCEPTIONS
-            ):
+            if LAYERS.index(layer_of(target)) > here:
                 wrong.append(f"{module} ({layer_of(module)}) imports {target} ({layer_of(target)})")
     assert wrong == []
-
-
-def test_known_exceptions_are_still_needed():
-    """Each listed exception is still in the source (remove it from the list once it is fixed)."""
-    edges = graph()
-    assert [pair for pair in sorted(KNOWN_LAYER_EXCEPTIONS) if pair[1] not in edges[pair[0]]] == []
 
 
 def test_no_module_is_longer_than_800_lines():
@@ -236,10 +207,4 @@ def test_no_module_is_longer_than_800_lines():
         for m, p in modules().items()
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    assert {f: n for f, n in long.items() if f not in NOT_YET_SPLIT} == {}
-
-
-def test_not_yet_split_lists_only_files_that_exist():
-    """The list of exempt files names real files (a typo would exempt nothing and hide it)."""
-    files = {relative_file(m) for m in modules()}
-    assert NOT_YET_SPLIT <= files
+    assert long == {}

@@ -10,7 +10,7 @@ import pytest
 from collabsim.model import odd_tables as docs
 from collabsim.model.parameters import MechanismParameters
 
-FIX = "run `python -m collabsim.model.odd_tables` to rewrite them"
+FIX = "run `python -m collabsim.analysis.odd_tables` to rewrite them"
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from collabsim.analysis.narration import SEVERITY, narrate, org_name
-from collabsim.cli.classroom import scenarios_dir
+from collabsim.apps.presets import scenarios_dir
 from collabsim.errors import CollabsimInputError
 from collabsim.mechanisms.trust_views import effective_trust
 from collabsim.model.collaboration import COLUMN, DRIVER_SERIES, CollaborationModel

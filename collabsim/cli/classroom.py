@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from collabsim.apps.presets import scenarios_dir
 from collabsim.cli.console import console, fail
 from collabsim.errors import CollabsimInputError
 
@@ -93,15 +94,6 @@ def check_ready(host: str, port: int, scenarios: Path | None) -> None:
                 raise CollabsimInputError(
                     f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
                 ) from None
-
-
-def scenarios_dir() -> Path:
-    """Folder of the preset scenarios: $COLLABSIM_SCENARIOS, else the project's scenarios/."""
-    env = os.environ.get("COLLABSIM_SCENARIOS")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[2] / "scenarios"
-    return here if here.is_dir() else Path.cwd() / "scenarios"
 
 
 def serve(host: str, port: int, open_browser: bool = False) -> int:

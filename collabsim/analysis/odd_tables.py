@@ -15,7 +15,7 @@ A further block, ``<!-- calibration:start -->`` ... ``<!-- calibration:end -->``
 of the calibration patterns; it takes a few seconds of simulation, so it is only rewritten with
 ``--calibration`` and the tests do not compare it.
 
-Run ``python -m collabsim.model.odd_tables`` after changing a default, a range, a key or a
+Run ``python -m collabsim.analysis.odd_tables`` after changing a default, a range, a key or a
 profile; ``--check``
 only reports whether the ODD is up to date (exit status 1 if not). tests/test_docs.py fails when the
 ODD and the code disagree, so the documentation cannot drift from the model.
@@ -331,7 +331,7 @@ def calibration_markdown(replicates: int = 60, root_seed: int = 11) -> str:
     lines.append("")
     lines.append(
         f"*{replicates} replicates per variant, root seed {root_seed}; written by "
-        "`python -m collabsim.model.odd_tables --calibration`.*"
+        "`python -m collabsim.analysis.odd_tables --calibration`.*"
     )
     return "\n".join(lines)
 
@@ -403,7 +403,7 @@ def render(text: str, calibration: bool = False) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Rewrite the generated blocks of docs/ODD.md (or, with --check, only report drift)."""
     parser = argparse.ArgumentParser(
-        prog="python -m collabsim.model.odd_tables", description=__doc__
+        prog="python -m collabsim.analysis.odd_tables", description=__doc__
     )
     parser.add_argument("--path", type=Path, default=ODD_PATH, help="the ODD file")
     parser.add_argument("--check", action="store_true", help="report drift, write nothing")
@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         if new != text:
             print(
                 f"{args.path}: generated tables are out of date; "
-                "run python -m collabsim.model.odd_tables"
+                "run python -m collabsim.analysis.odd_tables"
             )
             return 1
         print(f"{args.path}: up to date")
