@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from collabsim.model import odd_tables as docs
+from collabsim.analysis import odd_tables as docs
 from collabsim.model.parameters import MechanismParameters
 
 FIX = "run `python -m collabsim.analysis.odd_tables` to rewrite them"
