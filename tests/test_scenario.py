@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from collabsim.errors import CollabsimInputError
+from collabsim.model.organisation_types import SCENARIO_TYPES
 from collabsim.model.scenario import load_scenario
 
 from .conftest import SCENARIOS
@@ -57,7 +58,7 @@ def test_wrong_type(tmp_path):
 
 def test_unknown_organisation_type(tmp_path):
     msg = _bad(tmp_path, BASE + "[[organisations]]\ntype = 'bank'\n")
-    assert "organisations[2].type" in msg and "school, firm, municipality" in msg
+    assert "organisations[2].type" in msg and ", ".join(SCENARIO_TYPES) in msg
 
 
 def test_school_without_level(tmp_path):
