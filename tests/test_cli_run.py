@@ -10,6 +10,8 @@ import sys
 import pandas as pd
 import pytest
 
+from collabsim.model.organisation_types import SCENARIO_TYPES
+
 from .conftest import ROOT, SCENARIOS
 
 SUMMARY = [
@@ -156,7 +158,7 @@ BAD = [
     (["--set", "drivers.urgncy=0.3"], "did you mean 'drivers.urgency'"),
     (["--set", "drivers.urgency=3"], "allowed range 0..1"),
     (["--set", "drivers.urgency=high"], "wrong type"),
-    (["--set", "organisations.0.type=bank"], "school, firm, municipality"),
+    (["--set", "organisations.0.type=bank"], ", ".join(SCENARIO_TYPES)),
     (["--replicates", "0"], "--replicates 0"),
     (["--steps", "-5"], "--steps -5"),
     (["--run-seed", "-5"], "--run-seed -5: must be 0 or more"),
