@@ -59,3 +59,46 @@ def test_uncompiled_run_equals_the_compiled_one_to_the_bit():
     kind, *uncompiled = out.stdout.split()
     assert kind == "function"  # plain Python: a breakpoint in a mechanism stops there
     assert uncompiled == fingerprints()
+
+
+BREAKPOINT = f"""
+import bdb, inspect, time
+from collabsim import CollaborationModel, load_scenario
+from collabsim.mechanisms import engagement
+
+source, first = inspect.getsourcelines(engagement.decide_engagement_kernel)
+line = first + next(i for i, s in enumerate(source) if "target = available" in s)
+
+class Counter(bdb.Bdb):
+    hits = 0
+    def user_line(self, frame):
+        if self.break_here(frame):
+            Counter.hits += 1
+        self.set_continue()
+
+scenario = load_scenario("{ROOT}/scenarios/baseline.toml", ["scenario.steps=2"])
+debugger = Counter()
+debugger.set_break(engagement.__file__, line)
+debugger.runcall(CollaborationModel(scenario, rng=1).run)
+start = time.perf_counter()
+CollaborationModel(load_scenario("{ROOT}/scenarios/baseline.toml"), rng=1).run()
+print(Counter.hits, round(time.perf_counter() - start, 2))
+"""
+
+
+def test_a_breakpoint_in_a_mechanism_is_reached_uncompiled():
+    """A debugger's breakpoint on the engagement equation stops there once per member a month
+    (12 members, months 1 and 2); compiled, it would never be reached (0 hits)."""
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", BREAKPOINT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stderr
+    hits, seconds = out.stdout.split()
+    assert int(hits) == 24
+    print(f"uncompiled baseline run: {seconds} s")
