@@ -10,6 +10,8 @@ import pytest
 from collabsim.analysis import odd_tables as docs
 from collabsim.model.parameters import MechanismParameters
 
+from .conftest import ROOT
+
 FIX = "run `python -m collabsim.analysis.odd_tables` to rewrite them"
 
 
@@ -119,3 +121,29 @@ def test_render_rewrites_stale_blocks_and_defaults():
 def test_missing_marker_is_a_clear_error():
     with pytest.raises(ValueError, match="parameters:start"):
         docs.render("no markers here")
+
+
+# The guides that name files and code of the package (the ODD has its own test above).
+GUIDES = ("README.md", "docs/scan.md", "docs/classroom.md", "docs/extending.md")
+FILE_REF = re.compile(r"collabsim/[\w/]*\w\.py|collabsim/\w+/(?=[\s`),])")
+DOTTED_REF = re.compile(r"`collabsim((?:\.[A-Za-z_]\w*)+)")
+CREATED_BY_DIFF = re.compile(r"^\+\+\+ b/(collabsim/\S+)$", re.M)
+
+
+def test_files_and_code_named_in_the_guides_exist():
+    """Every `collabsim/...` path and `collabsim.x.y` name in the README and the guides is in the
+    package (the files docs/extending.md's examples create excepted): the Layout section and the
+    guides follow the tree."""
+    broken = []
+    for guide in GUIDES:
+        text = (ROOT / guide).read_text(encoding="utf-8")
+        created = set(CREATED_BY_DIFF.findall(text))
+        for path in set(FILE_REF.findall(text)) - created:
+            if not (ROOT / path).exists():
+                broken.append(f"{guide}: {path}")
+        for ref in set(DOTTED_REF.findall(text)):
+            try:
+                _resolve(ref.strip("."))
+            except (AttributeError, ModuleNotFoundError):
+                broken.append(f"{guide}: collabsim{ref}")
+    assert not broken, f"named but not in the package: {broken}"
