@@ -110,6 +110,7 @@ def test_render_rewrites_stale_blocks_and_defaults():
         "`cost_base` = 123\n<!-- parameters:start -->\nold\n<!-- parameters:end -->\n"
         "<!-- scenario-keys:start -->\n<!-- scenario-keys:end -->\n"
         "<!-- region-profiles:start -->\n<!-- region-profiles:end -->\n"
+        "<!-- structure:start -->\n<!-- structure:end -->\n"
     )
     out = docs.render(text)
     default = docs._number(MechanismParameters.model_fields["cost_base"].default)

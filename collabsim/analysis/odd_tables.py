@@ -45,6 +45,7 @@ from collabsim.model.scenario import (
     PartnershipDesign,
     ScenarioMeta,
 )
+from collabsim.model.structure import Structure
 
 ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 BLOCKS = ("parameters", "scenario-keys", "region-profiles")
@@ -59,6 +60,7 @@ SCENARIO_SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("drivers", Drivers),
     ("conditions", Conditions),
     ("policy.funding[]", Funding),
+    ("structure", Structure),
 )
 
 
@@ -345,7 +347,21 @@ def generated_blocks() -> dict[str, str]:
         "parameters": parameter_table_markdown(),
         "scenario-keys": scenario_keys_table_markdown(),
         "region-profiles": region_profiles_markdown(),
+        "structure": structure_markdown(),
     }
+
+
+def structure_markdown() -> str:
+    """The [structure] switches (collabsim.model.structure.LOOPS) as a Markdown table."""
+    from collabsim.model.structure import LOOPS
+
+    rows = ["| key | the loop | switched off: set to 0 |", "|---|---|---|"]
+    for name, loop in LOOPS.items():
+        zeroed = [f"`{p}`" for p in loop.parameters] + [
+            f"`conditions.{c}`" for c in loop.conditions
+        ]
+        rows.append(f"| `structure.{name}` | {_cell(loop.meaning)} | {', '.join(zeroed)} |")
+    return "\n".join(rows)
 
 
 def inline_defaults(text: str) -> list[tuple[str, str, str]]:

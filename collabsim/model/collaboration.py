@@ -27,6 +27,7 @@ from collabsim.model.region import (
 )
 from collabsim.model.scenario import Scenario
 from collabsim.model.state import Scratch
+from collabsim.model.structure import effective_conditions, effective_parameters
 
 _NO_DRAWS = np.empty(0)  # what the month kernel gets when it needs no draws from Python
 
@@ -78,7 +79,7 @@ class CollaborationModel(mesa.Model):
         super().__init__(rng=scenario.scenario.seed if rng is None else rng)
         self.config = scenario
         self.horizon_months = scenario.scenario.steps
-        self.prm = as_tuple(scenario.parameters)
+        self.prm = as_tuple(effective_parameters(scenario))
         orgs, slots = assign_to_partnerships(scenario)
         self.orgs = build_organisations(orgs, scenario, self.rng)
         self.state = build_partnerships(scenario, orgs, slots, self.orgs, self.rng)
@@ -94,7 +95,7 @@ class CollaborationModel(mesa.Model):
         # buffer is emptied every month, so this room is always there
         self.buffer = EventBuffer(3 * self.state.member.size + 2 * len(self.state.alive))
         self.latest = np.empty((len(self.state.names), len(SERIES)))  # the last month's end
-        cond = scenario.conditions
+        cond = effective_conditions(scenario)
         self._month_arguments = month_arguments(
             (
                 self.state,

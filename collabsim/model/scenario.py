@@ -13,6 +13,7 @@ from collabsim.errors import CollabsimInputError
 from collabsim.limits import MAX_PARTNERSHIP_MEMBERS, MAX_SEED, widest_partnership
 from collabsim.model.organisation_types import SCENARIO_TYPES, SCHOOL, SCHOOL_LEVELS, label_of
 from collabsim.model.parameters import MechanismParameters
+from collabsim.model.structure import Structure
 from collabsim.model.validation import StrictTable, inner_table, validated
 
 SchemeName = Literal[
@@ -127,6 +128,7 @@ class Scenario(StrictTable):
     conditions: Conditions = Field(default_factory=Conditions)
     policy: Policy = Field(default_factory=Policy)
     parameters: MechanismParameters = Field(default_factory=MechanismParameters)
+    structure: Structure = Field(default_factory=Structure)
 
     @model_validator(mode="after")
     def _enough_members(self) -> Scenario:
