@@ -48,7 +48,7 @@ def test_demand_raises_urgency_and_results_erode_it():
     st, prm = m.state, m.prm
     base = st.urgency.copy()
     st.demand[:] = 1.0
-    urgency.update_urgency(st, prm)
+    urgency.update_urgency(st, m.scratch, prm)
     assert (st.urgency[st.member] > base[st.member]).all()
     high_results = stepped(6)
     high_results.state.results[:] = 1.0
@@ -56,7 +56,7 @@ def test_demand_raises_urgency_and_results_erode_it():
     low_results.state.results[:] = 0.0
     for mm in (high_results, low_results):
         for _ in range(20):
-            urgency.update_urgency(mm.state, mm.prm)
+            urgency.update_urgency(mm.state, mm.scratch, mm.prm)
     member = high_results.state.member
     assert high_results.state.urgency[member].mean() < low_results.state.urgency[member].mean()
 

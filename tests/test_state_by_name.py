@@ -47,7 +47,7 @@ VALUES = {
     "turnover_draws",
     "success_draws",
     "tension_counts_draws",
-    "join_draws",
+    "membership_draws",
     "tension_draws",
     "latest",
 }

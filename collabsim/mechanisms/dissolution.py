@@ -1,5 +1,6 @@
-"""Dissolution (docs/ODD.md §7.16): a partnership dissolves when fewer than two members stay
-engaged for a sustained spell; a binding (mandated) partnership holds out twice as long."""
+"""Dissolution (docs/ODD.md §7.16): a partnership ends when too few remain: fewer than two
+members at the table, after each member's own decision to stay or leave (§7.15). No timer: the
+hazard over time comes out of the members' decisions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collabsim.model.events import EventLog
 from collabsim.model.kernel_cache import njit
 from collabsim.model.region import DISSOLVED
 from collabsim.model.state import (
-    EFFECT_FLAGS,
     MEMBER_FLAGS,
     MEMBER_FLOATS,
     PARTNERSHIP_COUNTS,
@@ -20,19 +20,14 @@ from collabsim.model.state import (
 
 
 @njit(cache=True)
-def few_engaged(member, engagement, alive, binding, few_months, params, gone):
-    """Count the months with fewer than two engaged members; which partnerships are gone:
-    those past dissolve_after_months (twice that when binding)."""
-    prm = params[0]
+def too_few_remain(member, alive, gone):
+    """Which partnerships are gone: alive, with fewer than two members left at the table."""
     any_gone = False
     for p in range(member.shape[0]):
         n = 0
         for s in range(member.shape[1]):
-            n += member[p, s] and engagement[p, s] >= prm.min_engagement_to_act
-        few = alive[p] and n < 2
-        few_months[p] = few_months[p] + 1 if few else 0
-        limit = prm.dissolve_after_months * (2.0 if binding[p] else 1.0)
-        gone[p] = few and few_months[p] >= limit
+            n += member[p, s]
+        gone[p] = alive[p] and n < 2
         any_gone = any_gone or gone[p]
     return any_gone
 
@@ -43,23 +38,19 @@ def check_dissolution_kernel(
     member_floats,
     partnership_flags,
     partnership_counts,
-    effect_flags,
     scratch_flags,
     month,
-    params,
     rows,
     count,
 ):
-    """Partnerships with too few engaged members for too long dissolve: every member leaves."""
+    """Partnerships with fewer than two members left dissolve: the last one leaves too."""
     member = member_flags[MEMBER_FLAGS.member]
     engagement = member_floats[MEMBER_FLOATS.engagement]
     alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
-    few_months = partnership_counts[PARTNERSHIP_COUNTS.few_engaged_months]
     dissolved_month = partnership_counts[PARTNERSHIP_COUNTS.dissolved_month]
     phase = partnership_counts[PARTNERSHIP_COUNTS.phase]
-    binding = effect_flags[EFFECT_FLAGS.binding]
     gone = scratch_flags[SCRATCH_FLAGS.gone]
-    if not few_engaged(member, engagement, alive, binding, few_months, params, gone):
+    if not too_few_remain(member, alive, gone):
         return
     for p in range(member.shape[0]):
         if gone[p]:
@@ -75,10 +66,8 @@ def check_dissolution_kernel(
 
 
 def check_dissolution(st: PartnershipState, fx, sc, prm, month: int, log: EventLog) -> None:
-    """A partnership dissolves when fewer than two members stay engaged for a sustained spell.
-
-    A binding (mandated) partnership (fx.binding) holds out twice as long.
-    """
+    """A partnership dissolves when fewer than two members are left at the table (each leaves
+    by its own decision, §7.15; a binding partnership holds its members longer there)."""
     buffer = EventBuffer(len(st.alive))
     call(
         check_dissolution_kernel,

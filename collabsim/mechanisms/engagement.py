@@ -39,6 +39,30 @@ def count_memberships(member, slot_org, memberships):
 
 
 @njit(cache=True)
+def combined_drivers(urgency, shared_interest, incentives, trust, prm):
+    """What the four drivers are worth together: a weighted sum (they make up for each other)
+    blended with the weighted geometric mean at the same scale (each one is necessary: money
+    buys attention only where there is urgency, shared interest and trust to spend it on). Equal
+    drivers give the same value either way."""
+    weights = (
+        prm.weight_urgency,
+        prm.weight_shared_interest,
+        prm.weight_incentives,
+        prm.weight_trust,
+    )
+    levels = (urgency, shared_interest, incentives, trust)
+    total = weights[0] + weights[1] + weights[2] + weights[3]
+    if total <= 0.0:
+        return 0.0
+    added, log_mean = 0.0, 0.0
+    for k in range(4):
+        added += weights[k] * levels[k]
+        log_mean += weights[k] / total * np.log(max(levels[k], 1e-9))
+    c = prm.driver_complementarity
+    return (1.0 - c) * added + c * total * np.exp(log_mean)
+
+
+@njit(cache=True)
 def decide_engagement_kernel(
     member_floats,
     member_flags,
@@ -54,11 +78,13 @@ def decide_engagement_kernel(
     scratch_organisation_counts,
     params,
 ):
-    """worth = Σ weights · (urgency, shared interest, incentives, trust seen, results, eco);
-    cost = base + per partner · partners + culture · gap + misfit · misfit + rules · rigidity ·
-    school + shortage · (1 − capacity) + extra · (partnerships − 1) − relief · coordinator;
-    target = capacity / √partnerships · logistic((worth − cost) / temperature);
-    engagement += adjust · (target − engagement)."""
+    """drivers = (1 − c) · Σ w_k·x_k + c · (Σ w_k) · Π x_k^(w_k / Σ w_k) over urgency, shared
+    interest, incentives and trust seen (c: complementarity; at c = 1 each driver is necessary);
+    worth = drivers · (1 − weight_relevance · (1 − relevance)) + w_results · results + w_eco ·
+    eco; cost = base + per partner · partners + culture · gap + misfit · misfit + rules ·
+    rigidity · school + shortage · (1 − capacity) + extra · (partnerships − 1) − relief ·
+    coordinator; target = capacity / √partnerships · logistic((worth − cost) / temperature);
+    engagement += adjust · (target − engagement); shortfall = cost + outside option − worth."""
     prm = params[0]
     engagement = member_floats[MEMBER_FLOATS.engagement]
     urgency = member_floats[MEMBER_FLOATS.urgency]
@@ -68,12 +94,14 @@ def decide_engagement_kernel(
     slot_org = member_slots[MEMBER_SLOTS.slot_org]
     culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
     results = partnership_floats[PARTNERSHIP_FLOATS.results]
+    relevance = partnership_floats[PARTNERSHIP_FLOATS.relevance]
     capacity = organisation_floats[ORGANISATION_FLOATS.capacity]
     orientation = organisation_floats[ORGANISATION_FLOATS.orientation]
     is_school = organisation_flags[ORGANISATION_FLAGS.is_school]
     rigidity = effect_floats[EFFECT_FLOATS.rigidity]
     coordinator = effect_flags[EFFECT_FLAGS.coordinator]
     trust_seen = scratch_member_floats[SCRATCH_MEMBER_FLOATS.trust_seen]
+    shortfall = scratch_member_floats[SCRATCH_MEMBER_FLOATS.shortfall]
     misfit = scratch_floats[SCRATCH_FLOATS.misfit]
     memberships = scratch_organisation_counts[SCRATCH_ORGANISATION_COUNTS.memberships]
     count_memberships(member, slot_org, memberships)
@@ -93,11 +121,11 @@ def decide_engagement_kernel(
                     gap += culture_gap[p, s, j]
             gap /= max(partners, 1)
             hubs = max(memberships[o], 1)
+            drivers = combined_drivers(
+                urgency[p, s], shared[p, s], incentives[p, s], trust_seen[p, s], prm
+            )
             worth = (
-                prm.weight_urgency * urgency[p, s]
-                + prm.weight_shared_interest * shared[p, s]
-                + prm.weight_incentives * incentives[p, s]
-                + prm.weight_trust * trust_seen[p, s]
+                drivers * (1.0 - prm.weight_relevance * (1.0 - relevance[p]))
                 + prm.weight_results * results[p]
                 + prm.weight_eco * orientation[o]
             )
@@ -114,6 +142,7 @@ def decide_engagement_kernel(
             available = capacity[o] / np.sqrt(hubs)
             target = available * sigmoid((worth - cost) / prm.decision_temperature)
             engagement[p, s] += prm.engagement_adjust_per_month * (target - engagement[p, s])
+            shortfall[p, s] = cost + prm.outside_option - worth
 
 
 def decide_engagement(st: PartnershipState, org: Organisations, fx, sc, prm) -> None:

@@ -1,5 +1,6 @@
-"""Membership, leaving and joining (docs/ODD.md §7.15): members drift off after a spell of low
-engagement (not from a binding partnership); organisations whose interests fit join a partnership
+"""Membership, leaving and joining (docs/ODD.md §7.15): a member leaves when collaborating is
+worth less to it than it costs plus what it could do alone (a decision, not a timer; a binding
+partnership holds members longer); organisations whose interests fit join a partnership
 that works, trusting its members through the partners they have in common (loop R3; Cowan, Jonard
 & Zimmermann 2007)."""
 
@@ -20,6 +21,7 @@ from collabsim.model.state import (
     PARTNERSHIP_FLAGS,
     PARTNERSHIP_FLOATS,
     SCRATCH_MEMBER_FLAGS,
+    SCRATCH_MEMBER_FLOATS,
     Organisations,
     PartnershipState,
     call,
@@ -27,21 +29,27 @@ from collabsim.model.state import (
 
 
 @njit(cache=True)
-def membership_counters(
-    member, has_org, alive, engagement, binding, low_months, rejoin_wait, params, leaving
+def leaving_chance(shortfall, binding, prm):
+    """A member's chance of leaving this month: up to leave_per_month as what collaborating
+    costs it, plus what it could achieve alone, exceeds what it is worth (a logistic of the
+    shortfall, as steep as the engagement decision); a binding partnership keeps a share."""
+    chance = prm.leave_per_month / (1.0 + np.exp(-shortfall / prm.decision_temperature))
+    return chance * (prm.binding_leave_factor if binding else 1.0)
+
+
+@njit(cache=True)
+def decide_to_leave(
+    member, has_org, alive, binding, shortfall, rejoin_wait, draws, params, leaving
 ):
-    """Count months of low engagement and of waiting to rejoin; who leaves; whether anyone may
-    join (returns any leaving, any candidate)."""
+    """Who leaves this month (one draw per member); rejoining waits count down. Returns (any
+    leaving, any candidate to join)."""
     prm = params[0]
     p_n, s_n = member.shape
     any_leaving, any_candidate = False, False
     for p in range(p_n):
         for s in range(s_n):
-            low = member[p, s] and engagement[p, s] < prm.leave_engagement
-            low_months[p, s] = low_months[p, s] + 1 if low else 0
-            leaving[p, s] = (
-                low and low_months[p, s] >= prm.leave_after_months and not binding[p] and alive[p]
-            )
+            chance = leaving_chance(shortfall[p, s], binding[p], prm)
+            leaving[p, s] = member[p, s] and alive[p] and draws[p, s] < chance
             any_leaving = any_leaving or leaving[p, s]
             rejoin_wait[p, s] = max(rejoin_wait[p, s] - 1, 0.0)
             if has_org[p, s] and not member[p, s] and rejoin_wait[p, s] == 0 and alive[p]:
@@ -59,19 +67,21 @@ def leave_and_join_kernel(
     partnership_floats,
     organisation_floats,
     effect_flags,
+    scratch_member_floats,
     scratch_member_flags,
-    join_draws,
+    membership_draws,
     params,
     rows,
     count,
 ):
-    """This month's leavers go first; then candidates may join the smaller table, each with
-    chance join rate · shared interest · (0.5 + success rate)."""
+    """A member leaves with chance leave_per_month · logistic(shortfall / temperature) (times
+    binding_leave_factor if binding); the leavers go first; then candidates may join the smaller
+    table, each with chance join rate · shared interest · (0.5 + success rate). One draw per
+    member slot serves both: a slot is a member who may leave or a candidate who may join."""
     prm = params[0]
     member = member_flags[MEMBER_FLAGS.member]
     has_org = member_flags[MEMBER_FLAGS.has_org]
     engagement = member_floats[MEMBER_FLOATS.engagement]
-    low_months = member_floats[MEMBER_FLOATS.low_months]
     rejoin_wait = member_floats[MEMBER_FLOATS.rejoin_wait]
     shared = member_floats[MEMBER_FLOATS.shared_interest]
     alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
@@ -79,8 +89,9 @@ def leave_and_join_kernel(
     binding = effect_flags[EFFECT_FLAGS.binding]
     leaving = scratch_member_flags[SCRATCH_MEMBER_FLAGS.leaving]
     joins = scratch_member_flags[SCRATCH_MEMBER_FLAGS.joins]
-    any_leaving, any_candidate = membership_counters(
-        member, has_org, alive, engagement, binding, low_months, rejoin_wait, params, leaving
+    shortfall = scratch_member_floats[SCRATCH_MEMBER_FLOATS.shortfall]
+    any_leaving, any_candidate = decide_to_leave(
+        member, has_org, alive, binding, shortfall, rejoin_wait, membership_draws, params, leaving
     )
     if any_leaving:
         for p in range(member.shape[0]):
@@ -89,7 +100,6 @@ def leave_and_join_kernel(
                     before = engagement[p, s]
                     member[p, s] = False
                     engagement[p, s] = 0.0
-                    low_months[p, s] = 0
                     rejoin_wait[p, s] = prm.rejoin_after_months
                     emit(rows, count, MEMBER_LEFT, p, s, -1, before, 0.0)
     if not any_candidate:
@@ -101,7 +111,7 @@ def leave_and_join_kernel(
         alive,
         shared,
         success_rate,
-        join_draws,
+        membership_draws,
         prm.join_per_month,
         joins,
     ):
@@ -195,10 +205,12 @@ def leave_and_join(
     month: int,
     log: EventLog,
 ) -> None:
-    """Members drift off after a spell of low engagement; fitting organisations join (R3).
+    """Members leave when collaborating is not worth it to them; fitting organisations join (R3).
 
-    A member of a partnership that is not binding (fx.binding) leaves after leave_after_months
-    below leave_engagement. A candidate joins with chance join rate · shared interest ·
+    A member leaves with a chance that rises, up to leave_per_month, as what collaborating costs
+    it plus its outside option exceeds what it is worth (sc.shortfall, from the engagement
+    decision); in a binding partnership (fx.binding) the chance is binding_leave_factor of that.
+    A candidate joins with chance join rate · shared interest ·
     (0.5 + success rate); its trust in members comes through common partners (Cowan, Jonard &
     Zimmermann 2007). `draws`: one uniform per member slot.
     """
@@ -206,7 +218,7 @@ def leave_and_join(
     call(
         leave_and_join_kernel,
         (st, org, fx, sc),
-        join_draws=draws,
+        membership_draws=draws,
         params=prm.record,
         rows=buffer.rows,
         count=buffer.count,

@@ -90,7 +90,7 @@ def run_month(
     turnover_draws,
     success_draws,
     tension_counts_draws,
-    join_draws,
+    membership_draws,
     scratch_pairs,
     scratch_member_floats,
     scratch_member_flags,
@@ -145,7 +145,13 @@ def run_month(
         )
         # 5. urgency follows need and fades with results
         urgency.update_urgency_kernel(
-            member_floats, member_themes, theme_levels, partnership_floats, params
+            member_floats,
+            member_flags,
+            member_themes,
+            theme_levels,
+            partnership_floats,
+            scratch_pairs,
+            params,
         )
         # 6. incentives: own reasons combined with money and mandates
         incentives.update_incentives_kernel(member_floats, effect_floats)
@@ -230,6 +236,7 @@ def run_month(
             partnership_flags,
             organisation_floats,
             effect_floats,
+            scratch_member_floats,
             scratch_floats,
             scratch_counts,
             tension_counts_draws,
@@ -283,7 +290,7 @@ def run_month(
         partnership_flags,
         organisation_floats,
         effect_flags,
-        join_draws,
+        membership_draws,
         scratch_pairs,
         scratch_member_floats,
         scratch_member_flags,
@@ -308,7 +315,7 @@ def close_month(
     partnership_flags,
     organisation_floats,
     effect_flags,
-    join_draws,
+    membership_draws,
     scratch_pairs,
     scratch_member_floats,
     scratch_member_flags,
@@ -339,8 +346,9 @@ def close_month(
         partnership_floats,
         organisation_floats,
         effect_flags,
+        scratch_member_floats,
         scratch_member_flags,
-        join_draws,
+        membership_draws,
         params,
         rows,
         count,
@@ -351,10 +359,8 @@ def close_month(
         member_floats,
         partnership_flags,
         partnership_counts,
-        effect_flags,
         scratch_flags,
         month,
-        params,
         rows,
         count,
     )

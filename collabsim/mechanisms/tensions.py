@@ -31,6 +31,7 @@ from collabsim.model.state import (
     PARTNERSHIP_FLAGS,
     SCRATCH_COUNTS,
     SCRATCH_FLOATS,
+    SCRATCH_MEMBER_FLOATS,
     TENSION,
     Organisations,
     PartnershipState,
@@ -49,17 +50,21 @@ def tension_rates_kernel(
     partnership_flags,
     organisation_floats,
     effect_floats,
+    scratch_member_floats,
     scratch_floats,
     scratch_counts,
     tension_counts_draws,
     params,
 ):
     """rate = base · members/6 · (1 + culture · gap + ego · (1 − eco) + rules · rigidity +
-    misfit · misfit + divergence · (1 − shared interest)); this month's count ~ Poisson(rate)
-    from one draw per partnership. Returns the number of new tensions."""
+    misfit · misfit + divergence · (1 − shared interest) + urgency_distrust · mean of U · (1 −
+    trust seen)); this month's count ~ Poisson(rate) from one draw per partnership. Returns the
+    number of new tensions."""
     prm = params[0]
     member = member_flags[MEMBER_FLAGS.member]
     shared = member_floats[MEMBER_FLOATS.shared_interest]
+    urgency = member_floats[MEMBER_FLOATS.urgency]
+    trust_seen = scratch_member_floats[SCRATCH_MEMBER_FLOATS.trust_seen]
     slot_org = member_slots[MEMBER_SLOTS.slot_org]
     culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
     alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
@@ -72,12 +77,13 @@ def tension_rates_kernel(
     total = 0
     for p in range(p_n):
         counts[p] = 0
-        n, eco, interest, gap, pairs = 0, 0.0, 0.0, 0.0, 0
+        n, eco, interest, gap, pairs, fights = 0, 0.0, 0.0, 0.0, 0, 0.0
         for s in range(s_n):
             if member[p, s]:
                 n += 1
                 eco += orientation[slot_org[p, s]]
                 interest += shared[p, s]
+                fights += urgency[p, s] * (1.0 - trust_seen[p, s])
                 for j in range(s_n):
                     if j != s and member[p, j]:
                         gap += culture_gap[p, s, j]
@@ -99,6 +105,7 @@ def tension_rates_kernel(
                 + prm.tension_rules * rigidity[p]
                 + prm.tension_misfit * misfit[p]
                 + prm.tension_divergence * divergence
+                + prm.tension_urgency_distrust * fights / n
             )
         )
         counts[p] = poisson_from_uniform(rates[p], tension_counts_draws[p])
@@ -117,10 +124,12 @@ def raise_tensions(
     log: EventLog,
     draws: np.ndarray,
 ) -> None:
-    """Tensions arise with cultural distance, ego-orientation, rigid rules, misfit, divergence.
+    """Tensions arise with cultural distance, ego-orientation, rigid rules, misfit, divergence,
+    and urgency without trust (urgency that partners do not trust each other with fights).
 
     New tensions a month ~ Poisson(base · members/6 · (1 + culture · gap + ego · (1 − eco) +
-    rules · rigidity + misfit · misfit + divergence · (1 − shared interest))); each falls on a
+    rules · rigidity + misfit · misfit + divergence · (1 − shared interest) + urgency_distrust ·
+    mean U · (1 − trust seen))); each falls on a
     pair of members, more often between distant cultures. Rates and counts go to sc.rates and
     sc.counts; `draws`: one uniform per partnership for its count.
     """

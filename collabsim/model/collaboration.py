@@ -51,7 +51,7 @@ class MonthlyDraws:
         self.turnover_draws = u[cut[0] : cut[1]].reshape(p, s)
         self.success_draws = u[cut[1] : cut[2]]
         self.tension_counts_draws = u[cut[2] : cut[3]]
-        self.join_draws = u[cut[3] : cut[4]].reshape(p, s)
+        self.membership_draws = u[cut[3] : cut[4]].reshape(p, s)
 
     def refill(self, rng) -> None:
         """Draw this month's numbers in place."""
@@ -61,7 +61,7 @@ class MonthlyDraws:
     def blocks(self) -> dict[str, np.ndarray]:
         """This month's draws by the names kernels take them under."""
         names = ("normals", "shock_draws", "turnover_draws", "success_draws")
-        names += ("tension_counts_draws", "join_draws")
+        names += ("tension_counts_draws", "membership_draws")
         return {name: getattr(self, name) for name in names}
 
 

@@ -40,7 +40,6 @@ MEMBER_FLOATS = layout(
     "shared_interest",  # overlap of interests with the agenda
     "need_ref",  # need at the start, to scale urgency
     "tenure_months",  # liaison's months in post
-    "low_months",  # consecutive months of low engagement
     "rejoin_wait",  # months before a leaver may rejoin
 )
 MEMBER_FLAGS = layout("MemberFlags", "has_org", "member")  # a slot is filled; at the table now
@@ -75,7 +74,6 @@ PARTNERSHIP_COUNTS = layout(
     "phase",  # index into region.PHASES
     "months_without_action",
     "sustained_success_months",
-    "few_engaged_months",
     "dissolved_month",  # -1 while alive
     "formalised_month",  # -1 until formalised
     "tensions_raised",
@@ -116,7 +114,11 @@ SCHEME_AWARDS = layout("SchemeAwards", "awarded")  # (schemes, P) who each schem
 
 # ----------------------------------------------------------------------- work arrays of a month
 SCRATCH_PAIRS = layout("ScratchPairs", "trust")  # (P, S, S) both layers blended
-SCRATCH_MEMBER_FLOATS = layout("ScratchMemberFloats", "trust_seen")  # (P, S)
+SCRATCH_MEMBER_FLOATS = layout(  # (P, S)
+    "ScratchMemberFloats",
+    "trust_seen",  # each member's trust in its engaged partners
+    "shortfall",  # what collaborating costs a member, plus its outside option, minus its worth
+)
 SCRATCH_MEMBER_FLAGS = layout("ScratchMemberFlags", "engaged", "leaving", "joins")
 SCRATCH_FLOATS = layout("ScratchFloats", "pair_trust", "misfit", "agility", "rates")
 SCRATCH_FLAGS = layout("ScratchFlags", "success", "acts", "ready", "gone")
