@@ -146,20 +146,37 @@ def test_engagement_follows_worth_with_inertia():
 
 
 def test_a_hub_in_many_partnerships_has_less_time_for_each():
-    national = model(
-        "national",
-        "scenario.partnerships=20",
-        "organisations.3.count=100",
-        "organisations.1.count=40",
-        "organisations.4.count=20",
-        "organisations.0.count=2",
-        "organisations.2.count=20",
+    """One mbo at the tables of four partnerships gives each less than it gives one partnership
+    when it sits at no other table: the same organisation, the same partnership, the same state,
+    only its other memberships differ. Fails without the hub terms of the engagement decision
+    (capacity/√m and `cost_extra_partnership`, tried on a copy with `hubs = 1`:
+    `python -m tests.pattern_trials hub`): the two engagements were then equal. Today the hub
+    settles at 0.005 against 0.159 alone (at four tables: 1/√4 of the capacity and 3 × 0.08
+    more cost); with `cost_extra_partnership=0` alone, 0.079 against 0.159 (the √m term)."""
+    m = stepped(
+        3,
+        "scenario.partnerships=4",
+        "organisations.0.count=1",
+        "organisations.1.count=16",
+        "organisations.2.count=24",
+        "organisations.3.count=4",
     )
-    st = national.state
-    national.step()
-    mbo = np.array([lab == "mbo" for lab in national.orgs.labels])[st.slot_org]
-    firm = np.array([lab == "firm" for lab in national.orgs.labels])[st.slot_org]
-    assert st.engagement[mbo & st.member].mean() < st.engagement[firm & st.member].mean()
+    st, sc, fx = m.state, m.scratch, m.policy.effects
+    is_mbo = np.array([lab == "mbo" for lab in m.orgs.labels])[st.slot_org] & st.has_org
+    assert is_mbo.sum(axis=1).tolist() == [1, 1, 1, 1]
+    assert len(set(st.slot_org[is_mbo])) == 1  # one mbo at all four tables: a hub
+    members = st.member.copy()
+
+    def settled_mbo_engagement(member) -> float:
+        st.member[:] = member
+        st.engagement[:] = np.where(member, 0.5, 0.0)
+        for _ in range(40):
+            engagement.decide_engagement(st, m.orgs, fx, sc, m.prm)
+        return float(st.engagement[0][is_mbo[0]][0])
+
+    hub = settled_mbo_engagement(members)
+    alone = settled_mbo_engagement(members & ~(is_mbo & (np.arange(4) > 0)[:, None]))
+    assert hub < 0.8 * alone
 
 
 # --------------------------------------------------------------- joint action and trust

@@ -1,7 +1,15 @@
-"""The stylised facts of MODEL.md §5 that a single run or a few scenarios show (1, 2, 4–8).
+"""The stylised facts of MODEL.md §5 (docs/ODD.md §1.2), each as a test that can fail.
 
-Each test runs fixed seeds with enough replicates that the margin is several standard errors
-(a share over 100 runs has a standard error of at most 0.05), and asserts a direction and a margin.
+Every test's docstring names a change to the model that makes it fail, and says what that change
+gave when it was tried (`python -m tests.pattern_trials` repeats every trial and prints the
+numbers). Each statistic is a function of extra `--set` overrides, so a trial runs exactly the
+test's statistic on a changed model. Tests that today's model fails although issue 13 says the
+next model ("Model 2") must pass them are marked `xfail(strict=True)`: they show in every run, and
+turn into failures once they pass (then the mark goes).
+
+Margins are several standard errors: a share over n runs has a standard error of at most
+0.5/√n (0.05 for 100 runs, 0.065 for 60), a difference of two such shares about √2 times that.
+Numbers quoted as "today" are this model at root seed 2026.
 """
 
 from __future__ import annotations
@@ -19,126 +27,413 @@ REPS = 100
 ROOT_SEED = 2026
 
 
-@functools.cache
-def runs(name: str, *overrides: str, reps: int = REPS):
-    """Replicates of a scenario file with overrides (cached: several tests share them)."""
-    return run_replicates(scenario(name, *overrides), reps, root_seed=ROOT_SEED)
+_RUNS: dict = {}
 
 
-def survival(name: str, *overrides: str) -> float:
-    return float(runs(name, *overrides).summary["survived"].mean())
+def runs(name: str, *overrides: str, reps: int = REPS, series: bool = False):
+    """Replicates of a scenario file with overrides, cached (several tests share them). The plain
+    baseline always keeps its monthly series, which three tests read."""
+    key = (name, overrides, reps)
+    series = series or (name == "baseline" and not overrides)
+    if key not in _RUNS or (series and _RUNS[key].timeseries.empty):
+        sc = scenario(name, *overrides)
+        _RUNS[key] = run_replicates(sc, reps, root_seed=ROOT_SEED, series=series)
+    return _RUNS[key]
 
 
-# 1. No single driver suffices ------------------------------------------------------------
+def survival(name: str, *overrides: str, reps: int = REPS) -> float:
+    return float(runs(name, *overrides, reps=reps).summary["survived"].mean())
 
+
+def xfail_model2(today: str):
+    """A pattern issue 13 asks of Model 2 that today's model does not show."""
+    return pytest.mark.xfail(strict=True, reason=f"Model 2 (issue 13): today {today}")
+
+
+# 1. No single driver suffices; the drivers work only together ---------------------------
+
+NO_FUNDING = "policy.funding=[]"
+SUSTAINED = "policies/sustained_funding"
 ZERO_DRIVER = {
-    "incentives": ("drivers.incentives=0", "policy.funding=[]"),
+    "incentives": ("drivers.incentives=0", NO_FUNDING),
     "urgency": ("drivers.urgency=0",),
     "shared_interest": ("drivers.shared_interest=0",),
     "trust": ("drivers.trust=0",),
 }
 
 
-def test_all_four_moderate_drivers_mostly_last():
-    assert survival("baseline") >= 0.6
+def test_all_four_moderate_drivers_mostly_last(extra: tuple[str, ...] = ()):
+    """Fails when collaborating costs more: `parameters.cost_base=0.9` gave survival 0.32.
+    Today 0.73 over 100 runs (bar 0.6: 2.9 standard errors)."""
+    assert survival("baseline", *extra) >= 0.6
+
+
+def zero_driver_drop(driver: str, *extra: str) -> tuple[float, float]:
+    """Survival with the driver at zero, and how far below the baseline that is."""
+    without = survival("baseline", *ZERO_DRIVER[driver], *extra)
+    return without, survival("baseline", *extra) - without
 
 
 @pytest.mark.parametrize("driver", list(ZERO_DRIVER))
 def test_any_one_driver_at_zero_mostly_collapses(driver):
-    without = survival("baseline", *ZERO_DRIVER[driver])
+    """Fails when the engagement decision ignores the driver (`parameters.weight_<driver>=0`):
+    the baseline then collapses too, and the drop was 0.00 (incentives, urgency), −0.03 (shared
+    interest) and 0.03 (trust). Today (100 runs): survival without incentives 0.00, urgency
+    0.00, shared interest 0.08, trust 0.11, against 0.73 (bars 0.45 and a drop of 0.25)."""
+    without, drop = zero_driver_drop(driver)
     assert without <= 0.45
-    assert survival("baseline") - without >= 0.25
+    assert drop >= 0.25
+
+
+@xfail_model2(
+    "money replaces a low driver: 0.73 / 0.73 / 0.87 survive with urgency / shared "
+    "interest / trust at 0.1 under sustained funding (60 runs)"
+)
+@pytest.mark.parametrize("driver", ["urgency", "shared_interest", "trust"])
+def test_sustained_funding_does_not_replace_a_low_driver(driver):
+    """Issue 13 §1: with any one driver low a partnership mostly fails within ten years
+    "whatever the funding". Fails when the drivers compensate each other (today's weighted sum):
+    see the xfail reason."""
+    assert survival(SUSTAINED, f"drivers.{driver}=0.1", reps=60) <= 0.45
+
+
+# The "only together" signature on the live model: a 2^4 factorial of the four drivers at a low
+# and a moderate level. Incentives low is 0.1 without the grant; moderate is the baseline.
+LOW = {
+    "incentives": ("drivers.incentives=0.1", NO_FUNDING),
+    "urgency": ("drivers.urgency=0.1",),
+    "shared_interest": ("drivers.shared_interest=0.1",),
+    "trust": ("drivers.trust=0.1",),
+}
+FACTORIAL_REPS = 40
+
+
+@functools.cache
+def factorial(*extra: str) -> dict[tuple[str, ...], float]:
+    """Survival in each of the 16 cells, indexed by the tuple of drivers that are moderate."""
+    cells = {}
+    for mask in range(16):
+        moderate = tuple(d for k, d in enumerate(LOW) if mask >> k & 1)
+        low = [o for d in LOW if d not in moderate for o in LOW[d]]
+        cells[moderate] = survival("baseline", *low, *extra, reps=FACTORIAL_REPS)
+    return cells
+
+
+def synergy(cells: dict[tuple[str, ...], float]) -> tuple[float, float, float]:
+    """All four moderate, the best single driver raised alone, and the interaction contrast:
+    S(all) − S(none) − Σ_i (S(only i) − S(none)), zero for any additive model."""
+    none, every = cells[()], cells[tuple(LOW)]
+    singles = np.array([cells[(d,)] for d in LOW])
+    return every, float(singles.max()), float(every - none - (singles - none).sum())
+
+
+def test_drivers_work_only_together_in_a_factorial(extra: tuple[str, ...] = ()):
+    """Pattern 1 on the live model (16 cells × 40 runs, a few seconds). Fails for a model in
+    which the drivers add up: a near-linear engagement decision
+    (`parameters.decision_temperature=1`) gave all moderate 1.00, best single driver raised
+    alone 1.00, interaction contrast 0.00. Today: all moderate 0.72, best single 0.00,
+    interaction 0.72 (its standard error about 0.07: bars 0.5, 0.2 and 0.4)."""
+    every, best_single, interaction = synergy(factorial(*extra))
+    assert every >= 0.5
+    assert best_single <= 0.2
+    assert interaction >= 0.4
+
+
+LOOPS_OFF = tuple(
+    f"structure.{loop}=false"
+    for loop in (
+        "engagement_builds_trust",
+        "small_wins",
+        "joining",
+        "success_erodes_urgency",
+        "liaison_turnover",
+        "formalisation_tradeoff",
+        "tension_effects",
+        "trust_decay",
+    )
+)
+
+
+@xfail_model2(
+    "the interaction owes nothing to the feedback loops: with all of them off the "
+    "contrast is 0.90, against 0.72 with them on (a plain threshold of a sum)"
+)
+def test_the_drivers_interaction_comes_from_their_feedback():
+    """Issue 13 §1–2: the drivers drive each other, so the "only together" signature is made by
+    the feedback loops, not by a plain threshold. Fails for a plain threshold of a weighted sum
+    (today's model with every [structure] loop off): see the xfail reason. Asserts that switching
+    the loops off takes at least half the interaction contrast away."""
+    on = synergy(factorial())[2]
+    off = synergy(factorial(*LOOPS_OFF))[2]
+    assert off <= 0.5 * on
 
 
 # 2. Lasting collaboration needs drivers continuously ------------------------------------
 
 
-def test_engagement_drops_when_funding_ends():
-    ts = runs("baseline").timeseries
+def funding_drop(*extra: str) -> float:
+    """Mean engagement of live partnerships in months 43–48 minus months 52–57."""
+    ts = runs("baseline", *extra, series=True).timeseries
     alive = ts[ts["phase"] != "dissolved"]
     before = alive[alive["step"].between(43, 48)]["engagement"].mean()
     after = alive[alive["step"].between(52, 57)]["engagement"].mean()
-    assert before - after >= 0.15
+    return float(before - after)
 
 
-def test_trust_built_while_funded_carries_past_the_end():
-    res = runs("baseline")
+def test_engagement_drops_when_funding_ends():
+    """Fails when the money does not stop (`policy.funding.0.duration=120`): the drop was
+    0.02. Today 0.30 (bar 0.15)."""
+    assert funding_drop() >= 0.15
+
+
+def trust_carry(*extra: str) -> tuple[int, float]:
+    """Partnerships alive at month 48; survival gap between those above and below median trust."""
+    res = runs("baseline", *extra, series=True)
     ts = res.timeseries
     at_end = ts[(ts["step"] == 48) & (ts["phase"] != "dissolved")].set_index("replicate")
     survived = res.summary.set_index("replicate")["survived"]
     high = at_end["trust"] >= at_end["trust"].median()
-    assert len(at_end) >= 60
     gap = survived[at_end.index[high]].mean() - survived[at_end.index[~high]].mean()
+    return len(at_end), float(gap)
+
+
+def test_trust_built_while_funded_carries_past_the_end():
+    """Fails when trust does nothing (`parameters.weight_trust=0`, `success_trust=0`,
+    `resolve_trust=0`): 31 partnerships alive at month 48, the gap 0.06. Today 0.30 among 100
+    alive (bar 0.15; the gap's standard error is about 0.08)."""
+    alive, gap = trust_carry()
+    assert alive >= 60
     assert gap >= 0.15
+
+
+# 3. Agility matters most when demand shifts ----------------------------------------------
+
+AGILITY_REPS = 150
+
+
+def agility_effect(volatility: float, *extra: str) -> float:
+    """Survival at agility 0.9 minus at 0.1, at the given demand volatility."""
+    vol = f"conditions.demand_volatility={volatility}"
+    high = survival("baseline", vol, "conditions.agility=0.9", *extra, reps=AGILITY_REPS)
+    low = survival("baseline", vol, "conditions.agility=0.1", *extra, reps=AGILITY_REPS)
+    return high - low
+
+
+@xfail_model2(
+    "agility barely counts: its effect on survival is +0.10 at volatility 0.9 and "
+    "−0.01 at 0.1 (150 runs a cell)"
+)
+def test_agility_matters_more_when_demand_is_volatile():
+    """Pattern 3. Fails when agility does nothing (`parameters.agenda_adjust_per_month=0`,
+    `resolve_agility=0`: effects 0.00 and 0.00) and in today's model (see the xfail reason).
+    Asserts that agility raises survival under volatile demand, and by at least 0.15 more than
+    under steady demand (the standard error of that contrast is about 0.1 at 150 runs a cell)."""
+    volatile, steady = agility_effect(0.9), agility_effect(0.1)
+    assert volatile >= 0.15
+    assert volatile - steady >= 0.15
 
 
 # 4. The bumpy road ------------------------------------------------------------------------
 
-
-def _dipped_and_recovered(trust: np.ndarray, dip: float = 0.05) -> bool:
-    """Whether trust fell at least `dip` below an earlier peak and later climbed back to it."""
-    peak = trust[0]
-    for k, value in enumerate(trust):
-        peak = max(peak, value)
-        if peak - value >= dip and (trust[k:] >= peak).any():
-            return True
-    return False
+DIP = 0.2  # a real crisis: trust a fifth of its scale below its earlier peak
+BACK = 0.05  # recovered: back to within this of the peak before the dip
 
 
-def test_surviving_partnerships_pass_through_dips_and_recover():
-    res = runs("baseline")
-    ts, ev = res.timeseries, res.events
-    alive = res.summary[res.summary["survived"]]["replicate"]
-    assert len(alive) >= 50
-    recovered = [
-        _dipped_and_recovered(ts[ts["replicate"] == r].sort_values("step")["trust"].to_numpy())
-        for r in alive
-    ]
-    assert np.mean(recovered) >= 0.5
-    setbacks = ev[ev["kind"].isin(["tension_escalated", "liaison_left"])]
-    per_run = setbacks[setbacks["replicate"].isin(alive)].groupby("replicate").size()
-    assert len(per_run) == len(alive) and per_run.mean() >= 3
+def dip_recovered(trust: np.ndarray, dip: float = DIP, back: float = BACK) -> bool:
+    """Whether trust fell at least `dip` below an earlier peak and later came back to within
+    `back` of that peak."""
+    peak = np.maximum.accumulate(trust)
+    deep = np.flatnonzero(peak - trust >= dip)
+    return bool(len(deep) and (trust[deep[0] :] >= peak[deep[0]] - back).any())
+
+
+def random_walks(paths: np.ndarray, seed: int = 7) -> np.ndarray:
+    """Driftless random walks from the same start with each path's own monthly sd, in 0..1."""
+    rng = np.random.default_rng(seed)
+    sd = np.diff(paths, axis=1).std(axis=1, keepdims=True)
+    steps = rng.normal(0.0, 1.0, size=(len(paths), paths.shape[1] - 1)) * sd
+    walks = np.empty_like(paths)
+    walks[:, 0] = paths[:, 0]
+    for t in range(1, paths.shape[1]):
+        walks[:, t] = np.clip(walks[:, t - 1] + steps[:, t - 1], 0.0, 1.0)
+    return walks
+
+
+def survivor_trust(*extra: str) -> np.ndarray:
+    """Monthly trust of every surviving partnership (rows) of the baseline."""
+    res = runs("baseline", *extra, series=True)
+    alive = res.summary.loc[res.summary["survived"], "replicate"]
+    ts = res.timeseries[res.timeseries["replicate"].isin(alive)].sort_values(["replicate", "step"])
+    return ts["trust"].to_numpy().reshape(len(alive), -1)
+
+
+def bumpy_road(paths: np.ndarray) -> tuple[float, float]:
+    """Share of paths with a crisis that recovers; the same for matched random walks."""
+    walks = random_walks(paths)
+    return (
+        float(np.mean([dip_recovered(p) for p in paths])),
+        float(np.mean([dip_recovered(w) for w in walks])),
+    )
+
+
+def assert_bumpy_road(paths: np.ndarray) -> None:
+    """Most survivors pass through a crisis and recover, and clearly more often than driftless
+    random walks of the same monthly volatility (a walk dips as deep but seldom comes back)."""
+    model, walk = bumpy_road(paths)
+    assert len(paths) >= 40
+    assert model >= 0.5
+    assert model - walk >= 0.2
+
+
+def test_a_random_walk_does_not_pass_the_bumpy_road():
+    """The criterion can fail: driftless random walks of the survivors' own volatility, given
+    to it as if they were the model's paths, fail it (0.21 of such walks recover from a 0.2
+    dip, against 0.10 for a second set of walks; bars 0.5 and a lead of 0.2)."""
+    walks = random_walks(survivor_trust(), seed=11)
+    with pytest.raises(AssertionError):
+        assert_bumpy_road(walks)
+
+
+@xfail_model2(
+    "0.15 of 73 survivors recover from a 0.2 dip in trust, against 0.10 of matched "
+    "random walks: crises are rarely followed by recovery"
+)
+def test_survivors_pass_through_a_crisis_and_recover():
+    """Pattern 4. Fails for a driftless random walk of the same monthly sd (previous test) and
+    for today's model (see the xfail reason); the old criterion, a dip of 0.05 that recovers,
+    was met by 68% of such walks."""
+    assert_bumpy_road(survivor_trust())
 
 
 # 5. All parties at the table ------------------------------------------------------------
 
+PARTY = {"mbo": 0, "vmbo": 1, "firm": 2, "municipality": 3}  # group index in baseline.toml
+PARTY_REPS = 200  # the ratio's standard error is about 0.03 at 200 runs, 0.05 at 100
 
-def test_leaving_the_firms_out_lowers_public_value():
-    full = runs("baseline").summary["public_value"].mean()
-    no_firms = runs("baseline", "organisations.2.count=0").summary["public_value"].mean()
-    assert no_firms <= 0.85 * full
+
+def value_without(party: str, *extra: str) -> float:
+    """Mean public value without the party, as a share of the full partnership's."""
+    full = runs("baseline", *extra, reps=PARTY_REPS).summary["public_value"].mean()
+    left_out = runs("baseline", f"organisations.{PARTY[party]}.count=0", *extra, reps=PARTY_REPS)
+    return float(left_out.summary["public_value"].mean() / full)
+
+
+def _not_today(ratio: str):
+    return xfail_model2(
+        f"public value without it is {ratio} of the full partnership's (docs/ODD.md §1.2 says why)"
+    )
+
+
+@pytest.mark.parametrize(
+    "party",
+    [
+        "firm",
+        pytest.param("vmbo", marks=_not_today("1.80")),
+        pytest.param("mbo", marks=_not_today("0.98")),
+        pytest.param("municipality", marks=_not_today("1.02")),
+    ],
+)
+def test_leaving_a_party_out_lowers_public_value(party):
+    """Pattern 5 for each kind of party: public value at least 15% lower without it. Fails when
+    no party brings knowledge the others lack (every type given the same knowledge profile,
+    `python -m tests.pattern_trials parties`): the ratios were firm 1.52, vmbo 2.06, mbo 1.21,
+    municipality 1.12. Today (200 runs each): firm 0.76 (bar 0.85, 3 standard errors); the
+    vmbo schools, the mbo and the municipality do not count (xfail): in today's model a party
+    adds value only where its knowledge is the best at the table, and costs a seat. If Model 2
+    keeps a party that does not count, the ODD says why and the mark becomes a test of that."""
+    assert value_without(party) <= 0.85
 
 
 # 6. Operational partnerships formalise more often and earlier ----------------------------
 
 
+def formalisation(*extra: str) -> tuple[float, float]:
+    """Difference in the share formalised by month 36 and in the median month (strategic −
+    operational)."""
+    op = runs("baseline", *extra).summary["formalised_month"]
+    strat = runs("baseline", "partnership.kind='strategic'", *extra).summary["formalised_month"]
+    return float((op <= 36).mean() - (strat <= 36).mean()), float(strat.median() - op.median())
+
+
 def test_operational_formalise_more_often_and_earlier_than_strategic():
-    op = runs("baseline").summary["formalised_month"]
-    strat = runs("baseline", "partnership.kind='strategic'").summary["formalised_month"]
-    assert (op <= 36).mean() - (strat <= 36).mean() >= 0.3
-    assert op.median() + 10 <= strat.median()
+    """Fails when both kinds need the same sustained success
+    (`parameters.formalise_months_strategic=12`): the share gap was 0.11, the median gap −3
+    months. Today 0.44 and 18 months (bars 0.3 and 10). The difference is put in by those two
+    constants (12 and 30 months): the test checks them, not an emergent timing."""
+    share_gap, median_gap = formalisation()
+    assert share_gap >= 0.3
+    assert median_gap >= 10
 
 
 # 7. Coordinators and fixed meeting moments help; staff turnover hurts ------------------------
 
-
-def test_coordinator_raises_survival():
-    assert survival("baseline", "partnership.coordinator=true") - survival("baseline") >= 0.1
-
-
-def test_weekly_meetings_raise_survival():
-    weekly = survival("baseline", "partnership.meeting_rhythm='weekly'")
-    assert weekly - survival("baseline") >= 0.05
-
-
-def test_staff_turnover_lowers_survival():
-    assert survival("baseline") - survival("baseline", "conditions.staff_turnover=0.4") >= 0.2
+COORDINATOR_OFF = tuple(
+    f"parameters.{p}=0"
+    for p in (
+        "coordinator_relief",
+        "coordinator_boost",
+        "resolve_coordinator",
+        "trust_retained_handover",
+    )
+)
 
 
-# 8. One mbo with many vmbo partners is harder than a small balanced partnership -----------
+def test_coordinator_raises_survival(extra: tuple[str, ...] = ()):
+    """Fails when a coordinator does nothing (`coordinator_relief`, `coordinator_boost`,
+    `resolve_coordinator`, `trust_retained_handover` = 0): the gain was 0.00. Today +0.27
+    (bar 0.1)."""
+    gain = survival("baseline", "partnership.coordinator=true", *extra) - survival(
+        "baseline", *extra
+    )
+    assert gain >= 0.1
 
 
-def test_hub_mbo_with_many_vmbo_is_harder_than_small_balanced():
-    hub = survival("baseline", "organisations.1.count=10", "organisations.2.count=2")
-    balanced = survival("baseline", "organisations.1.count=2", "organisations.2.count=2")
-    assert balanced - hub >= 0.12
+def test_weekly_meetings_raise_survival(extra: tuple[str, ...] = ()):
+    """Fails when weekly meetings are no better than monthly ones (`meeting_boost=0` and the
+    weekly contact set to the monthly one, `python -m tests.pattern_trials pattern7`): the gain
+    was 0.00. Today +0.22 (bar 0.05)."""
+    weekly = survival("baseline", "partnership.meeting_rhythm='weekly'", *extra)
+    assert weekly - survival("baseline", *extra) >= 0.05
+
+
+def test_staff_turnover_lowers_survival(extra: tuple[str, ...] = ()):
+    """Fails when liaisons leaving changes nothing (`structure.liaison_turnover=false`): the
+    loss was 0.00. Today 0.48 (bar 0.2)."""
+    loss = survival("baseline", *extra) - survival(
+        "baseline", "conditions.staff_turnover=0.4", *extra
+    )
+    assert loss >= 0.2
+
+
+# 8. One mbo serving many partnerships (a hub) is harder to sustain ------------------------
+
+HUB_REGION = (
+    "scenario.partnerships=4",
+    "organisations.1.count=16",  # four vmbo schools in each partnership
+    "organisations.2.count=24",
+    "organisations.3.count=4",
+)
+HUB_REPS = 50
+
+
+def hub_penalty(*extra: str) -> tuple[float, float]:
+    """Survival of four baseline-like partnerships that share one mbo, and with one mbo each."""
+    hub = survival("baseline", *HUB_REGION, "organisations.0.count=1", *extra, reps=HUB_REPS)
+    own = survival("baseline", *HUB_REGION, "organisations.0.count=4", *extra, reps=HUB_REPS)
+    return hub, own
+
+
+@xfail_model2(
+    "the hub mbo all but withdraws (tests/test_mechanisms.py), but the partnerships "
+    "do not need it: survival 0.81 with a hub, 0.80 with an mbo each"
+)
+def test_an_mbo_hub_serving_many_partnerships_lowers_survival():
+    """Pattern 8 through the hub mechanism: the same four partnerships (each an mbo, four vmbo
+    schools, six firms, a municipality) survive less often when one mbo serves all four than
+    when each has its own (50 runs: 200 partnerships each; bar a difference of 0.25, about 4
+    standard errors). Fails without the hub terms of the engagement decision (capacity/√m and
+    `cost_extra_partnership`; tried on a copy with `hubs = 1`,
+    `python -m tests.pattern_trials hub`): hub 0.76, own 0.80; and today (see the xfail
+    reason): the hub withdraws but, as in pattern 5, the mbo does not count for survival."""
+    hub, own = hub_penalty()
+    assert own - hub >= 0.25
