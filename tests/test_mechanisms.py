@@ -165,11 +165,13 @@ def test_a_hub_in_many_partnerships_has_less_time_for_each():
     is_mbo = np.array([lab == "mbo" for lab in m.orgs.labels])[st.slot_org] & st.has_org
     assert is_mbo.sum(axis=1).tolist() == [1, 1, 1, 1]
     assert len(set(st.slot_org[is_mbo])) == 1  # one mbo at all four tables: a hub
-    members = st.member.copy()
+    members = st.has_org.copy()  # everyone at the table (some may have left in three months)
 
     def settled_mbo_engagement(member) -> float:
         st.member[:] = member
         st.engagement[:] = np.where(member, 0.5, 0.0)
+        for driver in (st.urgency, st.shared_interest, st.incentives, sc.trust_seen):
+            driver[:] = 0.7  # drivers that make one table clearly worth it
         for _ in range(40):
             engagement.decide_engagement(st, m.orgs, fx, sc, m.prm)
         return float(st.engagement[0][is_mbo[0]][0])
@@ -241,8 +243,9 @@ def _settled_trust(resolve: bool) -> tuple[float, float]:
     m = stepped(6, seed=5)
     st = m.state
     st.n_tensions[0] = 0
-    tensions.add_tension(st, 0, 0, 1, 2)
-    before = tensions.pair_trust(st, 0, 0, 1, m.prm)
+    i, j = (int(s) for s in np.flatnonzero(st.member[0])[:2])  # two members at the table
+    tensions.add_tension(st, 0, i, j, 2)
+    before = tensions.pair_trust(st, 0, i, j, m.prm)
     log = EventLog()
     sc, fx = m.scratch, m.policy.effects
     sc.agility[:] = 1.0
@@ -251,7 +254,7 @@ def _settled_trust(resolve: bool) -> tuple[float, float]:
     draws = FixedDraws(0.0 if resolve else 1.0)
     tensions.work_through_tensions(st, m.orgs, fx, sc, m.prm, draws, 7, log)
     assert log.events[-1].kind == ("tension_resolved" if resolve else "tension_escalated")
-    return before, tensions.pair_trust(st, 0, 0, 1, m.prm)
+    return before, tensions.pair_trust(st, 0, i, j, m.prm)
 
 
 def test_resolved_tension_leaves_trust_higher_than_escalated():
@@ -309,27 +312,31 @@ def test_sustained_success_formalises_operational_before_strategic():
     assert 0 < months["operational"] < months["strategic"]
 
 
-def membership_month(m, month: int, draw: float, binding: bool = False) -> None:
-    """One month of leaving and joining with every draw set to `draw` (0 joins, 1 never)."""
+def membership_month(m, month: int, draws, binding: bool = False) -> None:
+    """One month of leaving and joining with the given draws (0 leaves or joins, 1 never)."""
     st, fx = m.state, m.policy.effects
     fx.binding[:] = binding
-    draws = np.full(st.engagement.shape, draw)
+    draws = np.broadcast_to(np.asarray(draws, dtype=float), st.engagement.shape).copy()
     membership.leave_and_join(st, m.orgs, fx, m.scratch, m.prm, draws, month, m.events)
 
 
-def test_low_engagement_members_leave_and_candidates_join():
+def test_a_member_leaves_when_it_is_not_worth_it_and_candidates_join():
+    """Leaving is a decision: a member whose shortfall (cost plus outside option minus worth) is
+    large leaves at the monthly rate; one for whom collaborating pays stays, on the same draw.
+    Fails if leaving ignores the shortfall (a timer, or a fixed rate)."""
     m = model("learning_region", seed=2)
     m.step()
-    st = m.state
-    s = int(np.flatnonzero(st.member[0])[-1])
-    for month in range(2, 9):
-        st.engagement[0, s] = 0.0
-        membership_month(m, month, draw=1.0, binding=False)
-    assert not st.member[0, s]
-    assert any(e.kind == "member_left" for e in m.events)
+    st, sc = m.state, m.scratch
+    stays, goes = (int(s) for s in np.flatnonzero(st.member[0])[-2:])
+    sc.shortfall[0, goes], sc.shortfall[0, stays] = 1.0, -1.0
+    draws = np.ones(st.engagement.shape)
+    draws[0, [stays, goes]] = 0.5 * m.prm.leave_per_month  # well under the full rate
+    membership_month(m, 2, draws)
+    assert not st.member[0, goes] and st.member[0, stays]
+    assert [e.kind for e in m.events if e.kind == "member_left"] == ["member_left"]
     outside = st.has_org[0] & ~st.member[0] & (st.rejoin_wait[0] == 0)
     assert outside.any()
-    membership_month(m, 10, draw=0.0, binding=False)
+    membership_month(m, 3, np.where(st.member, 1.0, 0.0))  # members stay; candidates may join
     assert st.member[0][outside].all()
     assert any(e.kind == "member_joined" for e in m.events)
 
@@ -351,23 +358,31 @@ def test_newcomer_trust_comes_through_common_partners():
     assert st.personal_trust[0, newcomer, b] >= 0.9 * 0.8 - 1e-9  # via the common partner a
 
 
-def test_binding_partnership_members_do_not_leave():
-    m = model("learning_region", seed=2)
-    m.step()
-    st = m.state
-    for month in range(2, 12):
-        st.engagement[0] = 0.0
-        membership_month(m, month, draw=1.0, binding=True)
-    assert not any(e.kind == "member_left" for e in m.events)
+def test_a_binding_partnership_holds_its_members_longer():
+    """On a draw between the binding and the free leaving chance, the member of a free
+    partnership leaves and that of a binding one stays. Fails if binding does nothing."""
+    left = {}
+    for binding in (False, True):
+        m = model("learning_region", seed=2)
+        m.step()
+        st, sc = m.state, m.scratch
+        s = int(np.flatnonzero(st.member[0])[-1])
+        sc.shortfall[0, s] = 1.0
+        draws = np.ones(st.engagement.shape)
+        draws[0, s] = 0.5 * (1 + m.prm.binding_leave_factor) * m.prm.leave_per_month
+        membership_month(m, 2, draws, binding=binding)
+        left[binding] = not st.member[0, s]
+    assert left == {False: True, True: False}
 
 
-def test_dissolves_after_a_spell_with_fewer_than_two_engaged():
+def test_dissolves_when_fewer_than_two_members_remain():
+    """No timer: a partnership ends in the month its second-to-last member has gone."""
     m = stepped(3)
     st = m.state
-    for month in range(4, 4 + 6):
-        st.engagement[:] = 0.0
-        m.policy.effects.binding[:] = False
-        dissolution.check_dissolution(st, m.policy.effects, m.scratch, m.prm, month, m.events)
-    assert not st.alive[0] and st.dissolved_month[0] == 9
-    phase.update_phase(st, 9)
+    dissolution.check_dissolution(st, m.policy.effects, m.scratch, m.prm, 4, m.events)
+    assert st.alive[0]
+    st.member[0, np.flatnonzero(st.member[0])[1:]] = False  # all but one have left
+    dissolution.check_dissolution(st, m.policy.effects, m.scratch, m.prm, 5, m.events)
+    assert not st.alive[0] and st.dissolved_month[0] == 5
+    phase.update_phase(st, 5)
     assert st.phase[0] == 4 and not st.member[0].any()
