@@ -36,6 +36,13 @@ LOOPS: dict[str, Loop] = {
         ("trust_gain_success", "trust_loss_failure", "weight_results"),
     ),
     "joining": Loop("R3: a successful partnership attracts fitting newcomers", ("join_per_month",)),
+    "urgency_spreads": Loop(
+        "urgency voiced by engaged partners spreads through trusted ties", ("urgency_contagion",)
+    ),
+    "urgency_without_trust_fights": Loop(
+        "urgency that partners do not trust each other with raises tensions",
+        ("tension_urgency_distrust",),
+    ),
     "success_erodes_urgency": Loop(
         "B2: results solve part of the problem, and urgency fades", ("success_erodes_urgency",)
     ),
