@@ -89,7 +89,7 @@ class MechanismParameters(StrictTable):
     resolve_base: float = _p(-2.0, -10, 10, "logit of resolving a tension in a month")
     resolve_trust: float = _p(3.0, 0, 10, "effect of the pair's trust on resolution")
     resolve_informal: float = _p(1.0, 0, 10, "effect of informal culture on resolution")
-    resolve_agility: float = _p(1.0, 0, 10, "effect of agility on resolution")
+    resolve_agility: float = _p(0.3, 0, 10, "effect of agility on resolution")
     resolve_coordinator: float = _p(0.8, 0, 10, "effect of a coordinator on resolution")
     resolve_rigidity: float = _p(1.0, 0, 10, "effect of rigid rules against resolution")
     tension_months_to_escalate: float = _p(3, 1, 24, "months an open tension lasts unresolved")
