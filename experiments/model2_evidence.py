@@ -223,10 +223,14 @@ def run_sobol(
     ev: Evidence, base: Scenario, factors, name: str, reps: int
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """First- and total-order Sobol indices of survival over factors (SALib, Saltelli's scheme
-    without second order, N = ev.sobol_n, `reps` replicates a point with the same seeds at every
-    point). A dummy factor that the model never reads is sampled too: its indices are the noise
-    floor (replicate noise adds to every ST). Also the replicate-noise share of the variance of
-    the point means."""
+    without second order, N = ev.sobol_n, `reps` replicates a point, every run with its own seed).
+    A dummy factor that the model never reads is sampled too: with independent seeds, replicate
+    noise adds about the same to every factor's ST, and the dummy's ST measures that floor. Also
+    the replicate-noise share of the variance of the point means.
+
+    (With the same seeds at every point the dummy's rows would repeat the base rows exactly and
+    its ST would be 0, while a real factor's ST would still hold the seed-by-seed flips that any
+    change to the trajectory causes; independent seeds put all of that into the measured floor.)"""
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
@@ -239,27 +243,27 @@ def run_sobol(
     lo = np.array([f[1] for f in factors])
     hi = np.array([f[2] for f in factors])
     values = lo + unit[:, : len(keys)] * (hi - lo)
-    seeds = replicate_seeds(ev.root_seed, reps)
+    seeds_of = np.array(replicate_seeds(ev.root_seed, len(values) * reps)).reshape(-1, reps)
     base_dict = base.to_dict()
-    y = np.empty((len(values), len(seeds)))
-    for k, row in enumerate(values):
+    y = np.empty((len(values), reps))
+    for k, (row, seeds) in enumerate(zip(values, seeds_of, strict=True)):
         data = copy.deepcopy(base_dict)
         for key, v in zip(keys, row, strict=True):
             section, leaf = key.split(".")
             data[section][leaf] = float(v)
         sc = validate_scenario(data, source=name)
         for r, seed in enumerate(seeds):
-            rows = run_single(sc, seed, r, series=False).summary
+            rows = run_single(sc, int(seed), r, series=False).summary
             y[k, r] = np.mean([row["survived"] for row in rows])
     ymean = y.mean(axis=1)
     total = float(np.var(ymean))
-    noise = float(y.var(axis=1, ddof=1).mean() / len(seeds)) if len(seeds) > 1 else float("nan")
+    noise = float(y.var(axis=1, ddof=1).mean() / reps) if reps > 1 else float("nan")
     info = {
         "analysis": name,
         "factors": len(keys),
         "N": ev.sobol_n,
         "points": len(values),
-        "replicates_per_point": len(seeds),
+        "replicates_per_point": reps,
         "runs": int(y.size),
         "mean_survival": float(ymean.mean()),
         "variance_of_point_means": total,
@@ -360,8 +364,8 @@ with one at zero {fmt(zero["share"].min())} to {fmt(zero["share"].max())}, again
 
 **Sobol over the four drivers** (each on [0, 1], baseline otherwise, grant kept; Saltelli's
 scheme without second order, N = {info["N"]}: {info["points"]} points ×
-{info["replicates_per_point"]} replicates = {info["runs"]} runs; output: share surviving at the
-point):
+{info["replicates_per_point"]} replicates = {info["runs"]} runs, each with its own seed; output:
+share surviving at the point):
 
 {md_table(sob[["factor", "S1", "S1_conf", "ST", "ST_conf", "ST_minus_S1"]])}
 
@@ -369,7 +373,8 @@ Over the four drivers ΣS1 = {fmt(info["sum_S1"])}, ΣST = {fmt(info["sum_ST"])}
 ΣST − ΣS1 = {fmt(info["sum_ST_minus_sum_S1"])}. Replicate noise makes up
 {fmt(info["noise_share"])} of the variance of the point means; noise adds to every ST, which the
 dummy factor (read by nothing) measures: its ST = {fmt(info["dummy_ST"])}, so the gap above the
-noise floor is ΣST − ΣS1 − 4 · ST(dummy) = {fmt(info["gap_above_dummy"])}.
+noise floor is ΣST − ΣS1 − 4 · ST(dummy) = {fmt(info["gap_above_dummy"])}. (Independent noise
+leaves S1 unbiased; both kinds of index are shares of the variance of the noisy point means.)
 """
     ev.section("P1. No single driver suffices", text)
 
@@ -1034,12 +1039,22 @@ def git_state() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "collabsim", "scenarios"],
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "status",
+                "--porcelain",
+                "--",
+                "collabsim",
+                "scenarios",
+                "experiments/model2_evidence.py",
+            ],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
-        return head + (" (model or scenarios changed since)" if dirty else "")
+        return head + (" (model, scenarios or this script changed since)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -1171,9 +1186,12 @@ Written by `experiments/model2_evidence.py` (commit {meta["commit"]}, {meta["dat
 {ev.reps} runs per arm, root seed {ev.root_seed}: every arm runs the same replicate seeds
 (`numpy.random.SeedSequence({ev.root_seed}).spawn({ev.reps})`, as `run_replicates` does), so
 differences between arms are paired. Shares: 95% Wilson intervals; means: normal 95% intervals;
-paired differences (`diff`): 95% interval of the mean difference. {meta["arms"]} arms and three
-Sobol designs, {meta["runs"]:,} runs in {total:.0f} s on one core. Every arm with its scenario,
-overrides and survival is in `arms.csv`; every headline figure in `key_numbers.csv`.
+paired differences (`diff`): 95% interval of the mean difference. The Sobol designs (SALib,
+Saltelli's scheme, scrambled sample seeded with {ev.root_seed}, no second order) give every run its
+own seed (`SeedSequence({ev.root_seed}).spawn(points × replicates)`, in order) and sample a dummy
+factor that nothing reads: its ST is the floor replicate noise puts under every ST. {meta["arms"]}
+arms and three Sobol designs, {meta["runs"]:,} runs in {total:.0f} s on one core. Every arm with
+its scenario, overrides and survival is in `arms.csv`; every headline figure in `key_numbers.csv`.
 """
     (out / "evidence.md").write_text(head + "\n" + "\n".join(ev.sections))
     print(f"wrote {out} in {total} s", file=sys.stderr)
