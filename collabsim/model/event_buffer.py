@@ -28,9 +28,9 @@ _DECODING = {
         False,
     ),
     FORMALISED: ("formalised", "formality", None, True),
-    MEMBER_LEFT: ("member_left", "engagement", "leaves after months of low engagement", False),
+    MEMBER_LEFT: ("member_left", "engagement", "leaves: no longer worth what it costs", False),
     MEMBER_JOINED: ("member_joined", "members", "joins through common partners", False),
-    DISSOLVED_EVENT: ("dissolved", "members", "fewer than two members stayed engaged", True),
+    DISSOLVED_EVENT: ("dissolved", "members", "fewer than two members remain", True),
 }
 _NAN = float("nan")
 _COLUMNS = 6  # kind, partnership, who slot, other slot (-1: none), before, after

@@ -114,6 +114,15 @@ def rank_levers(
     return rows
 
 
+def points(share: float) -> str:
+    """A difference in shares as percentage points: whole points, one decimal under one point
+    (so an interval from 0.3 is not printed as "0"), never "-0"."""
+    value = 100.0 * share + 0.0
+    if 0 < abs(value) < 1:
+        return f"{value:.1f}"
+    return f"{round(value) + 0:.0f}"
+
+
 def advice(ranking: list[dict], q: Questionnaire) -> list[dict]:
     """The top three levers in plain words (English and Dutch): those that raise 5-year
     survival, or, where survival is already (nearly) certain, those that raise engagement at
@@ -133,13 +142,13 @@ def advice(ranking: list[dict], q: Questionnaire) -> list[dict]:
                 else "the interval includes zero, so treat it as a hint"
             )
             en = (
-                f"In the model, this raises 5-year survival by {100 * r['difference']:.0f} "
-                f"points (95% interval {100 * r['low']:.0f} to {100 * r['high']:.0f}; {sure})."
+                f"In the model, this raises 5-year survival by {points(r['difference'])} "
+                f"points (95% interval {points(r['low'])} to {points(r['high'])}; {sure})."
             )
             nl = (
                 f"In het model stijgt de kans dat de samenwerking 5 jaar standhoudt met "
-                f"{100 * r['difference']:.0f} procentpunt (95%-interval {100 * r['low']:.0f} "
-                f"tot {100 * r['high']:.0f})."
+                f"{points(r['difference'])} procentpunt (95%-interval {points(r['low'])} "
+                f"tot {points(r['high'])})."
             )
         else:
             en = (
