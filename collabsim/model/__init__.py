@@ -1,6 +1,7 @@
 """The model: what a partnership is and how a month of it unfolds, apart from the equations.
 
-Here live the scenario file's schema (`scenario`) and the mechanism constants (`parameters`),
+Here live the scenario file's schema (`scenario`), the mechanism constants (`parameters`) and the
+switches that turn each feedback loop off (`structure`),
 the strict validation both use (`validation`), the building of a region's organisations and
 partnerships and their state arrays (`region`), the Mesa agents (`agents`) and the Mesa model that
 steps a month (`collaboration.CollaborationModel`), the funding and rules instruments (`policy`),
