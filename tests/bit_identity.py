@@ -1,6 +1,6 @@
 """Hashes of every scenario's results (series, events, generator state), 10 seeds each.
 
-Written once from the code before a refactor (`python tests/bit_identity.py write`) and
+Written from the code before a refactor (last: Model 2, issue 13) (`python tests/bit_identity.py write`) and
 compared after it (`python tests/bit_identity.py check`, or tests/test_bit_identity.py): a
 change that alters any result by one bit changes a hash.
 """
