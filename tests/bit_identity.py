@@ -1,8 +1,8 @@
 """Hashes of every scenario's results (series, events, generator state), 10 seeds each.
 
-Written from the code before a refactor (last: Model 2, issue 13) (`python tests/bit_identity.py write`) and
-compared after it (`python tests/bit_identity.py check`, or tests/test_bit_identity.py): a
-change that alters any result by one bit changes a hash.
+Written from the code before a refactor (`python tests/bit_identity.py write`; last written from
+Model 2, issue 13) and compared after it (`python tests/bit_identity.py check`): a change that
+alters any result by one bit changes a hash.
 """
 
 from __future__ import annotations
