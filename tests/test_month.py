@@ -37,7 +37,7 @@ CASES = [
     ("learning_region", *RARE_EVENTS, "conditions.culture_distance=1.0"),
     ("policies/challenge_fund", *RARE_EVENTS),
     ("policies/mandated_collaboration",),
-    ("policies/relaxed_rules", "drivers.trust=0.15"),  # low trust: partnerships dissolve
+    ("policies/relaxed_rules", "drivers.trust=0.3"),  # low trust: partnerships dissolve
 ]
 
 
