@@ -151,6 +151,7 @@ def run_month(
             theme_levels,
             partnership_floats,
             scratch_pairs,
+            scratch_member_floats,
             params,
         )
         # 6. incentives: own reasons combined with money and mandates
@@ -336,7 +337,7 @@ def close_month(
         rows,
         count,
     )
-    # 16. membership: disengaged members leave, fitting candidates join
+    # 16. membership: members for whom it is not worth it leave, fitting candidates join
     membership.leave_and_join_kernel(
         member_flags,
         member_floats,
