@@ -379,10 +379,10 @@ def test_dissolves_when_fewer_than_two_members_remain():
     """No timer: a partnership ends in the month its second-to-last member has gone."""
     m = stepped(3)
     st = m.state
-    dissolution.check_dissolution(st, m.policy.effects, m.scratch, m.prm, 4, m.events)
+    dissolution.check_dissolution(st, m.scratch, 4, m.events)
     assert st.alive[0]
     st.member[0, np.flatnonzero(st.member[0])[1:]] = False  # all but one have left
-    dissolution.check_dissolution(st, m.policy.effects, m.scratch, m.prm, 5, m.events)
+    dissolution.check_dissolution(st, m.scratch, 5, m.events)
     assert not st.alive[0] and st.dissolved_month[0] == 5
     phase.update_phase(st, 5)
     assert st.phase[0] == 4 and not st.member[0].any()

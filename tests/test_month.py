@@ -64,7 +64,7 @@ def replay_month(m, month: int) -> None:
     tensions.work_through_tensions(st, org, fx, sc, prm, rng, month, log)
     formalisation.formalise(st, sc, prm, month, log)
     membership.leave_and_join(st, org, fx, sc, prm, d.membership_draws, month, log)
-    dissolution.check_dissolution(st, fx, sc, prm, month, log)
+    dissolution.check_dissolution(st, sc, month, log)
     phase.update_phase(st, month)
     trust_views.trust_views(st, sc, prm)
 

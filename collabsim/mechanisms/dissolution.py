@@ -65,15 +65,14 @@ def check_dissolution_kernel(
             emit(rows, count, DISSOLVED_EVENT, p, -1, -1, before, 0.0)
 
 
-def check_dissolution(st: PartnershipState, fx, sc, prm, month: int, log: EventLog) -> None:
+def check_dissolution(st: PartnershipState, sc, month: int, log: EventLog) -> None:
     """A partnership dissolves when fewer than two members are left at the table (each leaves
     by its own decision, §7.15; a binding partnership holds its members longer there)."""
     buffer = EventBuffer(len(st.alive))
     call(
         check_dissolution_kernel,
-        (st, fx, sc),
+        (st, sc),
         month=month,
-        params=prm.record,
         rows=buffer.rows,
         count=buffer.count,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from collabsim.mechanisms.maths import sigmoid
 from collabsim.model.event_buffer import MEMBER_JOINED, MEMBER_LEFT, EventBuffer, emit
 from collabsim.model.events import EventLog
 from collabsim.model.kernel_cache import njit
@@ -33,7 +34,7 @@ def leaving_chance(shortfall, binding, prm):
     """A member's chance of leaving this month: up to leave_per_month as what collaborating
     costs it, plus what it could achieve alone, exceeds what it is worth (a logistic of the
     shortfall, as steep as the engagement decision); a binding partnership keeps a share."""
-    chance = prm.leave_per_month / (1.0 + np.exp(-shortfall / prm.decision_temperature))
+    chance = prm.leave_per_month * sigmoid(shortfall / prm.decision_temperature)
     return chance * (prm.binding_leave_factor if binding else 1.0)
 
 

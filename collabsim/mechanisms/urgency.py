@@ -10,6 +10,7 @@ from collabsim.model.state import (
     MEMBER_FLOATS,
     MEMBER_THEMES,
     PARTNERSHIP_FLOATS,
+    SCRATCH_MEMBER_FLOATS,
     SCRATCH_PAIRS,
     THEME_LEVELS,
     PartnershipState,
@@ -25,6 +26,7 @@ def update_urgency_kernel(
     theme_levels,
     partnership_floats,
     scratch_pairs,
+    scratch_member_floats,
     params,
 ):
     """need = Σ_k interest_k · demand_k; own = clip(base + from_demand · (need / need at start
@@ -42,7 +44,8 @@ def update_urgency_kernel(
     results = partnership_floats[PARTNERSHIP_FLOATS.results]
     trust = scratch_pairs[SCRATCH_PAIRS.trust]
     p_n, s_n, k_n = interests.shape
-    voiced = urgency.copy()  # last month's, so the order of members does not matter
+    voiced = scratch_member_floats[SCRATCH_MEMBER_FLOATS.voiced]
+    voiced[:] = urgency  # last month's, so the order of members does not matter
     for p in range(p_n):
         erosion = 1.0 - prm.success_erodes_urgency * results[p]
         for s in range(s_n):

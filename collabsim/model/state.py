@@ -118,6 +118,7 @@ SCRATCH_MEMBER_FLOATS = layout(  # (P, S)
     "ScratchMemberFloats",
     "trust_seen",  # each member's trust in its engaged partners
     "shortfall",  # what collaborating costs a member, plus its outside option, minus its worth
+    "voiced",  # last month's urgency, as partners voice it (mechanisms.urgency)
 )
 SCRATCH_MEMBER_FLAGS = layout("ScratchMemberFlags", "engaged", "leaving", "joins")
 SCRATCH_FLOATS = layout("ScratchFloats", "pair_trust", "misfit", "agility", "rates")

@@ -75,11 +75,18 @@ def switched_off(structure) -> list[str]:
 
 def effective_parameters(scenario):
     """The scenario's mechanism constants with those of every switched-off loop set to zero."""
-    zeroed = {p: 0.0 for name in switched_off(scenario.structure) for p in LOOPS[name].parameters}
-    return scenario.parameters.model_copy(update=zeroed) if zeroed else scenario.parameters
+    return _zeroed(scenario, "parameters")
 
 
 def effective_conditions(scenario):
     """The scenario's conditions with those of every switched-off loop set to zero."""
-    zeroed = {c: 0.0 for name in switched_off(scenario.structure) for c in LOOPS[name].conditions}
-    return scenario.conditions.model_copy(update=zeroed) if zeroed else scenario.conditions
+    return _zeroed(scenario, "conditions")
+
+
+def _zeroed(scenario, table: str):
+    """A table of the scenario (named as the Loop field that lists its keys) with the keys of
+    every switched-off loop set to zero; the table itself when no loop touches it."""
+    off = switched_off(scenario.structure)
+    zeroed = {key: 0.0 for name in off for key in getattr(LOOPS[name], table)}
+    current = getattr(scenario, table)
+    return current.model_copy(update=zeroed) if zeroed else current
