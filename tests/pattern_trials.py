@@ -71,9 +71,15 @@ def trial_agility():
     print("agility effect, agility without effect:", off)
 
 
+NO_CHAIN = ("parameters.missing_role_loss=0", "parameters.weight_chain=0")
+
+
 def trial_bumpy():
     paths = tp.survivor_trust()
-    print("survivors:", len(paths), "model, walk:", tp.bumpy_road(paths))
+    print("survivors:", len(paths), "model, Gaussian walks, shuffled walks:", tp.bumpy_road(paths))
+    for extra in ("structure.crisis_repair=false", "structure.crises=false"):
+        paths_off = tp.survivor_trust(extra)
+        print(f"{extra}: survivors {len(paths_off)}:", tp.bumpy_road(paths_off))
     walks = tp.random_walks(paths, seed=11)
     print("walks as model, walk:", tp.bumpy_road(walks))
     old = tp.dip_recovered
@@ -85,6 +91,9 @@ def trial_bumpy():
 
 def trial_parties():
     print("value without, today:", {k: round(tp.value_without(k), 2) for k in tp.PARTY})
+    print(
+        "value without, no chain:", {k: round(tp.value_without(k, *NO_CHAIN), 2) for k in tp.PARTY}
+    )
     saved = dict(region.KNOWLEDGE_PROFILE)
     same = tuple(sum(v[k] for v in saved.values()) / len(saved) for k in range(4))
     try:
@@ -152,6 +161,7 @@ except AssertionError as exc:
 
 def trial_hub():
     print("hub survival, own mbo survival, today:", tp.hub_penalty())
+    print("hub survival, own mbo survival, no chain:", tp.hub_penalty(*NO_CHAIN))
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp)
         for part in ("collabsim", "tests", "scenarios"):

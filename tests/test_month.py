@@ -11,6 +11,7 @@ import pytest
 
 from collabsim.mechanisms import (
     agenda,
+    crises,
     demand,
     dissolution,
     engagement,
@@ -53,7 +54,7 @@ def replay_month(m, month: int) -> None:
     agenda.follow_demand(st, fx, sc, cond.agility, prm)
     shared_interest.update_shared_interest(st, sc, prm)
     urgency.update_urgency(st, sc, prm)
-    incentives.update_incentives(st, fx)
+    incentives.update_incentives(st, fx, prm)
     turnover.liaison_turnover(st, org, fx, prm, cond.staff_turnover, d.turnover_draws, month, log)
     governance_fit.governance_misfit(st, sc)
     engagement.decide_engagement(st, org, fx, sc, prm)
@@ -62,6 +63,7 @@ def replay_month(m, month: int) -> None:
     trust.update_trust(st, sc, prm)
     tensions.raise_tensions(st, org, fx, sc, prm, rng, month, log, d.tension_counts_draws)
     tensions.work_through_tensions(st, org, fx, sc, prm, rng, month, log)
+    crises.break_out(st, prm, month, log)
     formalisation.formalise(st, sc, prm, month, log)
     membership.leave_and_join(st, org, fx, sc, prm, d.membership_draws, month, log)
     dissolution.check_dissolution(st, sc, month, log)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from collabsim.mechanisms.joint_action import chain_at_table
 from collabsim.mechanisms.maths import sigmoid
 from collabsim.model.kernel_cache import njit
 from collabsim.model.state import (
@@ -18,10 +19,13 @@ from collabsim.model.state import (
     MEMBER_SLOTS,
     ORGANISATION_FLAGS,
     ORGANISATION_FLOATS,
+    ORGANISATION_ROLES,
     PARTNERSHIP_FLOATS,
+    ROLE_NEEDS,
     SCRATCH_FLOATS,
     SCRATCH_MEMBER_FLOATS,
     SCRATCH_ORGANISATION_COUNTS,
+    THEME_LEVELS,
     Organisations,
     PartnershipState,
     call,
@@ -69,8 +73,11 @@ def decide_engagement_kernel(
     member_slots,
     member_pairs,
     partnership_floats,
+    theme_levels,
     organisation_floats,
     organisation_flags,
+    organisation_roles,
+    role_needs,
     effect_floats,
     effect_flags,
     scratch_member_floats,
@@ -78,13 +85,16 @@ def decide_engagement_kernel(
     scratch_organisation_counts,
     params,
 ):
-    """drivers = (1 − c) · Σ w_k·x_k + c · (Σ w_k) · Π x_k^(w_k / Σ w_k) over urgency, shared
-    interest, incentives and trust seen (c: complementarity; at c = 1 each driver is necessary);
-    worth = drivers · (1 − weight_relevance · (1 − relevance)) + w_results · results + w_eco ·
-    eco; cost = base + per partner · partners + culture · gap + misfit · misfit + rules ·
-    rigidity · school + shortage · (1 − capacity) + extra · (partnerships − 1) − relief ·
-    coordinator; target = capacity / √partnerships · logistic((worth − cost) / temperature);
-    engagement += adjust · (target − engagement); shortfall = cost + outside option − worth."""
+    """drivers = (1 − c) · Σ w_k·x_k + c · (Σ w_k) · Π x_k^(w_k / Σ w_k) over urgency,
+    shared interest, incentives and trust seen (c: complementarity; at c = 1 each driver is
+    necessary); worth = drivers · (1 − weight_relevance · (1 − relevance)) · (1 −
+    weight_chain · (1 − chain)) + w_results · results + w_eco · eco (chain: the share of the
+    agenda's results the links of the chain at the table allow,
+    joint_action.chain_at_table); cost = base + own offset + per partner · partners + culture ·
+    gap + misfit · misfit + rules · rigidity · school + shortage · (1 − capacity) + extra ·
+    (partnerships − 1) − relief · coordinator; target = capacity / √partnerships ·
+    logistic((worth − cost) / temperature); engagement += adjust · (target − engagement);
+    shortfall = cost + outside option − worth."""
     prm = params[0]
     engagement = member_floats[MEMBER_FLOATS.engagement]
     urgency = member_floats[MEMBER_FLOATS.urgency]
@@ -95,6 +105,11 @@ def decide_engagement_kernel(
     culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
     results = partnership_floats[PARTNERSHIP_FLOATS.results]
     relevance = partnership_floats[PARTNERSHIP_FLOATS.relevance]
+    cost_offset = partnership_floats[PARTNERSHIP_FLOATS.cost_offset]
+    agenda = theme_levels[THEME_LEVELS.agenda]
+    holds_role = organisation_roles[ORGANISATION_ROLES.holds_role]
+    needed = role_needs[ROLE_NEEDS.needed]
+    present = np.zeros(needed.shape[1], dtype=np.bool_)
     capacity = organisation_floats[ORGANISATION_FLOATS.capacity]
     orientation = organisation_floats[ORGANISATION_FLOATS.orientation]
     is_school = organisation_flags[ORGANISATION_FLAGS.is_school]
@@ -110,6 +125,12 @@ def decide_engagement_kernel(
         partners = -1
         for s in range(s_n):
             partners += member[p, s]
+        chain = chain_at_table(
+            needed, holds_role, slot_org[p], member[p], agenda[p], present, prm.missing_role_loss
+        )
+        deliverable = (1.0 - prm.weight_relevance * (1.0 - relevance[p])) * (
+            1.0 - prm.weight_chain * (1.0 - chain)
+        )
         for s in range(s_n):
             if not member[p, s]:
                 engagement[p, s] = 0.0
@@ -125,12 +146,13 @@ def decide_engagement_kernel(
                 urgency[p, s], shared[p, s], incentives[p, s], trust_seen[p, s], prm
             )
             worth = (
-                drivers * (1.0 - prm.weight_relevance * (1.0 - relevance[p]))
+                drivers * deliverable
                 + prm.weight_results * results[p]
                 + prm.weight_eco * orientation[o]
             )
             cost = (
                 prm.cost_base
+                + cost_offset[p]
                 + prm.cost_per_partner * partners
                 + prm.cost_culture * gap
                 + prm.cost_misfit * misfit[p]
@@ -148,11 +170,14 @@ def decide_engagement_kernel(
 def decide_engagement(st: PartnershipState, org: Organisations, fx, sc, prm) -> None:
     """Each member invests the share of its capacity collaboration is worth to it, with inertia.
 
-    worth = Σ weights · (urgency, shared interest, incentives, trust in partners, recent
-    results, eco-orientation); cost = base + per partner + culture gap + misfit + rules (schools)
-    + staff shortage + further partnerships − coordinator relief. The target engagement is
-    capacity / √(partnerships) · logistic((worth − cost) / temperature); engagement closes a
-    fixed share of the gap to it each month (inertia). Trust in partners is sc.trust_seen, the
-    misfit sc.misfit; rigidity and the coordinator are this month's policy effects `fx`.
+    worth = the four drivers combined (combined_drivers), times what the partnership can deliver
+    (relevance of its agenda; the share of it the links of the chain at the table allow), plus
+    recent results and eco-orientation; cost = base + the partnership's own offset (what makes
+    one partnership harder work than another beyond the model's causes) + per partner + culture
+    gap + misfit + rules (schools) + staff shortage + further partnerships − coordinator relief.
+    The target engagement is capacity / √(partnerships) · logistic((worth − cost) /
+    temperature); engagement closes a fixed share of the gap to it each month (inertia). Trust
+    in partners is sc.trust_seen, the misfit sc.misfit; rigidity and the coordinator are this
+    month's policy effects `fx`.
     """
     call(decide_engagement_kernel, (st, org, fx, sc), params=prm.record)

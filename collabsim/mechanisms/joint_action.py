@@ -1,7 +1,8 @@
 """Joint action and public value (docs/ODD.md §7.11): with two or more engaged members the
 partnership acts; it succeeds with a chance that grows with engaged capacity, complementary
-knowledge, relevance, trust, a coordinator and the meeting rhythm; a success adds public value,
-and moving averages remember success and results (loop R2)."""
+knowledge (each theme also needs its links of the chain at the table: pupils, training, placements
+and jobs, research, the region), relevance, trust, a coordinator and the meeting rhythm; a success
+adds public value, and moving averages remember success and results (loop R2)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from collabsim.model.state import (
     MEMBER_FLAGS,
     MEMBER_FLOATS,
     MEMBER_SLOTS,
+    ORGANISATION_ROLES,
     ORGANISATION_THEMES,
     PARTNERSHIP_COUNTS,
     PARTNERSHIP_FLAGS,
     PARTNERSHIP_FLOATS,
+    ROLE_NEEDS,
     SCRATCH_FLAGS,
     SCRATCH_MEMBER_FLAGS,
     SCRATCH_PAIRS,
@@ -30,6 +33,30 @@ from collabsim.model.state import (
 
 
 @njit(cache=True)
+def theme_chain(needed, present, k, missing_role_loss):
+    """What is left of theme k's results with the roles present: (1 − loss) per missing role."""
+    chain = 1.0
+    for r in range(needed.shape[1]):
+        if needed[k, r] and not present[r]:
+            chain *= 1.0 - missing_role_loss
+    return chain
+
+
+@njit(cache=True)
+def chain_at_table(needed, holds_role, slot_org, at_table, agenda, present, missing_role_loss):
+    """The agenda-weighted share of results the links of the chain at the table allow (0..1);
+    `present` is filled with the roles held by the members flagged in `at_table`."""
+    present[:] = False
+    for s in range(at_table.shape[0]):
+        if at_table[s]:
+            present |= holds_role[slot_org[s]]
+    share = 0.0
+    for k in range(needed.shape[0]):
+        share += agenda[k] * theme_chain(needed, present, k, missing_role_loss)
+    return share
+
+
+@njit(cache=True)
 def joint_action_kernel(
     member_floats,
     member_flags,
@@ -38,6 +65,8 @@ def joint_action_kernel(
     partnership_floats,
     partnership_counts,
     organisation_themes,
+    organisation_roles,
+    role_needs,
     theme_levels,
     effect_floats,
     effect_flags,
@@ -48,7 +77,8 @@ def joint_action_kernel(
     params,
 ):
     """P(success) = logistic(base + capacity · engaged capacity + complementarity · Σ_k best
-    knowledge_k · agenda_k + relevance · relevance + trust · trust among the engaged +
+    knowledge_k · agenda_k · (1 − role loss)^(roles theme k needs that no engaged member
+    holds) + relevance · relevance + trust · trust among the engaged +
     coordinator + meeting · (contact − 0.2) / 0.8 − rules · rigidity); a success adds engaged
     capacity · complementarity · relevance to public value; success rate and results are moving
     averages over `results_memory_months`."""
@@ -66,6 +96,8 @@ def joint_action_kernel(
     joint_successes = partnership_counts[PARTNERSHIP_COUNTS.joint_successes]
     months_without_action = partnership_counts[PARTNERSHIP_COUNTS.months_without_action]
     knowledge = organisation_themes[ORGANISATION_THEMES.knowledge]
+    holds_role = organisation_roles[ORGANISATION_ROLES.holds_role]
+    needed = role_needs[ROLE_NEEDS.needed]
     agenda = theme_levels[THEME_LEVELS.agenda]
     rigidity = effect_floats[EFFECT_FLOATS.rigidity]
     coordinator = effect_flags[EFFECT_FLAGS.coordinator]
@@ -74,7 +106,8 @@ def joint_action_kernel(
     success = scratch_flags[SCRATCH_FLAGS.success]
     acts = scratch_flags[SCRATCH_FLAGS.acts]
     p_n, s_n = member.shape
-    k_n = agenda.shape[1]
+    k_n, r_n = needed.shape
+    present = np.zeros(r_n, dtype=np.bool_)
     memory = 1.0 / prm.results_memory_months
     for p in range(p_n):
         n_members, n_engaged, capacity = 0, 0, 0.0
@@ -85,13 +118,17 @@ def joint_action_kernel(
             capacity += engagement[p, s] * member[p, s]
         capacity /= max(n_members, 1)
         acts[p] = alive[p] and n_engaged >= 2
+        chain_at_table(
+            needed, holds_role, slot_org[p], engaged[p], agenda[p], present, prm.missing_role_loss
+        )
         complementarity = 0.0
         for k in range(k_n):
             best = 0.0
             for s in range(s_n):
                 if engaged[p, s]:
                     best = max(best, knowledge[slot_org[p, s], k])
-            complementarity += best * agenda[p, k]
+            chain = theme_chain(needed, present, k, prm.missing_role_loss)
+            complementarity += best * agenda[p, k] * chain
         t_sum, t_n = 0.0, 0
         for i in range(s_n):
             for j in range(s_n):
@@ -124,9 +161,11 @@ def joint_action(st: PartnershipState, org: Organisations, fx, sc, prm, draws: n
     """With two or more engaged members the partnership acts; success adds public value.
 
     P(success) = logistic(base + capacity · engaged capacity + complementarity · knowledge
-    covering the agenda + relevance · relevance + trust · trust among the engaged + coordinator +
-    meeting rhythm − rules · rigidity). A success adds engaged capacity · complementarity ·
-    relevance to public value (a small win); the moving averages remember success and results.
+    covering the agenda, each theme's share times (1 − missing_role_loss) for every role of the
+    chain it needs that no engaged member holds (region.ROLES_NEEDED) + relevance · relevance +
+    trust · trust among the engaged + coordinator + meeting rhythm − rules · rigidity).
+    A success adds engaged capacity · complementarity · relevance to public value (a small win);
+    the moving averages remember success and results.
     Trust is sc.trust (trust_views); who engaged, acted and succeeded goes to `sc`.
     """
     call(joint_action_kernel, (st, org, fx, sc), success_draws=draws, params=prm.record)

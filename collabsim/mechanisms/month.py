@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collabsim.mechanisms import (
     agenda,
+    crises,
     demand,
     dissolution,
     engagement,
@@ -80,6 +81,8 @@ def run_month(
     organisation_floats,
     organisation_flags,
     organisation_themes,
+    organisation_roles,
+    role_needs,
     effect_floats,
     effect_flags,
     scheme_codes,
@@ -106,7 +109,7 @@ def run_month(
     demand drifts; [Python: demand shocks]; the drivers (agenda, shared interest, urgency,
     incentives); liaison turnover; engagement, joint action, trust and new tensions; [Python:
     one uniform draw to place each new tension, then one to settle each open one]; tensions
-    opened and worked through; formalisation; leaving and joining; dissolution; phase and
+    opened and worked through; crises; formalisation; leaving and joining; dissolution; phase and
     trust as seen; the month-end snapshot.
 
     Returns (stage to resume at, draws needed) when it pauses for draws, and (DONE,
@@ -141,7 +144,13 @@ def run_month(
         )
         # 4. shared interest: interests align with the agenda
         shared_interest.update_shared_interest_kernel(
-            member_themes, theme_levels, member_floats, member_flags, scratch_member_floats, params
+            member_themes,
+            theme_levels,
+            member_floats,
+            member_flags,
+            partnership_floats,
+            scratch_member_floats,
+            params,
         )
         # 5. urgency follows need and fades with results
         urgency.update_urgency_kernel(
@@ -154,8 +163,10 @@ def run_month(
             scratch_member_floats,
             params,
         )
-        # 6. incentives: own reasons combined with money and mandates
-        incentives.update_incentives_kernel(member_floats, effect_floats)
+        # 6. incentives: own reasons while the boards back it, money, mandates, means in kind
+        incentives.update_incentives_kernel(
+            member_floats, member_flags, partnership_floats, effect_floats, effect_flags, params
+        )
         # 7. liaison turnover
         turnover.liaison_turnover_kernel(
             turnover_draws,
@@ -181,8 +192,11 @@ def run_month(
             member_slots,
             member_pairs,
             partnership_floats,
+            theme_levels,
             organisation_floats,
             organisation_flags,
+            organisation_roles,
+            role_needs,
             effect_floats,
             effect_flags,
             scratch_member_floats,
@@ -209,6 +223,8 @@ def run_month(
             partnership_floats,
             partnership_counts,
             organisation_themes,
+            organisation_roles,
+            role_needs,
             theme_levels,
             effect_floats,
             effect_flags,
@@ -235,6 +251,7 @@ def run_month(
             member_slots,
             member_pairs,
             partnership_flags,
+            partnership_floats,
             organisation_floats,
             effect_floats,
             scratch_member_floats,
@@ -268,6 +285,7 @@ def run_month(
             member_pairs,
             member_slots,
             member_floats,
+            partnership_floats,
             partnership_counts,
             organisation_floats,
             effect_floats,
@@ -324,9 +342,21 @@ def close_month(
     scratch_flags,
     latest,
 ):
-    """The month's slow changes and its record (steps 15 to 19 of docs/ODD.md §3); returns
+    """The month's slow changes and its record (steps 15 to 20 of docs/ODD.md §3); returns
     (DONE, partnerships still alive)."""
-    # 15. formalisation
+    # 15. crises: strain from escalated tensions eases, or breaks out
+    crises.crises_kernel(
+        member_pairs,
+        member_flags,
+        member_floats,
+        partnership_floats,
+        partnership_counts,
+        partnership_flags,
+        params,
+        rows,
+        count,
+    )
+    # 16. formalisation
     formalisation.formalise_kernel(
         partnership_flags,
         partnership_floats,
@@ -337,7 +367,7 @@ def close_month(
         rows,
         count,
     )
-    # 16. membership: members for whom it is not worth it leave, fitting candidates join
+    # 17. membership: members for whom it is not worth it leave, fitting candidates join
     membership.leave_and_join_kernel(
         member_flags,
         member_floats,
@@ -354,7 +384,7 @@ def close_month(
         rows,
         count,
     )
-    # 17. dissolution
+    # 18. dissolution
     dissolution.check_dissolution_kernel(
         member_flags,
         member_floats,
@@ -365,7 +395,7 @@ def close_month(
         rows,
         count,
     )
-    # 18. phase
+    # 19. phase
     phase.update_phase_kernel(
         member_flags,
         member_floats,
@@ -374,7 +404,7 @@ def close_month(
         partnership_counts,
         month,
     )
-    # 19. trust as seen, and the month-end snapshot
+    # 20. trust as seen, and the month-end snapshot
     trust_views.trust_views_kernel(
         member_pairs,
         member_flags,

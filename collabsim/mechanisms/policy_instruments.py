@@ -23,7 +23,7 @@ from collabsim.model.state import (
 )
 
 # codes of collabsim.model.policy.SCHEME_CODE that the kernel treats apart
-MATCHED, PAID_COORDINATOR, MANDATE, RELAXED_RULES = 3, 5, 6, 7
+STRUCTURAL, MATCHED, PAID_COORDINATOR, MANDATE, RELAXED_RULES = 1, 3, 5, 6, 7
 
 
 @njit(cache=True)
@@ -43,6 +43,7 @@ def apply_instruments_kernel(
     """Per partnership: money received, its pull, and the switches the instruments set.
 
     A partnership's money pulls its members as 1 − exp(−euros per member a month / reference).
+    Structural money (a budget line) also stands for the boards' backing (mechanisms.incentives).
     """
     prm = params[0]
     codes = scheme_codes[SCHEME_CODES.codes]
@@ -62,6 +63,7 @@ def apply_instruments_kernel(
     rigidity = effect_floats[EFFECT_FLOATS.rigidity]
     coordinator = effect_flags[EFFECT_FLAGS.coordinator]
     binding = effect_flags[EFFECT_FLAGS.binding]
+    structural = effect_flags[EFFECT_FLAGS.structural]
     for p in range(alive.shape[0]):
         n, invested = 0, 0.0
         for s in range(member.shape[1]):
@@ -71,7 +73,7 @@ def apply_instruments_kernel(
         invested /= max(n, 1)
         money, pull = 0.0, 0.0
         rigid = base_rigidity
-        coord, bind = design_coordinator[p], design_binding[p]
+        coord, bind, budget_line = design_coordinator[p], design_binding[p], False
         for k in range(codes.shape[0]):
             if not (alive[p] and awarded[k, p]) or pays[k] < 0:
                 continue
@@ -80,7 +82,9 @@ def apply_instruments_kernel(
                 money += pays[k] * min(1.0, invested / max(match_shares[k], 1e-9))
             elif code <= PAID_COORDINATOR:
                 money += pays[k]
-            if code == PAID_COORDINATOR:
+            if code == STRUCTURAL:
+                budget_line = True
+            elif code == PAID_COORDINATOR:
                 coord = True
             elif code == MANDATE:
                 bind = True
@@ -94,6 +98,7 @@ def apply_instruments_kernel(
         rigidity[p] = rigid
         coordinator[p] = coord
         binding[p] = bind
+        structural[p] = budget_line
 
 
 def apply_instruments(st, fx, schemes, base_rigidity: float, prm) -> None:

@@ -29,6 +29,7 @@ from collabsim.model.state import (
     ORGANISATION_FLOATS,
     PARTNERSHIP_COUNTS,
     PARTNERSHIP_FLAGS,
+    PARTNERSHIP_FLOATS,
     SCRATCH_COUNTS,
     SCRATCH_FLOATS,
     SCRATCH_MEMBER_FLOATS,
@@ -48,6 +49,7 @@ def tension_rates_kernel(
     member_slots,
     member_pairs,
     partnership_flags,
+    partnership_floats,
     organisation_floats,
     effect_floats,
     scratch_member_floats,
@@ -58,8 +60,8 @@ def tension_rates_kernel(
 ):
     """rate = base · members/6 · (1 + culture · gap + ego · (1 − eco) + rules · rigidity +
     misfit · misfit + divergence · (1 − shared interest) + urgency_distrust · mean of U · (1 −
-    trust seen)); this month's count ~ Poisson(rate) from one draw per partnership. Returns the
-    number of new tensions."""
+    trust seen) + irrelevance · (1 − relevance)); this month's count ~ Poisson(rate) from one
+    draw per partnership. Returns the number of new tensions."""
     prm = params[0]
     member = member_flags[MEMBER_FLAGS.member]
     shared = member_floats[MEMBER_FLOATS.shared_interest]
@@ -68,6 +70,7 @@ def tension_rates_kernel(
     slot_org = member_slots[MEMBER_SLOTS.slot_org]
     culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
     alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
+    relevance = partnership_floats[PARTNERSHIP_FLOATS.relevance]
     orientation = organisation_floats[ORGANISATION_FLOATS.orientation]
     rigidity = effect_floats[EFFECT_FLOATS.rigidity]
     misfit = scratch_floats[SCRATCH_FLOATS.misfit]
@@ -106,6 +109,7 @@ def tension_rates_kernel(
                 + prm.tension_misfit * misfit[p]
                 + prm.tension_divergence * divergence
                 + prm.tension_urgency_distrust * fights / n
+                + prm.tension_irrelevance * (1.0 - relevance[p])
             )
         )
         counts[p] = poisson_from_uniform(rates[p], tension_counts_draws[p])
@@ -125,11 +129,12 @@ def raise_tensions(
     draws: np.ndarray,
 ) -> None:
     """Tensions arise with cultural distance, ego-orientation, rigid rules, misfit, divergence,
-    and urgency without trust (urgency that partners do not trust each other with fights).
+    urgency without trust (urgency that partners do not trust each other with fights) and an
+    agenda that lags demand (what partners see needed is not what the partnership does).
 
     New tensions a month ~ Poisson(base · members/6 · (1 + culture · gap + ego · (1 − eco) +
     rules · rigidity + misfit · misfit + divergence · (1 − shared interest) + urgency_distrust ·
-    mean U · (1 − trust seen))); each falls on a
+    mean U · (1 − trust seen) + irrelevance · (1 − relevance))); each falls on a
     pair of members, more often between distant cultures. Rates and counts go to sc.rates and
     sc.counts; `draws`: one uniform per partnership for its count.
     """
@@ -294,7 +299,8 @@ def work_through_tensions(
 
     P(resolved this month) = logistic(base + trust · pair trust + informal · informal culture +
     agility · effective agility (sc.agility) + coordinator − rigidity · rules). Unresolved after
-    a few months, it escalates: the pair's trust and engagement drop. Worked through, trust rises.
+    a few months, it escalates: the pair's trust and engagement drop and the partnership's strain
+    grows (mechanisms.crises). Worked through, trust rises.
     """
     still_open = keep_open_kernel(st.tensions, st.n_tensions, st.partnership_flags, st.member_flags)
     if not still_open:
@@ -321,6 +327,7 @@ def settle_tensions_kernel(
     member_pairs,
     member_slots,
     member_floats,
+    partnership_floats,
     partnership_counts,
     organisation_floats,
     effect_floats,
@@ -330,13 +337,15 @@ def settle_tensions_kernel(
     rows,
     count,
 ):
-    """Each open tension is resolved (draw under its chance), escalates (too old) or ages."""
+    """Each open tension is resolved (draw under its chance), escalates (too old: it adds to
+    the partnership's strain, mechanisms.crises) or ages."""
     prm = params[0]
     personal = member_pairs[MEMBER_PAIRS.personal_trust]
     org = member_pairs[MEMBER_PAIRS.org_trust]
     engagement = member_floats[MEMBER_FLOATS.engagement]
     resolved = partnership_counts[PARTNERSHIP_COUNTS.tensions_resolved]
     escalated = partnership_counts[PARTNERSHIP_COUNTS.tensions_escalated]
+    strain = partnership_floats[PARTNERSHIP_FLOATS.strain]
     n_open = n_tensions[0]
     chance = np.empty(n_open)
     resolve_chances(
@@ -367,6 +376,7 @@ def settle_tensions_kernel(
             step, loss = -prm.tension_trust_loss_escalated, prm.tension_engagement_loss
             before, after = settle(personal, org, engagement, p, i, j, step, loss, prm)
             escalated[p] += 1
+            strain[p] += prm.crisis_strain_per_escalation
             emit(rows, count, TENSION_ESCALATED, p, i, j, before, after)
         else:
             tensions[kept, TENSION.partnership] = p

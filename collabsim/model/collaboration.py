@@ -91,9 +91,9 @@ class CollaborationModel(mesa.Model):
         self.scratch = Scratch.zeros({"P": p, "S": s, "N": len(self.orgs.names)})
         self.draws = MonthlyDraws(p, s, self.state.demand.shape[1])
         # events one month can write outside tensions: turnover, leaving, joining (a row per
-        # member slot each), formalisation and dissolution (one per partnership each); the
-        # buffer is emptied every month, so this room is always there
-        self.buffer = EventBuffer(3 * self.state.member.size + 2 * len(self.state.alive))
+        # member slot each), a crisis, formalisation and dissolution (one per partnership each);
+        # the buffer is emptied every month, so this room is always there
+        self.buffer = EventBuffer(3 * self.state.member.size + 3 * len(self.state.alive))
         self.latest = np.empty((len(self.state.names), len(SERIES)))  # the last month's end
         cond = effective_conditions(scenario)
         self._month_arguments = month_arguments(

@@ -14,7 +14,7 @@ from collabsim.model.kernel_cache import njit
 from collabsim.model.region import with_room
 
 TENSION_RAISED, TENSION_RESOLVED, TENSION_ESCALATED, LIAISON_LEFT = 0, 1, 2, 3
-FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT = 4, 5, 6, 7
+FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT, CRISIS = 4, 5, 6, 7, 8
 
 # kind, variable, detail (None: decided by the row), who is the partnership itself
 _DECODING = {
@@ -31,6 +31,7 @@ _DECODING = {
     MEMBER_LEFT: ("member_left", "engagement", "leaves: no longer worth what it costs", False),
     MEMBER_JOINED: ("member_joined", "members", "joins through common partners", False),
     DISSOLVED_EVENT: ("dissolved", "members", "fewer than two members remain", True),
+    CRISIS: ("crisis", "trust", "escalations pile up into a crisis: trust breaks down", True),
 }
 _NAN = float("nan")
 _COLUMNS = 6  # kind, partnership, who slot, other slot (-1: none), before, after

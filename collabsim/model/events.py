@@ -8,6 +8,7 @@ EVENT_KINDS = (
     "tension_raised",
     "tension_resolved",
     "tension_escalated",
+    "crisis",
     "liaison_left",
     "funding_started",
     "funding_ended",

@@ -16,6 +16,11 @@ from dataclasses import dataclass
 
 SCHOOL = "school"  # the scenario's `type` of the school rows; their label is the `level`
 
+# The links of the regional chain (docs/ODD.md §7.11): pupils who choose technology (vmbo),
+# vocational training (mbo), research and higher training (hbo), work placements and jobs
+# (firms), and the region's own agenda, space and money (municipality). Each type brings one.
+ROLES = ("inflow", "training", "research", "practice", "region")
+
 
 @dataclass(frozen=True)
 class OrganisationType:
@@ -26,6 +31,7 @@ class OrganisationType:
     agent: str  # its Mesa agent class in collabsim.model.agents
     interest: tuple[float, ...]  # what it cares about: Dirichlet weights over the themes
     knowledge: tuple[float, ...]  # what it brings to joint action, per theme
+    role: str  # its link in the chain (ROLES): what no other kind at the table can supply
     culture_leaning: float  # vertical (+1) .. horizontal (-1) organisation
     shortage_exposure: float  # how hard staff shortage bites its capacity (0..1)
     name_en: str  # the type's name in English texts (the app's legend, the scan)
@@ -47,35 +53,35 @@ _ROWS = (
     OrganisationType(
         "vmbo", SCHOOL, "School",
         interest=(0.30, 0.50, 0.05, 0.15), knowledge=(0.20, 0.60, 0.05, 0.10),
-        culture_leaning=1.0, shortage_exposure=1.0,
+        role="inflow", culture_leaning=1.0, shortage_exposure=1.0,
         name_en="vmbo", name_nl="vmbo", app_colour="#e377c2", figure_colour="#7570b3",
         scan_candidate="",
     ),
     OrganisationType(
         "mbo", SCHOOL, "School",
         interest=(0.45, 0.35, 0.10, 0.10), knowledge=(0.50, 0.80, 0.40, 0.20),
-        culture_leaning=1.0, shortage_exposure=1.0,
+        role="training", culture_leaning=1.0, shortage_exposure=1.0,
         name_en="mbo", name_nl="mbo", app_colour="#1f77b4", figure_colour="#1b9e77",
         scan_candidate="all",
     ),
     OrganisationType(
         "hbo", SCHOOL, "School",
         interest=(0.10, 0.20, 0.30, 0.40), knowledge=(0.30, 0.50, 0.60, 0.90),
-        culture_leaning=0.5, shortage_exposure=0.7,
+        role="research", culture_leaning=0.5, shortage_exposure=0.7,
         name_en="hbo", name_nl="hbo", app_colour="#17becf", figure_colour="#66a61e",
         scan_candidate="strategic",
     ),
     OrganisationType(
         "firm", "firm", "Firm",
         interest=(0.50, 0.10, 0.10, 0.30), knowledge=(0.95, 0.40, 0.50, 0.70),
-        culture_leaning=-1.0, shortage_exposure=0.5,
+        role="practice", culture_leaning=-1.0, shortage_exposure=0.5,
         name_en="firm", name_nl="bedrijf", app_colour="#ff7f0e", figure_colour="#d95f02",
         scan_candidate="all", aliases=("company",),
     ),
     OrganisationType(
         "municipality", "municipality", "Municipality",
         interest=(0.25, 0.05, 0.35, 0.35), knowledge=(0.20, 0.10, 0.60, 0.50),
-        culture_leaning=0.5, shortage_exposure=0.4,
+        role="region", culture_leaning=0.5, shortage_exposure=0.4,
         name_en="municipality", name_nl="gemeente", app_colour="#2ca02c", figure_colour="#e7298a",
         scan_candidate="all",
     ),
@@ -124,6 +130,8 @@ def _check_table() -> None:
     if len(widths) != 1:
         raise ValueError("organisation types: interest and knowledge need one value per theme")
     for t in _ROWS:
+        if t.role not in ROLES:
+            raise ValueError(f"organisation type {t.label}: role '{t.role}' is not one of {ROLES}")
         if t.scan_candidate not in ("", "all", "strategic"):
             raise ValueError(f"organisation type {t.label}: scan_candidate '{t.scan_candidate}'")
         if not t.is_school and t.scenario_type != t.label:

@@ -42,6 +42,7 @@ class PolicySchedule:
             rigidity=np.full(n, self.rigidity),
             coordinator=st.coordinator.copy(),
             binding=st.binding.copy(),
+            structural=np.zeros(n, dtype=bool),
         )
         # per scheme, for mechanisms.policy_instruments (in the month kernel): code, this
         # month's payment (−1 when not in force), rigidity reduction, match share, who it reaches

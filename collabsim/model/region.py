@@ -11,11 +11,21 @@ from __future__ import annotations
 import numpy as np
 
 from collabsim.model.kernel_cache import njit
-from collabsim.model.organisation_types import ORGANISATION_TYPES
+from collabsim.model.organisation_types import ORGANISATION_TYPES, ROLES
 from collabsim.model.scenario import Scenario
 from collabsim.model.state import Organisations, PartnershipState
 
 THEMES = ("skilled_technicians", "current_curriculum", "lifelong_learning", "regional_innovation")
+# The roles of the chain (organisation_types.ROLES) each theme's results need: a technician
+# needs pupils who choose technology, training and a work placement; a current curriculum needs
+# the schools of both levels and the firms; lifelong learning needs training, employers and the
+# region; innovation needs firms, research and the region.
+ROLES_NEEDED = {
+    "skilled_technicians": ("inflow", "training", "practice"),
+    "current_curriculum": ("inflow", "training", "practice"),
+    "lifelong_learning": ("training", "practice", "region"),
+    "regional_innovation": ("practice", "research", "region"),
+}
 PHASES = ("forming", "active", "struggling", "dormant", "dissolved")
 FORMING, ACTIVE, STRUGGLING, DORMANT, DISSOLVED = range(5)
 
@@ -91,6 +101,9 @@ def build_organisations(orgs: list[tuple[str, bool]], scenario: Scenario, rng) -
     culture = np.clip(0.5 + 0.5 * leaning * c.culture_distance + 0.05 * noise[2], 0.0, 1.0)
     knowledge = np.array([KNOWLEDGE_PROFILE[lab] for lab in labels], dtype=float).reshape(n, -1)
     is_school = np.array([ORGANISATION_TYPES[lab].is_school for lab in labels], dtype=bool)
+    roles = np.array([ORGANISATION_TYPES[lab].role for lab in labels])
+    holds_role = (roles[:, None] == np.array(ROLES)[None, :]).reshape(n, len(ROLES))
+    needed = np.array([[r in ROLES_NEEDED[k] for r in ROLES] for k in THEMES], dtype=bool)
     return Organisations(
         names=names,
         labels=labels,
@@ -99,6 +112,8 @@ def build_organisations(orgs: list[tuple[str, bool]], scenario: Scenario, rng) -
         culture=culture,
         knowledge=knowledge,
         is_school=is_school,
+        holds_role=holds_role,
+        needed=needed,
     )
 
 
@@ -140,6 +155,8 @@ def build_partnerships(
     start_trust = 0.5 * (start_trust + start_trust.transpose(0, 2, 1))
     eye = np.eye(width, dtype=bool)[None]
     start_trust = np.where(eye | ~(has_org[:, :, None] & has_org[:, None, :]), 0.0, start_trust)
+    # each partnership's own cost offset: one standard normal each, drawn whatever its spread
+    cost_offset = scenario.parameters.cost_spread * rng.normal(size=n_part)
     culture = org.culture[safe]
     culture_gap = np.abs(culture[:, :, None] - culture[:, None, :])
 
@@ -161,9 +178,11 @@ def build_partnerships(
         need_ref=need_ref,
         tenure_months=tenure,
         rejoin_wait=np.zeros((n_part, width)),
+        backing=has_org.astype(float),
         culture_gap=culture_gap,
         personal_trust=start_trust.copy(),
         org_trust=start_trust,
+        trust_before_crisis=np.zeros_like(start_trust),
         operational=np.full(n_part, design.kind == "operational"),
         formality=np.full(n_part, GOVERNANCE_FORMALITY[design.governance]),
         binding=np.full(n_part, design.binding),
@@ -190,7 +209,10 @@ def build_partnerships(
         funding_eur=zeros.copy(),
         funding_total_eur=zeros.copy(),
         trust_lived=zeros.copy(),
+        strain=zeros.copy(),
+        cost_offset=cost_offset,
         months_lived=izeros.copy(),
+        crises=izeros.copy(),
     )
 
 

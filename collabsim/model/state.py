@@ -41,6 +41,7 @@ MEMBER_FLOATS = layout(
     "need_ref",  # need at the start, to scale urgency
     "tenure_months",  # liaison's months in post
     "rejoin_wait",  # months before a leaver may rejoin
+    "backing",  # the member's board's backing, 0..1: it follows the partnership's results
 )
 MEMBER_FLAGS = layout("MemberFlags", "has_org", "member")  # a slot is filled; at the table now
 MEMBER_SLOTS = layout("MemberSlots", "slot_org")  # the organisation in each slot, -1 for none
@@ -49,6 +50,7 @@ MEMBER_PAIRS = layout(  # (partnership, member, member), diagonal 0
     "culture_gap",  # |culture_i - culture_j|
     "personal_trust",  # between liaisons
     "org_trust",  # between organisations
+    "trust_before_crisis",  # personal trust the last crisis broke, which repair aims back at
 )
 MEMBER_THEMES = layout("MemberThemes", "interests")  # (P, S, K) what each cares about, sums to 1
 THEME_LEVELS = layout(  # (partnership, theme)
@@ -68,6 +70,8 @@ PARTNERSHIP_FLOATS = layout(
     "funding_eur",  # euros received this month
     "funding_total_eur",  # euros received so far
     "trust_lived",  # month-end pair trust summed over the months alive (month 0 on)
+    "strain",  # escalated tensions not yet eased; a crisis breaks out at 1
+    "cost_offset",  # what makes this partnership harder (or easier) work than the base cost
 )
 PARTNERSHIP_COUNTS = layout(
     "PartnershipCounts",
@@ -81,6 +85,7 @@ PARTNERSHIP_COUNTS = layout(
     "tensions_escalated",
     "joint_successes",
     "months_lived",  # months observed alive (month 0 on): mean trust's divisor
+    "crises",  # crises so far
 )
 PARTNERSHIP_FLAGS = layout(
     "PartnershipFlags", "operational", "alive", "ever_succeeded", "coordinator", "binding"
@@ -98,6 +103,8 @@ ORGANISATION_FLOATS = layout(
 )
 ORGANISATION_FLAGS = layout("OrganisationFlags", "is_school")
 ORGANISATION_THEMES = layout("OrganisationThemes", "knowledge")  # (N, K)
+ORGANISATION_ROLES = layout("OrganisationRoles", "holds_role")  # (N, R) its role in the chain
+ROLE_NEEDS = layout("RoleNeeds", "needed")  # (K, R) the roles each theme's results need
 
 # ----------------------------------------------------------------------- policy (P,)
 EFFECT_FLOATS = layout(
@@ -106,7 +113,8 @@ EFFECT_FLOATS = layout(
     "funding_incentive",  # 0..1 pull of the money received
     "mandate_incentive",  # 0..1
 )
-EFFECT_FLAGS = layout("EffectFlags", "coordinator", "binding")  # the design's or the policy's
+# the design's or the policy's coordinator and mandate; structural money in force
+EFFECT_FLAGS = layout("EffectFlags", "coordinator", "binding", "structural")
 # one entry per funding scheme: code, this month's payment (-1 when not in force), ...
 SCHEME_CODES = layout("SchemeCodes", "codes")
 SCHEME_FLOATS = layout("SchemeFloats", "pays", "reductions", "match_shares")
@@ -231,6 +239,8 @@ class Organisations(Blocks):
         "organisation_floats": (ORGANISATION_FLOATS, np.float64, "N"),
         "organisation_flags": (ORGANISATION_FLAGS, np.bool_, "N"),
         "organisation_themes": (ORGANISATION_THEMES, np.float64, "NK"),
+        "organisation_roles": (ORGANISATION_ROLES, np.bool_, "NR"),
+        "role_needs": (ROLE_NEEDS, np.bool_, "KR"),
     }
 
 

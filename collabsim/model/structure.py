@@ -32,8 +32,17 @@ LOOPS: dict[str, Loop] = {
         ("trust_gain_contact", "understanding_per_month"),
     ),
     "small_wins": Loop(
-        "R2: joint successes raise trust and the worth of engaging; failures lower trust",
-        ("trust_gain_success", "trust_loss_failure", "weight_results"),
+        "R2: joint successes raise trust, shared interest and the worth of engaging; failures "
+        "lower trust",
+        ("trust_gain_success", "trust_loss_failure", "weight_results", "interest_from_success"),
+    ),
+    "board_backing": Loop(
+        "B7: the boards' backing, half of a member's own incentives, follows the results",
+        ("board_dependence",),
+    ),
+    "in_kind_reciprocity": Loop(
+        "R4: what engaged partners put on the table in kind is an incentive to engage",
+        ("in_kind_weight",),
     ),
     "joining": Loop("R3: a successful partnership attracts fitting newcomers", ("join_per_month",)),
     "urgency_spreads": Loop(
@@ -56,6 +65,18 @@ LOOPS: dict[str, Loop] = {
     "tension_effects": Loop(
         "tensions worked through add trust; escalated ones cost trust and engagement",
         ("tension_trust_gain_resolved", "tension_trust_loss_escalated", "tension_engagement_loss"),
+    ),
+    "crises": Loop(
+        "escalations that pile up break out into a crisis that shakes all trust at once",
+        ("crisis_trust_loss", "crisis_engagement_loss"),
+    ),
+    "crisis_repair": Loop(
+        "after a crisis, partners who keep meeting repair the trust it broke",
+        ("crisis_repair_per_month",),
+    ),
+    "lagging_agenda_tensions": Loop(
+        "an agenda that lags shifting demand raises tensions (what agility prevents)",
+        ("tension_irrelevance",),
     ),
     "trust_decay": Loop("trust fades in months without contact", ("trust_decay_per_month",)),
 }
