@@ -13,8 +13,9 @@ What it measures (sections of evidence.md):
   A      money alone: sustained funding with one driver low;
   B      agility: Sobol indices of the conditions for survival under volatile demand;
   C      the hazard by year, with and without funding;
-  D      the knife-edge of `parameters.cost_base`;
-  E      loop ablation: the one-driver-low table and the drivers' Sobol indices, loops on and off;
+  D      the knife-edge of `parameters.cost_base`: survival and its slope around the default;
+  E      loop ablation: the one-driver-low table and the drivers' Sobol indices, loops on and off,
+         and the "only together" signature with each loop off alone;
   F      effects the documentation did not describe (binding, structural, mandate).
 
 Every arm runs the same replicate seeds (spawned from --root-seed, as `run_replicates` does), so
@@ -33,12 +34,14 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from collabsim.analysis.stats import mean_interval, paired_difference, wilson_interval
+from collabsim.model.parameters import MechanismParameters
 from collabsim.model.scenario import Scenario, load_scenario, validate_scenario
 from collabsim.model.validation import inner_table
 from collabsim.runs.runner import ReplicateResults, replicate_seeds, run_replicates, run_single
@@ -69,6 +72,11 @@ LOOPS_OFF_BY_PARAMETERS = (
     "conditions.staff_turnover=0",
     "parameters.join_per_month=0",
 )
+
+# The knife-edge grid: cost_base's default and these distances either side of it; the slope
+# around the default is taken from −KNIFE_SLOPE_OFFSET to +KNIFE_SLOPE_OFFSET.
+KNIFE_OFFSETS = (0.04, 0.08, 0.12)
+KNIFE_SLOPE_OFFSET = 0.04
 
 AGILITY_CONDITIONS = (
     ("conditions.agility", 0.0, 1.0),
@@ -118,6 +126,11 @@ def fmt(x: float, nd: int = 2) -> str:
 def fci(v: float, lo: float, hi: float, nd: int = 2) -> str:
     """'0.80 [0.71, 0.87]'."""
     return f"{fmt(v, nd)} [{fmt(lo, nd)}, {fmt(hi, nd)}]"
+
+
+def ci(row, col: str, nd: int = 2) -> str:
+    """fci of a row's figure `col` with its interval in `col_low` and `col_high`."""
+    return fci(row[col], row[f"{col}_low"], row[f"{col}_high"], nd)
 
 
 def md_table(df: pd.DataFrame, nd: int = 2) -> str:
@@ -894,27 +907,185 @@ by month in c_dissolutions_by_month.csv.
     ev.section("C. The hazard by year, with and without funding", text)
 
 
+def cost_base_default() -> tuple[float, float, float]:
+    """`parameters.cost_base`'s default and its allowed range, read from the model's parameters."""
+    f = MechanismParameters.model_fields["cost_base"]
+    lo = next((m.ge for m in f.metadata if getattr(m, "ge", None) is not None), -np.inf)
+    hi = next((m.le for m in f.metadata if getattr(m, "le", None) is not None), np.inf)
+    return float(f.default), float(lo), float(hi)
+
+
 def d_knife_edge(ev: Evidence) -> None:
-    rows = []
-    for c in (0.74, 0.78, 0.82, 0.86, 0.90):
-        s = ev.arm(f"cost_base {c}", BASELINE, (f"parameters.cost_base={c}",)).summary["survived"]
-        rows.append({"cost_base": c, **share(int(s.sum()), len(s))})
+    """Survival on a symmetric grid around cost_base's default (KNIFE_OFFSETS either side), and
+    the slope: the paired change of survival per 0.01 of cost_base, around the default (from
+    −KNIFE_SLOPE_OFFSET to +KNIFE_SLOPE_OFFSET) and between each pair of neighbours."""
+    default, lo, hi = cost_base_default()
+    offsets = sorted({0.0, *KNIFE_OFFSETS, *(-o for o in KNIFE_OFFSETS)})
+    rows, runs = [], {}
+    for o in offsets:
+        c = round(default + o, 6)
+        if not lo <= c <= hi:
+            continue
+        s = ev.arm(f"cost_base {c:g}", BASELINE, (f"parameters.cost_base={c:g}",)).summary
+        runs[o] = s["survived"].to_numpy(dtype=float)
+        rows.append({"cost_base": c, "offset": o, **share(int(runs[o].sum()), len(runs[o]))})
     t = ev.write("d_knife_edge.csv", pd.DataFrame(rows))
+
+    def slope(measure: str, a: float, b: float) -> dict:
+        d, per = diff_ci(runs[a], runs[b]), 0.01 / (b - a)
+        return {
+            "measure": measure,
+            "cost_base_from": round(default + a, 6),
+            "cost_base_to": round(default + b, 6),
+            "per_0.01": d["diff"] * per,
+            "per_0.01_low": d["diff_low"] * per,
+            "per_0.01_high": d["diff_high"] * per,
+        }
+
+    k = KNIFE_SLOPE_OFFSET
+    slopes = [slope("around the default", -k, k)] if {-k, k} <= set(runs) else []
+    slopes += [slope("neighbours", a, b) for a, b in pairwise(runs)]
+    sl = ev.write("d_knife_edge_slope.csv", pd.DataFrame(slopes))
     for _, r in t.iterrows():
-        ev.key(
-            "D knife edge",
-            f"cost_base {r['cost_base']:.2f}",
-            r["share"],
-            r["low"],
-            r["high"],
-            r["n"],
+        item = f"cost_base default {r['offset']:+.2f}"
+        ev.key("D knife edge", item, r["share"], r["low"], r["high"], r["n"])
+    ev.key("D knife edge", "cost_base default", default)
+    sentences = []
+    for _, r in sl[sl["measure"] == "around the default"].iterrows():
+        figure = (r["per_0.01"], r["per_0.01_low"], r["per_0.01_high"])
+        ev.key("D knife edge", "slope per 0.01 around the default", *figure, ev.reps)
+        sentences.append(
+            f"Around the default, survival changes by {ci(r, 'per_0.01', 3)} per 0.01 of "
+            f"cost_base (the paired change from {fmt(r['cost_base_from'])} to "
+            f"{fmt(r['cost_base_to'])}, divided by {2 * k / 0.01:.0f})."
+        )
+    nb = sl[sl["measure"] == "neighbours"]
+    if len(nb):
+        r = nb.loc[nb["per_0.01"].abs().idxmax()]
+        figure = (r["per_0.01"], r["per_0.01_low"], r["per_0.01_high"])
+        ev.key("D knife edge", "steepest slope per 0.01 on the grid", *figure, ev.reps)
+        sentences.append(
+            f"The steepest step on the grid is from {fmt(r['cost_base_from'])} to "
+            f"{fmt(r['cost_base_to'])}: {ci(r, 'per_0.01', 3)} per 0.01."
         )
     text = f"""
-Baseline survival as the one constant `parameters.cost_base` varies, {ev.reps} runs each.
+Baseline survival as the one constant `parameters.cost_base` varies around its default
+{default:g} (read from `collabsim.model.parameters`; `offset` is the distance from it),
+{ev.reps} runs each with the same seeds.
 
 {md_table(t)}
+
+Slopes: the paired change of survival per 0.01 of cost_base with the 95% interval of the mean
+paired change (d_knife_edge_slope.csv):
+
+{md_table(sl, 3)}
+
+{" ".join(sentences)}
 """
     ev.section("D. The knife-edge of cost_base", text)
+
+
+def loop_switches() -> tuple[str, ...]:
+    """The names of the model's loop switches (collabsim.model.structure.LOOPS, so a switch added
+    there appears here); none for a model without them."""
+    try:
+        from collabsim.model.structure import LOOPS
+    except ImportError:
+        return ()
+    return tuple(LOOPS)
+
+
+def each_loop_table(ev: Evidence) -> pd.DataFrame:
+    """One row for all loops on, one for each switch of LOOPS off alone, one for all off
+    (ev.loops_off): survival with all four drivers moderate and with each driver low (LOW, grant
+    kept, as in P1); the interaction signature, all-moderate survival minus the best one-low
+    survival (the one-low arm of the row with the highest share), as the mean over paired runs
+    with its interval; and the paired changes of signature and all-moderate survival against
+    all on."""
+    settings = [("all on", "on", ())]
+    settings += [(name, f"{name} off", (f"structure.{name}=false",)) for name in loop_switches()]
+    settings.append(("all off", "off", tuple(ev.loops_off)))
+    arms = [("all_moderate", "all moderate", ())]
+    arms += [(f"{d}_{LOW}", f"{d} {LOW}", (f"drivers.{d}={LOW}",)) for d in DRIVERS]
+    rows, first = [], None
+    for label, tag, extra in settings:
+        row, runs = {"loops_off": label, "overrides": " ".join(extra)}, {}
+        for col, arm, sets in arms:
+            s = ev.arm(f"{tag}: {arm}", BASELINE, (*extra, *sets)).summary["survived"]
+            runs[col] = s.to_numpy(dtype=float)
+            sv = share(int(s.sum()), len(s))
+            row |= {"n": sv["n"], col: sv["share"], f"{col}_low": sv["low"]}
+            row[f"{col}_high"] = sv["high"]
+        best = max(arms[1:], key=lambda a: runs[a[0]].mean())
+        runs["signature"] = runs["all_moderate"] - runs[best[0]]
+        first = first or runs
+        m, lo, hi = mean_interval(runs["signature"])
+        row |= {"best_one_low": best[1], "signature": m, "signature_low": lo, "signature_high": hi}
+        for col in ("signature", "all_moderate"):
+            d = diff_ci(first[col], runs[col])
+            row |= {f"{col}_change": d["diff"], f"{col}_change_low": d["diff_low"]}
+            row[f"{col}_change_high"] = d["diff_high"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def each_loop_text(ev: Evidence, t: pd.DataFrame) -> str:
+    """The each-loop-off table in markdown (cells 'share [low, high]') and sentences computed
+    from it: which single switches change the signature (and all-moderate survival) beyond the
+    95% interval of the paired change against all on."""
+    show = pd.DataFrame({"loops off": t["loops_off"]})
+    for col in ["all_moderate", *(f"{d}_{LOW}" for d in DRIVERS), "signature"]:
+        show[col.replace("_", " ")] = [ci(r, col) for _, r in t.iterrows()]
+    show["change vs all on"] = [ci(r, "signature_change") for _, r in t.iterrows()]
+    single = t.iloc[1:-1].set_index("loops_off")
+    sentences = []
+    for col, what in (("signature", "the signature"), ("all_moderate", "all-moderate survival")):
+        if not len(single):
+            break
+        down = single.index[single[f"{col}_change_high"] < 0]
+        up = single.index[single[f"{col}_change_low"] > 0]
+        if not len(down) + len(up):
+            sentences.append(
+                f"Switched off alone, no loop changes {what} beyond the 95% interval of the "
+                f"paired change against all on (all {len(single)} intervals hold 0)."
+            )
+            continue
+        parts = []
+        for names, way in ((down, "lower"), (up, "raise")):
+            if len(names):
+                each = [f"`{n}` {ci(single.loc[n], col + '_change')}" for n in names]
+                parts.append(f"{', '.join(each)} {way} it")
+        moved = len(down) + len(up)
+        verb = "changes" if moved == 1 else "change"
+        sentences.append(
+            f"Switched off alone, {moved} of {len(single)} loops {verb} {what} "
+            f"beyond the 95% interval of the paired change against all on: {'; '.join(parts)}; "
+            f"for the other {len(single) - moved} the interval holds 0."
+        )
+    on, off = t.iloc[0], t.iloc[-1]
+    sentences.append(
+        f"With every loop off the signature is {ci(off, 'signature')}, against "
+        f"{ci(on, 'signature')} with all on."
+    )
+    if not len(single):
+        sentences.append("This model has no [structure] switches: only all on and all off.")
+    return f"""
+**"Only together", each loop off alone.** Survival, {ev.reps} runs each with the same seeds, with
+all four drivers moderate and with one driver at {LOW} (grant kept, as in P1), for all loops on,
+every switch of `collabsim.model.structure.LOOPS` set false alone, and all off (the overrides
+above). The **signature** is all-moderate survival minus the best one-low survival of the same
+row (mean over paired runs with its normal 95% interval, of zero width where every run of the row
+gives the same difference: then the shares' Wilson intervals bound it; picking the best arm after
+the fact makes it, if anything, a little smaller); **change vs all on** is its paired change
+against the first row.
+With {len(single)} single switches at 95%, about {0.05 * len(single):.1f} would fall outside by
+chance alone. e_loop_ablation_each_loop.csv also has the best one-low arm and the paired change
+of all-moderate survival.
+
+{md_table(show)}
+
+{" ".join(sentences)}
+"""
 
 
 def e_loop_ablation(ev: Evidence) -> None:
@@ -943,6 +1114,15 @@ def e_loop_ablation(ev: Evidence) -> None:
         ]
     )
     ev.write("e_loop_ablation_sobol_sums.csv", sums)
+    each = ev.write("e_loop_ablation_each_loop.csv", each_loop_table(ev))
+    for _, r in each.iterrows():
+        item = f"E each loop off: {r['loops_off']}"
+        for col, arm in [("all_moderate", "all moderate")] + [
+            (f"{d}_{LOW}", f"{d} {LOW}") for d in DRIVERS
+        ]:
+            ev.key(item, f"survival {arm}", r[col], r[f"{col}_low"], r[f"{col}_high"], r["n"])
+        for col in ("signature", "signature_change"):
+            ev.key(item, col.replace("_", " "), r[col], r[f"{col}_low"], r[f"{col}_high"], r["n"])
     overrides = "\n".join(f"- `{o}`" for o in ev.loops_off)
     text = f"""
 "Loops off" here: {ev.loops_source}. The overrides:
@@ -956,6 +1136,8 @@ Survival, {ev.reps} runs each, with the loops on and off:
 Sobol over the four drivers (same design as P1):
 
 {md_table(sums)}
+
+{each_loop_text(ev, each)}
 """
     ev.section("E. Loop ablation", text)
 
