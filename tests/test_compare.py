@@ -91,9 +91,6 @@ def test_every_scheme_meets_the_same_seeds_and_workers_do_not_change_results():
 
 
 def test_low_trust_survival_drops_after_a_one_off_subsidy_ends_more_than_under_sustained():
-    # Checked over root seeds 1, 2, 3, 7, 11, 42 with 60 runs: one-off keeps 6-20% of the
-    # partnerships going at month 36 until month 60 (upper 95% bound at most 34%); sustained
-    # funding keeps all of them (lower bound at least 91%).
     c = compare(
         [POLICIES / "low_trust_one_off.toml", POLICIES / "low_trust_sustained.toml"],
         replicates=60,
@@ -102,13 +99,17 @@ def test_low_trust_survival_drops_after_a_one_off_subsidy_ends_more_than_under_s
     one_off, sustained = c.table.iloc[0], c.table.iloc[1]
     assert (one_off["cliff_from_month"], one_off["cliff_to_month"]) == (36, 60)
     assert one_off["cliff_basis"] == "money stops"
-    # Sustained funding is measured over the same months; with common random numbers the same
-    # partnerships are still going when the one-off money stops (the arms are equal until then).
+    # Sustained funding is measured over the same months. The arms pay the same until then, but
+    # structural money also holds the boards' backing (docs/ODD.md §7.6), so they need not be
+    # equal: about as many partnerships are still going when the one-off money stops.
     assert (sustained["cliff_from_month"], sustained["cliff_to_month"]) == (36, 60)
-    assert sustained["cliff_at_risk"] == one_off["cliff_at_risk"] > 30
-    assert sustained["cliff_survival"] - one_off["cliff_survival"] >= 0.5
-    assert one_off["cliff_survival_high"] < sustained["cliff_survival_low"]
-    assert sustained["diff_survival_10y_low"] > 0.3
+    assert min(sustained["cliff_at_risk"], one_off["cliff_at_risk"]) > 30
+    # Model 2's second round (partnerships differ in their own cost; in-kind means and backing
+    # carry some over the cliff): 0.58 of those at risk pass it under one-off money against
+    # 0.73 under sustained funding (60 runs, seed 3), and sustained funding keeps 0.17 more
+    # going at ten years, 95% interval from 0.07 (Model 1 and the first round: 0.5 and more).
+    assert sustained["cliff_survival"] > one_off["cliff_survival"]
+    assert sustained["diff_survival_10y_low"] > 0
 
 
 def test_budget_normalise_equalises_planned_spending_and_says_so(tmp_path):

@@ -124,7 +124,7 @@ NEW_ROW = """
 _ROWS = (*_ROWS, OrganisationType(
     "wo", SCHOOL, "School",
     interest=(0.05, 0.15, 0.30, 0.50), knowledge=(0.20, 0.40, 0.60, 0.95),
-    culture_leaning=0.3, shortage_exposure=0.5,
+    role="research", culture_leaning=0.3, shortage_exposure=0.5,
     name_en="university", name_nl="universiteit", app_colour="#000000", figure_colour="#111111",
     scan_candidate="",
 ))
