@@ -22,6 +22,7 @@ SEVERITY = {
     "tension_raised": "minor",
     "tension_resolved": "good",
     "tension_escalated": "bad",
+    "crisis": "bad",
     "liaison_left": "bad",
     "funding_started": "good",
     "funding_ended": "bad",
@@ -45,6 +46,8 @@ _T = {
         "tension_escalated": (
             "the tension between {who} and {other} escalates — trust {moves} from {a} to {b}"
         ),
+        "crisis": "escalations pile up and the partnership breaks down — trust between the "
+        "partners {moves} from {a} to {b}",
         "funding_started": "the funding '{who}' starts ({b} a month)",
         "funding_ended": "the funding '{who}' ends (was {a} a month)",
         "member_joined": "{who} joins the partnership (now {b} members)",
@@ -78,6 +81,8 @@ _T = {
             "de spanning tussen {who} en {other} escaleert — het vertrouwen {moves} "
             "van {a} naar {b}"
         ),
+        "crisis": "de escalaties stapelen zich op en de samenwerking loopt vast — het vertrouwen "
+        "tussen de partners {moves} van {a} naar {b}",
         "funding_started": "de financiering '{who}' begint ({b} per maand)",
         "funding_ended": "de financiering '{who}' stopt (was {a} per maand)",
         "member_joined": "{who} sluit zich aan bij het samenwerkingsverband (nu {b} leden)",
@@ -154,6 +159,8 @@ def narrate(event: Event, language: str = "en") -> str:
         text = (t[kind] if has_change else t["tension_raised"]).format(who=who, other=other, **num)
     elif kind == "tension_raised":
         text = t[kind].format(who=who, other=other)
+    elif kind == "crisis":
+        text = t[kind].format(**num) if has_change else t[kind].split(" —")[0]
     elif kind in ("funding_started", "funding_ended"):
         a = _euros(before, language) if not math.isnan(before) else "?"
         b = _euros(after, language) if not math.isnan(after) else "?"

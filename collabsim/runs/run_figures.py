@@ -23,6 +23,7 @@ COLOURS = {
 EVENT_STYLE = {
     "tension_resolved": ("#1b9e77", "o", "tension resolved"),
     "tension_escalated": ("#d62728", "X", "tension escalated"),
+    "crisis": ("#8b0000", "X", "crisis"),
     "liaison_left": ("#7f3c8d", "v", "liaison left"),
     "member_left": ("#8c564b", "<", "member left"),
     "member_joined": ("#17becf", ">", "member joined"),

@@ -19,6 +19,7 @@ TROUBLE_WORDS = {
     "tension_raised": "tensions come up between partners",
     "tension_resolved": "tensions are worked through",
     "tension_escalated": "tensions escalate",
+    "crisis": "escalations pile up into a crisis",
     "liaison_left": "a representative (liaison) leaves",
     "member_left": "a member drifts off",
     "member_joined": "a member joins",
