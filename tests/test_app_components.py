@@ -142,8 +142,8 @@ def test_changing_a_slider_changes_the_next_model(page):
 
 def test_preset_sets_the_sliders_and_the_next_model(page):
     _select(page, "Preset scenario").v_model = "classroom_funding_cliff"
-    assert _slider(page, "Incentives").v_model == pytest.approx(0.2)
-    assert _slider(page, "Trust").v_model == pytest.approx(0.4)
+    assert _slider(page, "Incentives").v_model == pytest.approx(0.05)
+    assert _slider(page, "Trust").v_model == pytest.approx(0.55)
     _button(page, "Reset").click()
     nodes = _rows(_spec(page, "collabsim-network")["layer"][1]["data"])
     assert len(nodes) == 8  # the classroom chain: 1 mbo, 3 vmbo, 3 firms, 1 municipality
