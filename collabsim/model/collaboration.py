@@ -14,7 +14,7 @@ from collabsim.mechanisms.observation import SERIES, observe_lived, snapshot
 from collabsim.mechanisms.tensions import grow_tensions
 from collabsim.mechanisms.trust_views import trust_views
 from collabsim.model.agents import AGENT_CLASS, Partnership
-from collabsim.model.event_buffer import EventBuffer
+from collabsim.model.event_buffer import EventBuffer, room_per_month
 from collabsim.model.events import EventLog
 from collabsim.model.parameters import as_tuple
 from collabsim.model.policy import PolicySchedule
@@ -90,10 +90,9 @@ class CollaborationModel(mesa.Model):
         p, s = self.state.member.shape
         self.scratch = Scratch.zeros({"P": p, "S": s, "N": len(self.orgs.names)})
         self.draws = MonthlyDraws(p, s, self.state.demand.shape[1])
-        # events one month can write outside tensions: turnover, leaving, joining (a row per
-        # member slot each), formalisation and dissolution (one per partnership each); the
-        # buffer is emptied every month, so this room is always there
-        self.buffer = EventBuffer(3 * self.state.member.size + 2 * len(self.state.alive))
+        # room for the events one month can write outside tensions; the buffer is emptied every
+        # month, so this room is always there
+        self.buffer = EventBuffer(room_per_month(self.state, len(self.policy.funding)))
         self.latest = np.empty((len(self.state.names), len(SERIES)))  # the last month's end
         cond = effective_conditions(scenario)
         self._month_arguments = month_arguments(

@@ -15,6 +15,9 @@ from collabsim.model.region import with_room
 
 TENSION_RAISED, TENSION_RESOLVED, TENSION_ESCALATED, LIAISON_LEFT = 0, 1, 2, 3
 FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT = 4, 5, 6, 7
+# rows whose who/other columns are no member slots: a demand shock (who: the theme, other: +1
+# up or -1 down) and a funding scheme starting or ending (who: the scheme's index)
+DEMAND_SHOCK, FUNDING_STARTED, FUNDING_ENDED = 8, 9, 10
 
 # kind, variable, detail (None: decided by the row), who is the partnership itself
 _DECODING = {
@@ -49,12 +52,24 @@ def emit(rows, count, kind, p, who, other, before, after):
     count[0] = n + 1
 
 
-class EventBuffer:
-    """Rows of events written by kernels this month, waiting to be decoded into the log."""
+def room_per_month(st, schemes: int) -> int:
+    """Rows one month can write besides its tensions (which ask for their room when counted):
+    turnover, leaving and joining (a row per member slot each), formalisation, dissolution and a
+    demand shock (one per partnership each), and each scheme starting or ending (one per
+    partnership)."""
+    partnerships = len(st.alive)
+    return 3 * st.member.size + 3 * partnerships + schemes * partnerships
 
-    def __init__(self, capacity: int = 64) -> None:
+
+class EventBuffer:
+    """Rows of events written by kernels this month, waiting to be decoded into the log.
+
+    `funding`: the scenario's funding schemes, named in the rows of their starts and ends."""
+
+    def __init__(self, capacity: int = 64, funding=()) -> None:
         self.rows = np.zeros((max(capacity, 8), _COLUMNS))
         self.count = np.zeros(1, dtype=np.int64)
+        self.funding = funding
         self._named = None  # (state, organisations, names of the organisation in each slot)
 
     def ensure(self, room: int) -> None:
@@ -63,14 +78,24 @@ class EventBuffer:
 
     def flush(self, log: EventLog, st, org, month: int) -> None:
         """Decode the waiting rows into `log` (in order) and empty the buffer."""
-        n = int(self.count[0])
-        if n == 0:
+        self.decode(log, st, org, month, 0, int(self.count[0]))
+        self.count[0] = 0
+
+    def decode(self, log: EventLog, st, org, month: int, start: int, stop: int) -> None:
+        """Decode rows start..stop, all of one month, into `log` in order (a whole run's buffer
+        is decoded month by month: collabsim.model.whole_run)."""
+        if stop <= start:
             return
         if self._named is None or self._named[0] is not st or self._named[1] is not org:
             self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
         slot_names = self._named[2]
-        for kind, p, who, other, before, after in self.rows[:n].tolist():
+        for kind, p, who, other, before, after in self.rows[start:stop].tolist():
             name, p = st.names[int(p)], int(p)
+            if kind >= DEMAND_SHOCK:
+                log.append(
+                    self._about_the_region(month, name, int(kind), who, other, before, after)
+                )
+                continue
             kind_name, variable, detail, about_partnership = _DECODING[int(kind)]
             if detail is None:  # formalised: a covenant first, then a legal entity
                 detail = "covenant signed" if after < 1 else "legal entity founded"
@@ -87,7 +112,20 @@ class EventBuffer:
                     detail,
                 )
             )
-        self.count[0] = 0
+
+    def _region_event(self, month, name, kind, who, other, before, after) -> Event:
+        """A demand shock's or a funding scheme's event (their rows name no member slots)."""
+        if kind == DEMAND_SHOCK:
+            detail = "demand rises sharply" if other > 0 else "demand falls sharply"
+            theme = f"demand_theme_{int(who)}"
+            return Event(month, name, "demand_shock", "region", "", theme, before, after, detail)
+        f = self.funding[int(who)]
+        starts = kind == FUNDING_STARTED
+        detail = f"{f.scheme.replace('_', ' ')} '{f.name}' " + ("starts" if starts else "ends")
+        kind_name = "funding_started" if starts else "funding_ended"
+        return Event(
+            month, name, kind_name, f.name, "", "funding_eur_per_month", before, after, detail
+        )
 
 
 def _slot_names(st, org) -> list[list[str]]:

@@ -36,12 +36,14 @@ GOVERNANCE_BY_FORMALITY = {0.0: "informal", 0.5: "covenant", 1.0: "legal_entity"
 MEETING_CONTACT = {"none": 0.2, "monthly": 0.6, "weekly": 1.0}
 
 
-def with_room(table: np.ndarray, rows: int) -> np.ndarray:
-    """`table` itself if it has at least `rows` rows, else a copy grown (at least doubled)."""
-    if rows <= len(table):
+@njit(cache=True)
+def with_room(table, rows):
+    """`table` itself if it has at least `rows` rows, else a copy grown (at least doubled); a
+    table of rows (events, open tensions), compiled so that a whole run can grow one too."""
+    if rows <= table.shape[0]:
         return table
-    grown = np.zeros((max(rows, 2 * len(table)), *table.shape[1:]), dtype=table.dtype)
-    grown[: len(table)] = table
+    grown = np.zeros((max(rows, 2 * table.shape[0]), table.shape[1]), dtype=table.dtype)
+    grown[: table.shape[0]] = table
     return grown
 
 
