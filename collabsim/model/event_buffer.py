@@ -93,7 +93,7 @@ class EventBuffer:
             name, p = st.names[int(p)], int(p)
             if kind >= DEMAND_SHOCK:
                 log.append(
-                    self._about_the_region(month, name, int(kind), who, other, before, after)
+                    self._region_event(month, name, int(kind), who, other, before, after)
                 )
                 continue
             kind_name, variable, detail, about_partnership = _DECODING[int(kind)]
