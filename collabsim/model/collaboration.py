@@ -65,6 +65,15 @@ class MonthlyDraws:
         return {name: getattr(self, name) for name in names}
 
 
+def open_month_zero(st, scratch: Scratch, prm, latest: np.ndarray) -> None:
+    """Month 0 of a region just built: shared interest and trust as seen, and the first
+    snapshot, into `latest` and the running sums of lived trust."""
+    st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
+    trust_views(st, scratch, prm)
+    snapshot(st, scratch, latest)
+    observe_lived(st, latest)
+
+
 class CollaborationModel(mesa.Model):
     """Horizontal collaboration in a region: organisations, partnerships, policy; monthly steps."""
 
@@ -113,12 +122,8 @@ class CollaborationModel(mesa.Model):
                 "latest": self.latest,
             },
         )
-        st = self.state
-        st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
-        trust_views(st, self.scratch, self.prm)
         self.collecting = collect
-        snapshot(st, self.scratch, self.latest)
-        observe_lived(st, self.latest)  # month 0
+        open_month_zero(self.state, self.scratch, self.prm, self.latest)
         self.datacollector = mesa.DataCollector(
             model_reporters={"partnerships": CollaborationModel.month_end}
         )

@@ -7,6 +7,8 @@ turns every row into the same `Event` the log has always held, in the order they
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from collabsim.model.events import Event, EventLog
@@ -78,23 +80,22 @@ class EventBuffer:
 
     def flush(self, log: EventLog, st, org, month: int) -> None:
         """Decode the waiting rows into `log` (in order) and empty the buffer."""
-        self.decode(log, st, org, month, 0, int(self.count[0]))
+        n = int(self.count[0])
+        if n:
+            self.decode(log, st, org, repeat(month, n))
         self.count[0] = 0
 
-    def decode(self, log: EventLog, st, org, month: int, start: int, stop: int) -> None:
-        """Decode rows start..stop, all of one month, into `log` in order (a whole run's buffer
-        is decoded month by month: collabsim.model.whole_run)."""
-        if stop <= start:
-            return
+    def decode(self, log: EventLog, st, org, months) -> None:
+        """Decode the rows into `log` in order, row k in the k-th of `months` (a whole run's
+        buffer holds many months: collabsim.model.batch)."""
         if self._named is None or self._named[0] is not st or self._named[1] is not org:
             self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
         slot_names = self._named[2]
-        for kind, p, who, other, before, after in self.rows[start:stop].tolist():
+        rows = self.rows[: int(self.count[0])].tolist()
+        for month, (kind, p, who, other, before, after) in zip(months, rows, strict=True):
             name, p = st.names[int(p)], int(p)
             if kind >= DEMAND_SHOCK:
-                log.append(
-                    self._region_event(month, name, int(kind), who, other, before, after)
-                )
+                log.append(self._region_event(month, name, int(kind), who, other, before, after))
                 continue
             kind_name, variable, detail, about_partnership = _DECODING[int(kind)]
             if detail is None:  # formalised: a covenant first, then a legal entity
