@@ -4,7 +4,12 @@ Run: .venv/bin/python benchmarks/bench_model.py [--quick] [--speed-only]
 
 1. Baseline scenario, 120 months, data collection on: median wall time of 200 runs (target
    at most 10 ms), µs per organisation-month, and Mesa's own BoltzmannWealth µs per agent-step
-   measured in the same process for scale.
+   measured in the same process for scale. Then the two paths side by side on the baseline,
+   summary and events only (what the many-run commands keep): the month-by-month model
+   (`CollaborationModel(..., collect=False)`) and the batch path (`run_single(...,
+   series=False)`: the whole run in one compiled call, the scenario built once), in runs per
+   second per core and as BoltzmannWealth agent-steps per run (target: batch at least 4 times
+   the month-by-month path), and what constructing a run costs on each.
 2. Memory: peak RSS growth over 10,000 models created, run and dropped (target < 50 MB).
 3. Scale: scenarios/national.toml (4,040 organisations in 340 partnerships) for 120 months
    (target < 30 s), and run time against the number of organisations (the curve is written to
@@ -28,6 +33,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from collabsim import CollaborationModel, load_scenario  # noqa: E402
+from collabsim.model.batch import BatchRuns  # noqa: E402
+from collabsim.runs.runner import RunTables, run_single, summarise  # noqa: E402
 
 REFERENCE_BOLTZMANN_US = 3.5  # MODEL.md §7: BoltzmannWealth, Mesa 3.5.1, this kind of machine
 
@@ -54,6 +61,57 @@ def time_baseline(runs: int) -> list[float]:
         CollaborationModel(scenario, rng=seed).run()
         times.append(time.perf_counter() - start)
     return times
+
+
+def month_by_month(scenario, seed: int) -> RunTables:
+    """One run on the month-by-month path, keeping what the batch path keeps."""
+    model = CollaborationModel(scenario, rng=seed, collect=False).run()
+    return RunTables(summarise(model, 0, seed), None, model.events.rows())
+
+
+def time_paths(runs: int, batch_first: bool) -> dict[str, list[float]]:
+    """Wall time of `runs` baseline runs on each path (summary and events only), one path's
+    block after the other's; the same seeds in both."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    batch = BatchRuns(scenario)  # built once, as run_replicates and the sweeps build it
+    paths = {
+        "month by month": lambda seed: month_by_month(scenario, seed),
+        "batch": lambda seed: run_single(scenario, seed, series=False, batch=batch),
+    }
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for name, run in sorted(paths.items(), reverse=batch_first):
+        run(0)  # load compiled kernels
+        for seed in range(runs):
+            gc.collect()
+            start = time.perf_counter()
+            run(seed)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def time_construction(runs: int) -> dict[str, float]:
+    """Median µs to construct a baseline run: a month-by-month model (without and with its data
+    collector), the batch path's seed-free parts (once per scenario), and a batch run's start
+    (its region drawn, month 0 opened, its arguments found)."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    batch = BatchRuns(scenario)
+    steps = {
+        "model, no collection": lambda s: CollaborationModel(scenario, rng=s, collect=False),
+        "model, collection on": lambda s: CollaborationModel(scenario, rng=s),
+        "batch, once per scenario": lambda s: BatchRuns(scenario).start(s),
+        "batch, each run": batch.start,
+    }
+    out = {}
+    for name, step in steps.items():
+        step(0)
+        times = []
+        for seed in range(runs):
+            start = time.perf_counter()
+            step(seed)
+            times.append(time.perf_counter() - start)
+        out[name] = statistics.median(times) * 1e6
+    out["batch, once per scenario"] -= out["batch, each run"]  # the first start builds it
+    return out
 
 
 def boltzmann_us_per_agent_step(agents: int = 100, steps: int = 100, reps: int = 20) -> float:
@@ -129,6 +187,23 @@ def plot_scaling(rows, path: Path) -> None:
     plt.close(fig)
 
 
+def report_paths(paths: dict[str, list[float]], boltzmann_us: float) -> None:
+    """Runs per second per core on each path, and a run's cost in BoltzmannWealth agent-steps."""
+    print("the two paths, baseline 120 months, summary and events only, one core:")
+    rate = {}
+    for name, ts in paths.items():
+        median_ms = statistics.median(ts) * 1e3
+        rate[name] = 1e3 / median_ms
+        print(
+            f"  {name:>14}: {rate[name]:7.1f} runs/s per core (median {median_ms:.2f} ms, "
+            f"{len(ts)} runs) = {median_ms * 1e3 / boltzmann_us:6.0f} BoltzmannWealth "
+            f"agent-steps a run, {median_ms * 1e3 / 1440 / boltzmann_us:.3f} per "
+            f"organisation-month"
+        )
+    ratio = rate["batch"] / rate["month by month"]
+    print(f"  batch ÷ month by month: {ratio:.2f}× runs per second (target >= 4)")
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     speed_only = "--speed-only" in sys.argv  # part 1 only: the baseline's median run time
@@ -137,9 +212,12 @@ def main() -> None:
     # This is a shared virtual machine whose speed drifts from minute to minute: measure the
     # model and Mesa's own example in alternating blocks, so that their ratio is fair.
     times, boltzmann = [], []
-    for _ in range(5):
+    paths: dict[str, list[float]] = {}
+    for block in range(6):  # the paths' order alternates from block to block
         times += time_baseline(10 if quick else 40)
         boltzmann.append(boltzmann_us_per_agent_step(reps=4))
+        for name, ts in time_paths(20 if quick else 80, block % 2 == 1).items():
+            paths.setdefault(name, []).extend(ts)
     median_ms = statistics.median(times) * 1e3
     boltzmann_us = statistics.median(boltzmann)
     org_months = 12 * 120
@@ -159,6 +237,9 @@ def main() -> None:
         f" of this kind (MODEL.md §7) a run takes "
         f"{median_ms * REFERENCE_BOLTZMANN_US / boltzmann_us:.2f} ms"
     )
+    report_paths(paths, boltzmann_us)
+    for name, us in time_construction(100 if quick else 500).items():
+        print(f"  construction, {name}: {us:.0f} µs")
     if speed_only:
         return
     growth = memory_growth(1000 if quick else 10_000)

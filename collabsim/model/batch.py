@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from collabsim.mechanisms.demand import demand_shocks_kernel
-from collabsim.mechanisms.month import SHOCKS, TENSIONS, month_arguments, run_month
+from collabsim.mechanisms.month import PER_CALL, SHOCKS, TENSIONS, month_arguments, run_month
 from collabsim.mechanisms.observation import SERIES
 from collabsim.model.collaboration import MonthlyDraws, open_month_zero
 from collabsim.model.event_buffer import EventBuffer, room_per_month
@@ -41,6 +41,7 @@ from collabsim.model.state import (
     PartnershipState,
     Scratch,
     by_name,
+    parameters,
 )
 from collabsim.model.structure import effective_conditions, effective_parameters
 
@@ -162,65 +163,56 @@ class BatchRuns:
     def run(self, seed: int) -> FinishedRun:
         """One run with an exact model seed, the same run as CollaborationModel(scenario,
         rng=seed).run() to the last bit (less its monthly series)."""
+        st, orgs, rng, latest, arguments = self.start(seed)
+        built = self._built
+        months, st.tensions, built.buffer.rows = run_whole(*arguments)
+        return FinishedRun(st, orgs, latest, built.events(st, orgs, months), months, rng)
+
+    def start(self, seed: int) -> tuple:
+        """A run's construction: its region drawn from its seed and month 0 opened, the work
+        arrays put back to their start; (state, organisations, generator, the month-end
+        snapshot, run_whole's arguments)."""
         sc, rng = self.scenario, np.random.default_rng(seed)
         orgs = build_organisations(self.members, sc, rng)
         st = build_partnerships(sc, self.members, self.slots, orgs, rng)
         if self._built is None:
-            self._built = _SeedFree(sc, st, orgs)
-        built = self._built
-        built.restart()
+            self._built = _SeedFree(self, st, orgs)
+        self._built.restart()
         latest = np.empty((len(st.names), len(SERIES)))
-        open_month_zero(st, built.scratch, self.prm, latest)
-        months, st.tensions, built.buffer.rows = run_whole(*self._arguments(st, orgs, rng, latest))
-        return FinishedRun(st, orgs, latest, built.events(st, orgs, months), months, rng)
+        open_month_zero(st, self._built.scratch, self.prm, latest)
+        return st, orgs, rng, latest, self._built.arguments(st, orgs, rng, latest)
 
-    def _arguments(self, st, orgs, rng, latest) -> tuple:
-        """run_whole's arguments, by name, for this run's region."""
-        built, cond = self._built, self.conditions
-        holders = (built.policy.effects, built.policy.schemes, built.draws, built.scratch)
-        month_args = month_arguments(
-            (st, orgs, *holders),
-            {
-                "demand_volatility": cond.demand_volatility,
-                "agility": cond.agility,
-                "staff_turnover": cond.staff_turnover,
-                "base_rigidity": built.policy.rigidity,
-                "params": self.prm.record,
-                "latest": latest,
-            },
-        )
-        values = {
-            "rng": rng,
-            "horizon": self.scenario.scenario.steps,
-            "room": built.room,
-            "uniform": built.draws.uniform,
-            "tensions": st.tensions,
-            "n_tensions": st.n_tensions,
-            "rows": built.buffer.rows,
-            "count": built.buffer.count,
-            "month_ends": built.month_ends,
-            "demand_volatility": cond.demand_volatility,
-            "params": self.prm.record,
-            "month_args": month_args,
-        }
-        holders = (st, built.policy.schemes, built.policy.calendar, built.draws)
-        return by_name(run_whole, holders, values)
+
+class _Places:
+    """A kernel's arguments, found by name once; each run puts its own arrays in their places."""
+
+    def __init__(self, names: tuple[str, ...], arguments: tuple, per_run) -> None:
+        self.arguments = list(arguments)
+        self.places = [(i, name) for i, name in enumerate(names) if name in per_run]
+
+    def fill(self, values: dict) -> tuple:
+        """The arguments with this run's values (by name) in their places."""
+        for i, name in self.places:
+            self.arguments[i] = values[name]
+        return tuple(self.arguments)
 
 
 class _SeedFree:
-    """A scenario's work arrays and policy, the same for every seed, put back to their start
-    before each run."""
+    """A scenario's work arrays, policy and run_whole's arguments, the same for every seed, put
+    back to their start before each run."""
 
-    def __init__(self, scenario: Scenario, st: PartnershipState, orgs: Organisations) -> None:
+    def __init__(self, runs: BatchRuns, st: PartnershipState, orgs: Organisations) -> None:
         p, s = st.member.shape
-        self.policy = PolicySchedule(scenario, st)
+        self.runs = runs
+        self.policy = PolicySchedule(runs.scenario, st)
         self.scratch = Scratch.zeros({"P": p, "S": s, "N": len(orgs.names)})
         self.draws = MonthlyDraws(p, s, st.demand.shape[1])
         self.room = room_per_month(st, len(self.policy.funding))
         self.buffer = EventBuffer(self.room * 4, funding=self.policy.funding)
-        self.month_ends = np.zeros(scenario.scenario.steps + 1, dtype=np.int64)
+        self.month_ends = np.zeros(runs.scenario.scenario.steps + 1, dtype=np.int64)
         holders = (self.policy.effects, self.policy.schemes, self.scratch)
         self._start = [(b, b.copy()) for h in holders for b in h.blocks().values()]
+        self._places = None
 
     def restart(self) -> None:
         """The policy's effects and awards and the work arrays as they were before any run."""
@@ -228,6 +220,54 @@ class _SeedFree:
             np.copyto(block, start)
         self.buffer.count[0] = 0
         self.month_ends[:] = 0
+
+    def arguments(self, st, orgs, rng, latest) -> tuple:
+        """run_whole's arguments for this run's region (matched by name at the first run)."""
+        per_run = {**st.blocks(), **orgs.blocks(), "latest": latest}
+        if self._places is None:
+            self._places = self._find(st, orgs, rng, latest, per_run)
+        month, whole = self._places
+        per_run["month_args"] = month.fill(per_run)
+        per_run.update(rng=rng, tensions=st.tensions, n_tensions=st.n_tensions)
+        per_run["rows"] = self.buffer.rows
+        return whole.fill(per_run)
+
+    def _find(self, st, orgs, rng, latest, per_run: dict) -> tuple[_Places, _Places]:
+        """The places of run_month's and run_whole's arguments, found by name."""
+        cond, prm = self.runs.conditions, self.runs.prm
+        holders = (self.policy.effects, self.policy.schemes, self.draws, self.scratch)
+        month_args = month_arguments(
+            (st, orgs, *holders),
+            {
+                "demand_volatility": cond.demand_volatility,
+                "agility": cond.agility,
+                "staff_turnover": cond.staff_turnover,
+                "base_rigidity": self.policy.rigidity,
+                "params": prm.record,
+                "latest": latest,
+            },
+        )
+        values = {
+            "rng": rng,
+            "horizon": self.runs.scenario.scenario.steps,
+            "room": self.room,
+            "uniform": self.draws.uniform,
+            "tensions": st.tensions,
+            "n_tensions": st.n_tensions,
+            "rows": self.buffer.rows,
+            "count": self.buffer.count,
+            "month_ends": self.month_ends,
+            "demand_volatility": cond.demand_volatility,
+            "params": prm.record,
+            "month_args": month_args,
+        }
+        holders = (st, self.policy.schemes, self.policy.calendar, self.draws)
+        arguments = by_name(run_whole, holders, values)
+        changing = {*per_run, "month_args", "rng", "tensions", "n_tensions", "rows"}
+        month_names = parameters(run_month)[len(PER_CALL) :]
+        return _Places(month_names, month_args, per_run), _Places(
+            parameters(run_whole), arguments, changing
+        )
 
     def events(self, st, orgs, months: int) -> EventLog:
         """The run's event rows decoded into a log, each in the month that wrote it."""

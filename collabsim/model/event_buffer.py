@@ -90,37 +90,42 @@ class EventBuffer:
         buffer holds many months: collabsim.model.batch)."""
         if self._named is None or self._named[0] is not st or self._named[1] is not org:
             self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
-        slot_names = self._named[2]
-        rows = self.rows[: int(self.count[0])].tolist()
-        for month, (kind, p, who, other, before, after) in zip(months, rows, strict=True):
-            name, p = st.names[int(p)], int(p)
+        slot_names, names, made = self._named[2], st.names, []
+        n = int(self.count[0])
+        codes = self.rows[:n, :4].astype(np.int64).tolist()  # kind, partnership, who, other
+        changes = self.rows[:n, 4:].tolist()  # before, after
+        for month, (kind, p, who, other), (before, after) in zip(
+            months, codes, changes, strict=True
+        ):
+            name = names[p]
             if kind >= DEMAND_SHOCK:
-                log.append(self._region_event(month, name, int(kind), who, other, before, after))
+                made.append(self._region_event(month, name, kind, who, other, before, after))
                 continue
-            kind_name, variable, detail, about_partnership = _DECODING[int(kind)]
+            kind_name, variable, detail, about_partnership = _DECODING[kind]
             if detail is None:  # formalised: a covenant first, then a legal entity
                 detail = "covenant signed" if after < 1 else "legal entity founded"
-            log.append(
+            made.append(
                 Event(
                     month,
                     name,
                     kind_name,
-                    name if about_partnership else slot_names[p][int(who)],
-                    slot_names[p][int(other)] if other >= 0 else "",
+                    name if about_partnership else slot_names[p][who],
+                    slot_names[p][other] if other >= 0 else "",
                     variable,
                     before if variable else _NAN,
                     after if variable else _NAN,
                     detail,
                 )
             )
+        log.extend(made)
 
     def _region_event(self, month, name, kind, who, other, before, after) -> Event:
         """A demand shock's or a funding scheme's event (their rows name no member slots)."""
         if kind == DEMAND_SHOCK:
             detail = "demand rises sharply" if other > 0 else "demand falls sharply"
-            theme = f"demand_theme_{int(who)}"
+            theme = f"demand_theme_{who}"
             return Event(month, name, "demand_shock", "region", "", theme, before, after, detail)
-        f = self.funding[int(who)]
+        f = self.funding[who]
         starts = kind == FUNDING_STARTED
         detail = f"{f.scheme.replace('_', ' ')} '{f.name}' " + ("starts" if starts else "ends")
         kind_name = "funding_started" if starts else "funding_ended"

@@ -65,6 +65,10 @@ class EventLog:
         """Record an event already made (as decoded from a compiled kernel's buffer)."""
         self.events.append(event)
 
+    def extend(self, events: list[Event]) -> None:
+        """Record events already made, in order."""
+        self.events.extend(events)
+
     def __len__(self) -> int:
         return len(self.events)
 
