@@ -31,9 +31,10 @@ from collabsim.model.state import (
 )
 
 
-def in_force(f: Funding, month: int) -> bool:
-    """Whether a scheme is in force in a month (months count from 1; start=0 is from the first)."""
-    return f.start < month <= f.end
+def in_force(f: Funding, month):
+    """Whether a scheme is in force in a month, or in each of an array of months (months count
+    from 1; start=0 is from the first)."""
+    return (f.start < month) & (month <= f.end)
 
 
 def monthly_euros(f: Funding, month: int) -> float:
@@ -53,17 +54,22 @@ CHALLENGE_FUND = SCHEME_CODE["challenge_fund"]
 
 
 def scheme_plan(funding: list[Funding], months: int) -> SchemePlan:
-    """Each scheme's months and, for months 0..months + 1, its payment and euros a month."""
-    calendar = range(months + 2)
-    euros = [[monthly_euros(f, m) for f in funding] for m in calendar]
-    pay = [[monthly_euros(f, m) if in_force(f, m) else -1.0 for f in funding] for m in calendar]
-    shape = (len(calendar), len(funding))
+    """Each scheme's months and, for months 0..months + 1, its payment (−1 when not in force)
+    and euros a month (0 when not in force)."""
+    calendar = np.arange(months + 2)
+    live = np.zeros((len(calendar), len(funding)), dtype=bool)
+    for k, f in enumerate(funding):
+        live[:, k] = in_force(f, calendar)
+    euros = np.zeros(live.shape)
+    months_live, schemes_live = np.nonzero(live)
+    for m, k in zip(months_live.tolist(), schemes_live.tolist(), strict=True):
+        euros[m, k] = monthly_euros(funding[k], m)
     return SchemePlan(
         first_month=np.array([f.start + 1 for f in funding], dtype=np.int64),
         month_after=np.array([f.end + 1 for f in funding], dtype=np.int64),
         awards=np.array([f.awards for f in funding], dtype=np.int64),
-        pay=np.array(pay, dtype=float).reshape(shape),
-        euros=np.array(euros, dtype=float).reshape(shape),
+        pay=np.where(live, euros, -1.0),
+        euros=euros,
     )
 
 
