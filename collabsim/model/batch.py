@@ -31,7 +31,7 @@ from collabsim.model.region import (
     assign_to_partnerships,
     build_organisations,
     build_partnerships,
-    with_room,
+    with_room_kernel,
 )
 from collabsim.model.scenario import Scenario
 from collabsim.model.state import (
@@ -91,7 +91,7 @@ def run_whole(
     no_draws = np.empty(0)
     months = 0
     for month in range(1, horizon + 1):
-        rows = with_room(rows, count[0] + room)
+        rows = with_room_kernel(rows, count[0] + room)
         draw_month(rng, uniform, normals)
         switch_schemes_kernel(
             month,
@@ -125,8 +125,8 @@ def run_whole(
             )
         if stage == TENSIONS:  # value: the uniform draws the tensions need
             draws = rng.random(value)
-            tensions = with_room(tensions, n_tensions[0] + value)
-            rows = with_room(rows, count[0] + 2 * value)
+            tensions = with_room_kernel(tensions, n_tensions[0] + value)
+            rows = with_room_kernel(rows, count[0] + 2 * value)
             stage, value = run_month(
                 stage, draws, tensions, n_tensions, rows, count, month, *month_args
             )

@@ -91,12 +91,9 @@ class EventBuffer:
         if self._named is None or self._named[0] is not st or self._named[1] is not org:
             self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
         slot_names, names, made = self._named[2], st.names, []
-        n = int(self.count[0])
-        codes = self.rows[:n, :4].astype(np.int64).tolist()  # kind, partnership, who, other
-        changes = self.rows[:n, 4:].tolist()  # before, after
-        for month, (kind, p, who, other), (before, after) in zip(
-            months, codes, changes, strict=True
-        ):
+        rows = self.rows[: int(self.count[0])].tolist()
+        for month, (kind, p, who, other, before, after) in zip(months, rows, strict=True):
+            kind, p, who, other = int(kind), int(p), int(who), int(other)
             name = names[p]
             if kind >= DEMAND_SHOCK:
                 made.append(self._region_event(month, name, kind, who, other, before, after))

@@ -38,9 +38,13 @@ def in_force(f: Funding, month):
 
 
 def monthly_euros(f: Funding, month: int) -> float:
-    """Euros a scheme pays a funded partnership in a month (tapering falls linearly to zero)."""
-    if not in_force(f, month):
-        return 0.0
+    """Euros a scheme pays a funded partnership in a month (0 when it is not in force)."""
+    return euros_in_force(f, month) if in_force(f, month) else 0.0
+
+
+def euros_in_force(f: Funding, month):
+    """Euros a scheme pays a funded partnership in a month it is in force, or in each of an
+    array of such months (tapering falls linearly to zero)."""
     if f.scheme == "tapering":
         remaining = f.end - month + 0.5
         return f.amount * 2.0 * remaining / f.duration**2
@@ -58,12 +62,10 @@ def scheme_plan(funding: list[Funding], months: int) -> SchemePlan:
     and euros a month (0 when not in force)."""
     calendar = np.arange(months + 2)
     live = np.zeros((len(calendar), len(funding)), dtype=bool)
+    euros = np.zeros(live.shape)
     for k, f in enumerate(funding):
         live[:, k] = in_force(f, calendar)
-    euros = np.zeros(live.shape)
-    months_live, schemes_live = np.nonzero(live)
-    for m, k in zip(months_live.tolist(), schemes_live.tolist(), strict=True):
-        euros[m, k] = monthly_euros(funding[k], m)
+        euros[:, k] = np.where(live[:, k], euros_in_force(f, calendar), 0.0)
     return SchemePlan(
         first_month=np.array([f.start + 1 for f in funding], dtype=np.int64),
         month_after=np.array([f.end + 1 for f in funding], dtype=np.int64),
