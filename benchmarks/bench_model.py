@@ -8,8 +8,9 @@ Run: .venv/bin/python benchmarks/bench_model.py [--quick] [--speed-only]
    summary and events only (what the many-run commands keep): the month-by-month model
    (`CollaborationModel(..., collect=False)`) and the batch path (`run_single(...,
    series=False)`: the whole run in one compiled call, the scenario built once), in runs per
-   second per core and as BoltzmannWealth agent-steps per run (target: batch at least 4 times
-   the month-by-month path), and what constructing a run costs on each.
+   second per core (runs back to back, in six blocks alternating which path goes first) and as
+   BoltzmannWealth agent-steps per run (target: batch at least 4 times the month-by-month path),
+   and what constructing a run costs on each.
 2. Memory: peak RSS growth over 10,000 models created, run and dropped (target < 50 MB).
 3. Scale: scenarios/national.toml (4,040 organisations in 340 partnerships) for 120 months
    (target < 30 s), and run time against the number of organisations (the curve is written to
@@ -69,24 +70,25 @@ def month_by_month(scenario, seed: int) -> RunTables:
     return RunTables(summarise(model, 0, seed), None, model.events.rows())
 
 
-def time_paths(runs: int, batch_first: bool) -> dict[str, list[float]]:
-    """Wall time of `runs` baseline runs on each path (summary and events only), one path's
-    block after the other's; the same seeds in both."""
+def time_paths(runs: int, batch_first: bool) -> dict[str, float]:
+    """Seconds per run on each path (summary and events only): `runs` baseline runs back to
+    back, as a sweep's worker runs them (throughput, not one run's latency), one path's block
+    after the other's; the same seeds in both."""
     scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
     batch = BatchRuns(scenario)  # built once, as run_replicates and the sweeps build it
     paths = {
         "month by month": lambda seed: month_by_month(scenario, seed),
         "batch": lambda seed: run_single(scenario, seed, series=False, batch=batch),
     }
-    times: dict[str, list[float]] = {name: [] for name in paths}
-    for name, run in sorted(paths.items(), reverse=batch_first):
+    per_run = {}
+    for name, run in sorted(paths.items(), reverse=not batch_first):  # "batch" sorts first
         run(0)  # load compiled kernels
+        gc.collect()
+        start = time.perf_counter()
         for seed in range(runs):
-            gc.collect()
-            start = time.perf_counter()
             run(seed)
-            times[name].append(time.perf_counter() - start)
-    return times
+        per_run[name] = (time.perf_counter() - start) / runs
+    return per_run
 
 
 def time_construction(runs: int) -> dict[str, float]:
@@ -188,20 +190,21 @@ def plot_scaling(rows, path: Path) -> None:
 
 
 def report_paths(paths: dict[str, list[float]], boltzmann_us: float) -> None:
-    """Runs per second per core on each path, and a run's cost in BoltzmannWealth agent-steps."""
+    """Runs per second per core on each path (median over the blocks), a run's cost in
+    BoltzmannWealth agent-steps, and the ratio of the paths (median of the blocks' ratios)."""
     print("the two paths, baseline 120 months, summary and events only, one core:")
-    rate = {}
-    for name, ts in paths.items():
-        median_ms = statistics.median(ts) * 1e3
-        rate[name] = 1e3 / median_ms
+    for name in ("month by month", "batch"):
+        ms = statistics.median(paths[name]) * 1e3
         print(
-            f"  {name:>14}: {rate[name]:7.1f} runs/s per core (median {median_ms:.2f} ms, "
-            f"{len(ts)} runs) = {median_ms * 1e3 / boltzmann_us:6.0f} BoltzmannWealth "
-            f"agent-steps a run, {median_ms * 1e3 / 1440 / boltzmann_us:.3f} per "
-            f"organisation-month"
+            f"  {name:>14}: {1e3 / ms:7.1f} runs/s per core ({ms:.2f} ms a run, median of "
+            f"{len(paths[name])} blocks) = {ms * 1e3 / boltzmann_us:6.0f} BoltzmannWealth "
+            f"agent-steps a run, {ms * 1e3 / 1440 / boltzmann_us:.3f} per organisation-month"
         )
-    ratio = rate["batch"] / rate["month by month"]
-    print(f"  batch ÷ month by month: {ratio:.2f}× runs per second (target >= 4)")
+    ratios = [m / b for m, b in zip(paths["month by month"], paths["batch"], strict=True)]
+    print(
+        f"  batch ÷ month by month: {statistics.median(ratios):.2f}× runs per second (target"
+        f" >= 4; blocks {min(ratios):.2f}–{max(ratios):.2f})"
+    )
 
 
 def main() -> None:
@@ -216,8 +219,8 @@ def main() -> None:
     for block in range(6):  # the paths' order alternates from block to block
         times += time_baseline(10 if quick else 40)
         boltzmann.append(boltzmann_us_per_agent_step(reps=4))
-        for name, ts in time_paths(20 if quick else 80, block % 2 == 1).items():
-            paths.setdefault(name, []).extend(ts)
+        for name, per_run in time_paths(25 if quick else 100, block % 2 == 1).items():
+            paths.setdefault(name, []).append(per_run)
     median_ms = statistics.median(times) * 1e3
     boltzmann_us = statistics.median(boltzmann)
     org_months = 12 * 120
