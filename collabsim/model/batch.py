@@ -26,7 +26,7 @@ from collabsim.model.event_buffer import EventBuffer, room_per_month
 from collabsim.model.events import EventLog
 from collabsim.model.kernel_cache import njit
 from collabsim.model.parameters import as_tuple
-from collabsim.model.policy import PolicySchedule, switch_schemes_kernel
+from collabsim.model.policy import PolicySchedule, juries_due, switch_schemes_kernel
 from collabsim.model.region import (
     assign_to_partnerships,
     build_organisations,
@@ -93,9 +93,10 @@ def run_whole(
     for month in range(1, horizon + 1):
         rows = with_room_kernel(rows, count[0] + room)
         draw_month(rng, uniform, normals)
+        juries = juries_due(month, scheme_codes, scheme_counts)
         switch_schemes_kernel(
             month,
-            rng,
+            rng.random((juries, partnership_flags.shape[1])),
             scheme_codes,
             scheme_counts,
             scheme_calendar,

@@ -91,10 +91,8 @@ class EventBuffer:
         if self._named is None or self._named[0] is not st or self._named[1] is not org:
             self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
         slot_names, names, made = self._named[2], st.names, []
-        codes, changes = _columns(self.rows[: int(self.count[0])])
-        for month, (kind, p, who, other), (before, after) in zip(
-            months, codes, changes, strict=True
-        ):
+        rows = _as_lists(self.rows[: int(self.count[0])])
+        for month, (kind, p, who, other, before, after) in zip(months, rows, strict=True):
             name = names[p]
             if kind >= DEMAND_SHOCK:
                 made.append(self._region_event(month, name, kind, who, other, before, after))
@@ -132,15 +130,13 @@ class EventBuffer:
         )
 
 
-def _columns(rows: np.ndarray) -> tuple[list, list]:
-    """Each row's kind, partnership, who and other as ints, and its before and after: converted
-    at once for many rows (a whole run's), one by one for the few of a month (faster so)."""
+def _as_lists(rows: np.ndarray) -> list[list]:
+    """The rows as lists, kind, partnership, who and other as ints: converted at once for many
+    rows (a whole run's), one by one for the few of a month (faster so)."""
     if len(rows) > 8:
-        return rows[:, :4].astype(np.int64).tolist(), rows[:, 4:].tolist()
-    listed = rows.tolist()
-    return [[int(k), int(p), int(w), int(o)] for k, p, w, o, _, _ in listed], [
-        row[4:] for row in listed
-    ]
+        codes = rows[:, :4].astype(np.int64).tolist()
+        return [code + change for code, change in zip(codes, rows[:, 4:].tolist(), strict=True)]
+    return [[int(k), int(p), int(w), int(o), b, a] for k, p, w, o, b, a in rows.tolist()]
 
 
 def _slot_names(st, org) -> list[list[str]]:

@@ -3,7 +3,7 @@
 What each scheme pays in each month is worked out once, before the run (`PolicySchedule.plan`);
 in its first month a challenge fund's jury picks whom it reaches (`jury_kernel`), and every
 start and end is logged (`switch_schemes_kernel`). Both are compiled, so that a whole run in one
-compiled call (collabsim.model.whole_run) decides as the month-by-month model does.
+compiled call (collabsim.model.batch) decides as the month-by-month model does.
 """
 
 from __future__ import annotations
@@ -103,18 +103,17 @@ def row_sum(values):
 
 @njit(cache=True)
 def jury_kernel(
-    rng, awards, member_flags, member_floats, partnership_floats, partnership_flags, chosen
+    luck, awards, member_flags, member_floats, partnership_floats, partnership_flags, chosen
 ):
     """A challenge fund's jury picks the `awards` strongest proposals, strength = mean engagement
-    · relevance · success rate + 0.05 · a uniform draw, among living partnerships of two or more
-    members; `chosen` (one flag per partnership) marks them."""
+    · relevance · success rate + 0.05 · a uniform draw (`luck`, one per partnership), among
+    living partnerships of two or more members; `chosen` (one flag per partnership) marks them."""
     member = member_flags[MEMBER_FLAGS.member]
     engagement = member_floats[MEMBER_FLOATS.engagement]
     relevance = partnership_floats[PARTNERSHIP_FLOATS.relevance]
     success_rate = partnership_floats[PARTNERSHIP_FLOATS.success_rate]
     alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
     n = member.shape[0]
-    luck = rng.random(n)
     strength = np.empty(n)
     for p in range(n):
         members = 0
@@ -133,9 +132,22 @@ def jury_kernel(
 
 
 @njit(cache=True)
+def juries_due(month, scheme_codes, scheme_counts):
+    """How many challenge funds start this month: their juries draw, in scheme order, one
+    uniform number per partnership each (the draws `switch_schemes_kernel` takes)."""
+    codes = scheme_codes[SCHEME_CODES.codes]
+    first = scheme_counts[SCHEME_COUNTS.first_month]
+    due = 0
+    for k in range(codes.shape[0]):
+        if month == first[k] and codes[k] == CHALLENGE_FUND:
+            due += 1
+    return due
+
+
+@njit(cache=True)
 def switch_schemes_kernel(
     month,
-    rng,
+    jury_draws,
     scheme_codes,
     scheme_counts,
     scheme_calendar,
@@ -147,8 +159,9 @@ def switch_schemes_kernel(
     rows,
     count,
 ):
-    """Each scheme that starts this month (after a challenge fund's jury) or ends: one event row
-    for every living partnership it reaches, with its euros a month before and after."""
+    """Each scheme that starts this month (after a challenge fund's jury, with its row of
+    `jury_draws`) or ends: one event row for every living partnership it reaches, with its euros
+    a month before and after."""
     codes = scheme_codes[SCHEME_CODES.codes]
     first = scheme_counts[SCHEME_COUNTS.first_month]
     after = scheme_counts[SCHEME_COUNTS.month_after]
@@ -156,10 +169,11 @@ def switch_schemes_kernel(
     euros = scheme_calendar[SCHEME_CALENDAR.euros]
     awarded = scheme_awards[SCHEME_AWARDS.awarded]
     alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
+    juries = 0
     for k in range(codes.shape[0]):
         if month == first[k] and codes[k] == CHALLENGE_FUND:
             jury_kernel(
-                rng,
+                jury_draws[juries],
                 awards[k],
                 member_flags,
                 member_floats,
@@ -167,6 +181,7 @@ def switch_schemes_kernel(
                 partnership_flags,
                 awarded[k],
             )
+            juries += 1
         if month == first[k] or month == after[k]:
             kind = FUNDING_STARTED if month == first[k] else FUNDING_ENDED
             before = 0.0 if month == first[k] else euros[month - 1, k]
@@ -215,11 +230,12 @@ class PolicySchedule:
             self.plan(month)
         if month in self.switch_months:
             buffer = EventBuffer(len(self.funding) * len(st.alive), funding=self.funding)
+            juries = call(juries_due, (self.schemes, self.calendar), month=month)
             call(
                 switch_schemes_kernel,
                 (st, self.schemes, self.calendar),
                 month=month,
-                rng=rng,
+                jury_draws=rng.random((juries, len(st.alive))),
                 rows=buffer.rows,
                 count=buffer.count,
             )
