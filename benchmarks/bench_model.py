@@ -4,7 +4,13 @@ Run: .venv/bin/python benchmarks/bench_model.py [--quick] [--speed-only]
 
 1. Baseline scenario, 120 months, data collection on: median wall time of 200 runs (target
    at most 10 ms), µs per organisation-month, and Mesa's own BoltzmannWealth µs per agent-step
-   measured in the same process for scale.
+   measured in the same process for scale. Then the two paths side by side on the baseline,
+   summary and events only (what the many-run commands keep): the month-by-month model
+   (`CollaborationModel(..., collect=False)`) and the batch path (`run_single(...,
+   series=False)`: the whole run in one compiled call, the scenario built once), in runs per
+   second per core (runs back to back, in six blocks alternating which path goes first) and as
+   BoltzmannWealth agent-steps per run (target: batch at least 4 times the month-by-month path),
+   and what constructing a run costs on each.
 2. Memory: peak RSS growth over 10,000 models created, run and dropped (target < 50 MB).
 3. Scale: scenarios/national.toml (4,040 organisations in 340 partnerships) for 120 months
    (target < 30 s), and run time against the number of organisations (the curve is written to
@@ -28,6 +34,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from collabsim import CollaborationModel, load_scenario  # noqa: E402
+from collabsim.model.batch import BatchRuns  # noqa: E402
+from collabsim.runs.runner import RunTables, run_single, summarise  # noqa: E402
 
 REFERENCE_BOLTZMANN_US = 3.5  # MODEL.md §7: BoltzmannWealth, Mesa 3.5.1, this kind of machine
 
@@ -54,6 +62,58 @@ def time_baseline(runs: int) -> list[float]:
         CollaborationModel(scenario, rng=seed).run()
         times.append(time.perf_counter() - start)
     return times
+
+
+def month_by_month(scenario, seed: int) -> RunTables:
+    """One run on the month-by-month path, keeping what the batch path keeps."""
+    model = CollaborationModel(scenario, rng=seed, collect=False).run()
+    return RunTables(summarise(model, 0, seed), None, model.events.rows())
+
+
+def time_paths(runs: int, batch_first: bool) -> dict[str, float]:
+    """Seconds per run on each path (summary and events only): `runs` baseline runs back to
+    back, as a sweep's worker runs them (throughput, not one run's latency), one path's block
+    after the other's; the same seeds in both."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    batch = BatchRuns(scenario)  # built once, as run_replicates and the sweeps build it
+    paths = {
+        "month by month": lambda seed: month_by_month(scenario, seed),
+        "batch": lambda seed: run_single(scenario, seed, series=False, batch=batch),
+    }
+    per_run = {}
+    for name, run in sorted(paths.items(), reverse=not batch_first):  # "batch" sorts first
+        run(0)  # load compiled kernels
+        gc.collect()
+        start = time.perf_counter()
+        for seed in range(runs):
+            run(seed)
+        per_run[name] = (time.perf_counter() - start) / runs
+    return per_run
+
+
+def time_construction(runs: int) -> dict[str, float]:
+    """Median µs to construct a baseline run: a month-by-month model (without and with its data
+    collector), the batch path's seed-free parts (once per scenario), and a batch run's start
+    (its region drawn, month 0 opened, its arguments found)."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    batch = BatchRuns(scenario)
+    steps = {
+        "model, no collection": lambda s: CollaborationModel(scenario, rng=s, collect=False),
+        "model, collection on": lambda s: CollaborationModel(scenario, rng=s),
+        "batch, once per scenario": lambda s: BatchRuns(scenario).start(s),
+        "batch, each run": batch.start,
+    }
+    out = {}
+    for name, step in steps.items():
+        step(0)
+        times = []
+        for seed in range(runs):
+            start = time.perf_counter()
+            step(seed)
+            times.append(time.perf_counter() - start)
+        out[name] = statistics.median(times) * 1e6
+    out["batch, once per scenario"] -= out["batch, each run"]  # the first start builds it
+    return out
 
 
 def boltzmann_us_per_agent_step(agents: int = 100, steps: int = 100, reps: int = 20) -> float:
@@ -129,6 +189,24 @@ def plot_scaling(rows, path: Path) -> None:
     plt.close(fig)
 
 
+def report_paths(paths: dict[str, list[float]], boltzmann_us: float) -> None:
+    """Runs per second per core on each path (median over the blocks), a run's cost in
+    BoltzmannWealth agent-steps, and the ratio of the paths (median of the blocks' ratios)."""
+    print("the two paths, baseline 120 months, summary and events only, one core:")
+    for name in ("month by month", "batch"):
+        ms = statistics.median(paths[name]) * 1e3
+        print(
+            f"  {name:>14}: {1e3 / ms:7.1f} runs/s per core ({ms:.2f} ms a run, median of "
+            f"{len(paths[name])} blocks) = {ms * 1e3 / boltzmann_us:6.0f} BoltzmannWealth "
+            f"agent-steps a run, {ms * 1e3 / 1440 / boltzmann_us:.3f} per organisation-month"
+        )
+    ratios = [m / b for m, b in zip(paths["month by month"], paths["batch"], strict=True)]
+    print(
+        f"  batch ÷ month by month: {statistics.median(ratios):.2f}× runs per second (target"
+        f" >= 4; blocks {min(ratios):.2f}–{max(ratios):.2f})"
+    )
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     speed_only = "--speed-only" in sys.argv  # part 1 only: the baseline's median run time
@@ -137,9 +215,12 @@ def main() -> None:
     # This is a shared virtual machine whose speed drifts from minute to minute: measure the
     # model and Mesa's own example in alternating blocks, so that their ratio is fair.
     times, boltzmann = [], []
-    for _ in range(5):
+    paths: dict[str, list[float]] = {}
+    for block in range(6):  # the paths' order alternates from block to block
         times += time_baseline(10 if quick else 40)
         boltzmann.append(boltzmann_us_per_agent_step(reps=4))
+        for name, per_run in time_paths(25 if quick else 100, block % 2 == 1).items():
+            paths.setdefault(name, []).append(per_run)
     median_ms = statistics.median(times) * 1e3
     boltzmann_us = statistics.median(boltzmann)
     org_months = 12 * 120
@@ -159,6 +240,9 @@ def main() -> None:
         f" of this kind (MODEL.md §7) a run takes "
         f"{median_ms * REFERENCE_BOLTZMANN_US / boltzmann_us:.2f} ms"
     )
+    report_paths(paths, boltzmann_us)
+    for name, us in time_construction(100 if quick else 500).items():
+        print(f"  construction, {name}: {us:.0f} µs")
     if speed_only:
         return
     growth = memory_growth(1000 if quick else 10_000)

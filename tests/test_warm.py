@@ -10,12 +10,14 @@ from .conftest import ROOT
 
 RUN_MODELS = """
 from collabsim import CollaborationModel, load_scenario
+from collabsim.model.batch import BatchRuns
 for name in ("baseline", "learning_region", "innovation_campus", "national"):
     sc = load_scenario(f"scenarios/{name}.toml", ["scenario.steps=60"])
     m = CollaborationModel(sc, rng=3)
     m.inject("funding_ends")
     m.inject("demand_shock")
     m.run()
+    BatchRuns(sc).run(3)
 """
 
 

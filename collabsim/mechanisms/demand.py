@@ -1,11 +1,11 @@
 """Regional demand (docs/ODD.md §7.2): demand on each theme drifts as a mean-reverting random
 walk every month, scaled by the region's volatility; sometimes it jumps up or down (a shortage,
-a demographic decline). The jumps are drawn in Python from the model's generator."""
+a demographic decline). The jumps are drawn from the model's generator, which the compiled
+kernel takes as it is (numba draws from a numpy Generator the same numbers, in the same order)."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from collabsim.model.event_buffer import DEMAND_SHOCK, EventBuffer, emit
 from collabsim.model.events import EventLog
 from collabsim.model.kernel_cache import njit
 from collabsim.model.state import PARTNERSHIP_FLAGS, THEME_LEVELS, PartnershipState, call
@@ -57,6 +57,27 @@ def shock_due_kernel(partnership_flags, shock_draws, demand_volatility, params):
     return False
 
 
+@njit(cache=True)
+def demand_shocks_kernel(
+    rng, theme_levels, partnership_flags, shock_draws, demand_volatility, params, rows, count
+):
+    """In each living partnership whose draw falls under the month's chance, demand on one theme
+    (drawn) jumps by the shock size, up with chance 0.7, else down, within 0..1."""
+    prm = params[0]
+    chance = shock_chance(demand_volatility, prm.demand_shocks_per_year)
+    if chance <= 0:
+        return
+    demand = theme_levels[THEME_LEVELS.demand]
+    alive = partnership_flags[PARTNERSHIP_FLAGS.alive]
+    for p in range(demand.shape[0]):
+        if shock_draws[p] < chance and alive[p]:
+            theme = rng.integers(0, demand.shape[1])
+            sign = 1.0 if rng.random() < 0.7 else -1.0
+            before = demand[p, theme]
+            demand[p, theme] = min(max(before + sign * prm.demand_shock_size, 0.0), 1.0)
+            emit(rows, count, DEMAND_SHOCK, p, theme, sign, before, demand[p, theme])
+
+
 def demand_shocks(
     st: PartnershipState,
     volatility: float,
@@ -64,25 +85,18 @@ def demand_shocks(
     rng,
     month: int,
     log: EventLog,
-    draws: np.ndarray,
+    draws,
 ) -> None:
     """Sometimes demand on one theme jumps up (70%) or down: a shortage, a demographic decline."""
-    k = st.demand.shape[1]
-    chance = shock_chance(volatility, prm.demand_shocks_per_year)
-    if chance <= 0:
-        return
-    for p in np.flatnonzero((draws < chance) & st.alive):
-        theme = int(rng.integers(k))
-        sign = 1.0 if rng.random() < 0.7 else -1.0
-        before = st.demand[p, theme]
-        st.demand[p, theme] = min(max(before + sign * prm.demand_shock_size, 0.0), 1.0)
-        log.add(
-            month,
-            st.names[p],
-            "demand_shock",
-            "region",
-            variable=f"demand_theme_{theme}",
-            before=float(before),
-            after=float(st.demand[p, theme]),
-            detail="demand rises sharply" if sign > 0 else "demand falls sharply",
-        )
+    buffer = EventBuffer(len(st.alive))
+    call(
+        demand_shocks_kernel,
+        (st,),
+        rng=rng,
+        shock_draws=draws,
+        demand_volatility=volatility,
+        params=prm.record,
+        rows=buffer.rows,
+        count=buffer.count,
+    )
+    buffer.flush(log, st, None, month)

@@ -14,7 +14,7 @@ from collabsim.mechanisms.observation import SERIES, observe_lived, snapshot
 from collabsim.mechanisms.tensions import grow_tensions
 from collabsim.mechanisms.trust_views import trust_views
 from collabsim.model.agents import AGENT_CLASS, Partnership
-from collabsim.model.event_buffer import EventBuffer
+from collabsim.model.event_buffer import EventBuffer, room_per_month
 from collabsim.model.events import EventLog
 from collabsim.model.parameters import as_tuple
 from collabsim.model.policy import PolicySchedule
@@ -65,6 +65,15 @@ class MonthlyDraws:
         return {name: getattr(self, name) for name in names}
 
 
+def open_month_zero(st, scratch: Scratch, prm, latest: np.ndarray) -> None:
+    """Month 0 of a region just built: shared interest and trust as seen, and the first
+    snapshot, into `latest` and the running sums of lived trust."""
+    st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
+    trust_views(st, scratch, prm)
+    snapshot(st, scratch, latest)
+    observe_lived(st, latest)
+
+
 class CollaborationModel(mesa.Model):
     """Horizontal collaboration in a region: organisations, partnerships, policy; monthly steps."""
 
@@ -90,10 +99,9 @@ class CollaborationModel(mesa.Model):
         p, s = self.state.member.shape
         self.scratch = Scratch.zeros({"P": p, "S": s, "N": len(self.orgs.names)})
         self.draws = MonthlyDraws(p, s, self.state.demand.shape[1])
-        # events one month can write outside tensions: turnover, leaving, joining (a row per
-        # member slot each), a crisis, formalisation and dissolution (one per partnership each);
-        # the buffer is emptied every month, so this room is always there
-        self.buffer = EventBuffer(3 * self.state.member.size + 3 * len(self.state.alive))
+        # room for the events one month can write outside tensions; the buffer is emptied every
+        # month, so this room is always there
+        self.buffer = EventBuffer(room_per_month(self.state, len(self.policy.funding)))
         self.latest = np.empty((len(self.state.names), len(SERIES)))  # the last month's end
         cond = effective_conditions(scenario)
         self._month_arguments = month_arguments(
@@ -114,12 +122,8 @@ class CollaborationModel(mesa.Model):
                 "latest": self.latest,
             },
         )
-        st = self.state
-        st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
-        trust_views(st, self.scratch, self.prm)
         self.collecting = collect
-        snapshot(st, self.scratch, self.latest)
-        observe_lived(st, self.latest)  # month 0
+        open_month_zero(self.state, self.scratch, self.prm, self.latest)
         self.datacollector = mesa.DataCollector(
             model_reporters={"partnerships": CollaborationModel.month_end}
         )

@@ -7,6 +7,8 @@ turns every row into the same `Event` the log has always held, in the order they
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from collabsim.model.events import Event, EventLog
@@ -15,6 +17,9 @@ from collabsim.model.region import with_room
 
 TENSION_RAISED, TENSION_RESOLVED, TENSION_ESCALATED, LIAISON_LEFT = 0, 1, 2, 3
 FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT, CRISIS = 4, 5, 6, 7, 8
+# rows whose who/other columns are no member slots: a demand shock (who: the theme, other: +1
+# up or -1 down) and a funding scheme starting or ending (who: the scheme's index)
+DEMAND_SHOCK, FUNDING_STARTED, FUNDING_ENDED = 9, 10, 11
 
 # kind, variable, detail (None: decided by the row), who is the partnership itself
 _DECODING = {
@@ -50,12 +55,24 @@ def emit(rows, count, kind, p, who, other, before, after):
     count[0] = n + 1
 
 
-class EventBuffer:
-    """Rows of events written by kernels this month, waiting to be decoded into the log."""
+def room_per_month(st, schemes: int) -> int:
+    """Rows one month can write besides its tensions (which ask for their room when counted):
+    turnover, leaving and joining (a row per member slot each), a crisis, formalisation,
+    dissolution and a demand shock (one per partnership each), and each scheme starting or ending
+    (one per partnership)."""
+    partnerships = len(st.alive)
+    return 3 * st.member.size + 4 * partnerships + schemes * partnerships
 
-    def __init__(self, capacity: int = 64) -> None:
+
+class EventBuffer:
+    """Rows of events written by kernels this month, waiting to be decoded into the log.
+
+    `funding`: the scenario's funding schemes, named in the rows of their starts and ends."""
+
+    def __init__(self, capacity: int = 64, funding=()) -> None:
         self.rows = np.zeros((max(capacity, 8), _COLUMNS))
         self.count = np.zeros(1, dtype=np.int64)
+        self.funding = funding
         self._named = None  # (state, organisations, names of the organisation in each slot)
 
     def ensure(self, room: int) -> None:
@@ -65,30 +82,62 @@ class EventBuffer:
     def flush(self, log: EventLog, st, org, month: int) -> None:
         """Decode the waiting rows into `log` (in order) and empty the buffer."""
         n = int(self.count[0])
-        if n == 0:
-            return
+        if n:
+            self.decode(log, st, org, repeat(month, n))
+        self.count[0] = 0
+
+    def decode(self, log: EventLog, st, org, months) -> None:
+        """Decode the rows into `log` in order, row k in the k-th of `months` (a whole run's
+        buffer holds many months: collabsim.model.batch)."""
         if self._named is None or self._named[0] is not st or self._named[1] is not org:
             self._named = (st, org, _slot_names(st, org))  # slots keep their organisation
-        slot_names = self._named[2]
-        for kind, p, who, other, before, after in self.rows[:n].tolist():
-            name, p = st.names[int(p)], int(p)
-            kind_name, variable, detail, about_partnership = _DECODING[int(kind)]
+        slot_names, names, made = self._named[2], st.names, []
+        rows = _as_lists(self.rows[: int(self.count[0])])
+        for month, (kind, p, who, other, before, after) in zip(months, rows, strict=True):
+            name = names[p]
+            if kind >= DEMAND_SHOCK:
+                made.append(self._region_event(month, name, kind, who, other, before, after))
+                continue
+            kind_name, variable, detail, about_partnership = _DECODING[kind]
             if detail is None:  # formalised: a covenant first, then a legal entity
                 detail = "covenant signed" if after < 1 else "legal entity founded"
-            log.append(
+            made.append(
                 Event(
                     month,
                     name,
                     kind_name,
-                    name if about_partnership else slot_names[p][int(who)],
-                    slot_names[p][int(other)] if other >= 0 else "",
+                    name if about_partnership else slot_names[p][who],
+                    slot_names[p][other] if other >= 0 else "",
                     variable,
                     before if variable else _NAN,
                     after if variable else _NAN,
                     detail,
                 )
             )
-        self.count[0] = 0
+        log.extend(made)
+
+    def _region_event(self, month, name, kind, who, other, before, after) -> Event:
+        """A demand shock's or a funding scheme's event (their rows name no member slots)."""
+        if kind == DEMAND_SHOCK:
+            detail = "demand rises sharply" if other > 0 else "demand falls sharply"
+            theme = f"demand_theme_{who}"
+            return Event(month, name, "demand_shock", "region", "", theme, before, after, detail)
+        f = self.funding[who]
+        starts = kind == FUNDING_STARTED
+        detail = f"{f.scheme.replace('_', ' ')} '{f.name}' " + ("starts" if starts else "ends")
+        kind_name = "funding_started" if starts else "funding_ended"
+        return Event(
+            month, name, kind_name, f.name, "", "funding_eur_per_month", before, after, detail
+        )
+
+
+def _as_lists(rows: np.ndarray) -> list[list]:
+    """The rows as lists, kind, partnership, who and other as ints: converted at once for many
+    rows (a whole run's), one by one for the few of a month (faster so)."""
+    if len(rows) > 8:
+        codes = rows[:, :4].astype(np.int64).tolist()
+        return [code + change for code, change in zip(codes, rows[:, 4:].tolist(), strict=True)]
+    return [[int(k), int(p), int(w), int(o), b, a] for k, p, w, o, b, a in rows.tolist()]
 
 
 def _slot_names(st, org) -> list[list[str]]:

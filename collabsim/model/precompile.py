@@ -42,6 +42,7 @@ def compile_kernels() -> list[str]:
     Kernels that only other kernels call (sigmoid, pick_pair, ...) compile into their callers and
     show no signature of their own.
     """
+    from collabsim.model.batch import BatchRuns
     from collabsim.model.collaboration import CollaborationModel
     from collabsim.model.scenario import Scenario
 
@@ -56,10 +57,12 @@ def compile_kernels() -> list[str]:
         "conditions": {"staff_turnover": 1.0, "demand_volatility": 1.0, "culture_distance": 1.0},
         "policy": {"funding": [{"name": "grant", "scheme": "matched", "amount": 1e5}]},
     }
-    model = CollaborationModel(Scenario.model_validate(data), rng=1)
+    scenario = Scenario.model_validate(data)
+    model = CollaborationModel(scenario, rng=1)
     model.inject("conflict")
     model.inject("key_person_leaves")
     model.run()
+    BatchRuns(scenario).run(1)  # the batch path: the whole run in one compiled call
     return [name for name, k in kernels().items() if k.signatures]
 
 

@@ -119,6 +119,11 @@ EFFECT_FLAGS = layout("EffectFlags", "coordinator", "binding", "structural")
 SCHEME_CODES = layout("SchemeCodes", "codes")
 SCHEME_FLOATS = layout("SchemeFloats", "pays", "reductions", "match_shares")
 SCHEME_AWARDS = layout("SchemeAwards", "awarded")  # (schemes, P) who each scheme reaches
+# the schemes' plan for the run (policy.PolicySchedule.plan): per scheme its first month in
+# force, the month after its last, a challenge fund's awards; per (month, scheme) its payment
+# (-1 when not in force) and its euros a month (0 when not in force)
+SCHEME_COUNTS = layout("SchemeCounts", "first_month", "month_after", "awards")
+SCHEME_CALENDAR = layout("SchemeCalendar", "pay", "euros")
 
 # ----------------------------------------------------------------------- work arrays of a month
 SCRATCH_PAIRS = layout("ScratchPairs", "trust")  # (P, S, S) both layers blended
@@ -260,6 +265,15 @@ class Schemes(Blocks):
         "scheme_codes": (SCHEME_CODES, np.int64, "F"),
         "scheme_floats": (SCHEME_FLOATS, np.float64, "F"),
         "scheme_awards": (SCHEME_AWARDS, np.bool_, "FP"),
+    }
+
+
+class SchemePlan(Blocks):
+    """The funding schemes' months, worked out before the run (policy.PolicySchedule.plan)."""
+
+    BLOCKS = {
+        "scheme_counts": (SCHEME_COUNTS, np.int64, "F"),
+        "scheme_calendar": (SCHEME_CALENDAR, np.float64, "MF"),
     }
 
 

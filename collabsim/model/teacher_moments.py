@@ -22,6 +22,7 @@ def apply_moment(model, kind: str, month: int, partnership: int = 0) -> None:
         for f in model.policy.funding:
             if f.start < month <= f.end:
                 f.duration = max(month - 1 - f.start, 1)
+        model.policy.plan()  # the schemes' months again, with the new ends
         log.add(month, st.names[p], "teacher_moment", "teacher", detail="the funding stops now")
     elif kind == "key_person_leaves":
         engaged = np.where(st.member[p], st.engagement[p], -1.0)

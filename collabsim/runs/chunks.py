@@ -68,6 +68,7 @@ def _apply_hooks(hooks: dict[str, Any], point: int) -> None:
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run one chunk (in a worker): every run's summary rows, or its error; never raises."""
+    from collabsim.model.batch import BatchRuns
     from collabsim.model.collaboration import SERIES
     from collabsim.model.region import PHASES
     from collabsim.model.scenario import Scenario
@@ -85,6 +86,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     series_index = [SERIES.index(c) for c in task.timeseries_columns]
     failures: list[dict[str, Any]] = []
     scenarios: dict[int, Any] = {}
+    batches: dict[int, BatchRuns] = {}  # without series: each point built once for the batch path
     for run in range(task.start, task.stop):
         point, rep = divmod(run, task.replicates)
         values = task.points[point]
@@ -97,7 +99,9 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 data = point_scenario_data(task.base, task.keys, values)
                 scenario = scenarios[point] = Scenario.model_validate(data)
             t_run = time.perf_counter()
-            tables = run_single(scenario, seed, rep, series=series_out is not None)
+            if series_out is None and point not in batches:
+                batches[point] = BatchRuns(scenario)
+            tables = run_single(scenario, seed, rep, series_out is not None, batches.get(point))
             model_seconds += time.perf_counter() - t_run
         except Exception as exc:  # a run that raises is recorded, the chunk goes on
             tb = traceback.extract_tb(exc.__traceback__)

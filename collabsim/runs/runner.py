@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from collabsim.model.batch import BatchRuns, FinishedRun
 from collabsim.model.collaboration import COLUMN, SERIES, CollaborationModel
 from collabsim.model.events import EVENT_COLUMNS
 from collabsim.model.region import PHASES
@@ -50,8 +51,9 @@ class RunTables:
     events: list[tuple]
 
 
-def summarise(model: CollaborationModel, replicate: int, seed: int) -> list[dict]:
-    """One summary row per partnership of a finished run (from its state: no series needed)."""
+def summarise(model: CollaborationModel | FinishedRun, replicate: int, seed: int) -> list[dict]:
+    """One summary row per partnership of a finished run (from its state: no series needed),
+    of either path: the month-by-month model or the batch path's FinishedRun."""
     st, last = model.state, model.latest
     mean_trust = st.trust_lived / np.maximum(st.months_lived, 1)
     left = np.zeros(len(st.names), dtype=int)
@@ -86,17 +88,27 @@ def summarise(model: CollaborationModel, replicate: int, seed: int) -> list[dict
     return rows
 
 
-def run_single(scenario: Scenario, seed: int, replicate: int = 0, series: bool = True) -> RunTables:
+def run_single(
+    scenario: Scenario,
+    seed: int,
+    replicate: int = 0,
+    series: bool = True,
+    batch: BatchRuns | None = None,
+) -> RunTables:
     """Run one replicate of a scenario with an exact model seed and return its tables.
 
-    With series=False the model keeps no monthly series (a sweep that asks only for summaries
-    does not need one; the summary is the same) and the tables' series is None."""
-    model = CollaborationModel(scenario, rng=seed, collect=series).run()
-    return RunTables(
-        summarise(model, replicate, seed),
-        model.series() if series else None,
-        model.events.rows(),
-    )
+    With series=False the run takes the batch path (collabsim.model.batch: the whole run in one
+    compiled call), which keeps no monthly series (a sweep that asks only for summaries does not
+    need one): the summary and events are the same to the last bit and the tables' series is
+    None. `batch`: the scenario's BatchRuns, built once for many seeds (else built here)."""
+    if not series:
+        batch = BatchRuns(scenario) if batch is None else batch
+        if batch.scenario is not scenario:
+            raise ValueError("run_single: `batch` was built for another scenario")
+        finished = batch.run(seed)
+        return RunTables(summarise(finished, replicate, seed), None, finished.events.rows())
+    model = CollaborationModel(scenario, rng=seed).run()
+    return RunTables(summarise(model, replicate, seed), model.series(), model.events.rows())
 
 
 @dataclass
@@ -152,15 +164,17 @@ def run_replicates(
 ) -> ReplicateResults:
     """Run replicates of a scenario, each with its own spawned seed; returns all tables.
 
-    With series=False no monthly series is kept (the summary and events are the same) and the
-    returned timeseries table is empty."""
+    With series=False the runs take the batch path (built once for all replicates), no monthly
+    series is kept (the summary and events are the same) and the returned timeseries table is
+    empty."""
     scenario = with_steps(scenario, steps)
     root = scenario.scenario.seed if root_seed is None else root_seed
     seeds = replicate_seeds(root, replicates) if seeds is None else seeds
+    batch = None if series else BatchRuns(scenario)
     summaries, kept, events = [], [], []
     names: list[str] = []
     for r, seed in enumerate(seeds):
-        tables = run_single(scenario, seed, r, series=series)
+        tables = run_single(scenario, seed, r, series=series, batch=batch)
         summaries.extend(tables.summary)
         if tables.series is not None:
             kept.append(tables.series)

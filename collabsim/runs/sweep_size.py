@@ -123,7 +123,8 @@ def auto_chunk_runs(exp: Experiment, workers: int) -> tuple[int, float]:
         data = point_scenario_data(exp.base, exp.factor_names, exp.points[0])
         scenario = Scenario.model_validate(data)
         t0 = time.perf_counter()
-        run_single(scenario, run_seed(exp.root_seed, 0, 0, exp.seeds), 0)
+        seed = run_seed(exp.root_seed, 0, 0, exp.seeds)
+        run_single(scenario, seed, 0, series=exp.timeseries_every > 0)
         per_run = time.perf_counter() - t0
     except Exception:  # the sweep will record it; size chunks as for a 10 ms model
         per_run = 0.01

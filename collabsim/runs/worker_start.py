@@ -1,5 +1,6 @@
-"""Imported once by the sweep's forkserver: run a one-month model so that the compiled kernels
-are loaded before worker processes are forked from it (each worker then starts warm)."""
+"""Imported once by the sweep's forkserver: run a one-month model, month by month and on the batch
+path, so that the compiled kernels are loaded before worker processes are forked from it (each
+worker then starts warm)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def warm_up() -> None:
             }
         )
         run_single(scenario, 1)
+        run_single(scenario, 1, series=False)
     except Exception:
         pass
 
