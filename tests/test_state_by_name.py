@@ -50,6 +50,7 @@ VALUES = {
     "membership_draws",
     "tension_draws",
     "latest",
+    "rng",  # the model's generator, which numba draws from (demand shocks in the batch path)
 }
 MECHANISMS = Path(collabsim.mechanisms.__file__).parent
 
