@@ -3,10 +3,11 @@
 `run_month` calls each mechanism's kernel by its module's name, numbered as the ODD's table:
 this is the one place a new mechanism is plugged in. Kernels take the state as whole blocks
 (collabsim.model.state), each passed under its own name, and read their arrays by name inside,
-so the month never unpacks an array. The model's generator stays in Python: the kernel pauses
-where the month needs draws whose number it only now knows (`SHOCKS`, `TENSIONS`) and the model
-(collabsim.model.collaboration) calls it again from there, so the draws come in the same order
-as if every mechanism were called one by one (tests/test_month.py proves the two equal).
+so the month never unpacks an array. The month kernel draws nothing itself: it pauses where the
+month needs draws whose number it only now knows (`SHOCKS`, `TENSIONS`), and its caller (the
+model, collabsim.model.collaboration, or the batch path's compiled run_whole, collabsim.model.batch)
+draws from the model's generator and calls it again from there, so the draws come in the same
+order as if every mechanism were called one by one (tests/test_month.py proves the two equal).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Policy instruments take effect (docs/ODD.md §7.1): the money each partnership receives this
 month and its pull on the members, and the switches the instruments set (a paid coordinator, a
-mandate that makes the partnership binding, relaxed rules). Which schemes are in force, what
-they pay and whom a challenge fund's jury picks is decided in Python beforehand
-(collabsim.model.policy.PolicySchedule.decide)."""
+mandate that makes the partnership binding, relaxed rules). What each scheme pays a month is
+planned once per run (collabsim.model.policy.PolicySchedule.plan); whom a challenge fund's jury
+picks is decided before the month kernel runs (policy.switch_schemes_kernel, called by
+PolicySchedule.decide or, in the batch path, collabsim.model.batch.run_whole)."""
 
 from __future__ import annotations
 
