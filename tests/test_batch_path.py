@@ -12,7 +12,7 @@ from collabsim.errors import CollabsimInputError
 from collabsim.model.batch import BatchRuns, draw_month
 from collabsim.model.collaboration import MonthlyDraws
 from collabsim.model.policy import row_sum
-from collabsim.runs.runner import run_replicates, summarise
+from collabsim.runs.runner import run_replicates, run_single, summarise
 from tests.conftest import SCENARIOS, scenario
 
 SEEDS = range(10)
@@ -74,6 +74,22 @@ def test_the_many_run_api_takes_the_batch_path_and_gives_the_same_tables():
     assert whole.timeseries.empty
     assert stepped.summary.equals(whole.summary)
     assert stepped.events.equals(whole.events)
+
+
+@pytest.mark.parametrize("name", ["baseline", "learning_region"])
+def test_a_run_without_events_gives_the_same_summary(name):
+    """Fails if the liaisons who left, counted from the raw event rows when no log is decoded,
+    differed from those the log names (or if a log were decoded anyway)."""
+    sc = scenario(name, "conditions.staff_turnover=1.0")
+    batch = BatchRuns(sc)
+    for seed in SEEDS:
+        stepped = CollaborationModel(sc, rng=seed, collect=False).run()
+        quiet = batch.run(seed, events=False)
+        assert quiet.events is None
+        assert repr(summarise(quiet, 0, seed)) == repr(summarise(stepped, 0, seed))
+    tables = run_single(sc, 3, series=False, batch=batch, events=False)
+    assert tables.events == []
+    assert repr(tables.summary) == repr(run_single(sc, 3, series=False).summary)
 
 
 def test_numba_draws_from_the_numpy_generator_what_numpy_draws():

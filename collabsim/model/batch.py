@@ -22,7 +22,7 @@ from collabsim.mechanisms.demand import demand_shocks_kernel
 from collabsim.mechanisms.month import PER_CALL, SHOCKS, TENSIONS, month_arguments, run_month
 from collabsim.mechanisms.observation import SERIES
 from collabsim.model.collaboration import MonthlyDraws, open_month_zero
-from collabsim.model.event_buffer import EventBuffer, room_per_month
+from collabsim.model.event_buffer import LIAISON_LEFT, EventBuffer, count_of_kind, room_per_month
 from collabsim.model.events import EventLog
 from collabsim.model.kernel_cache import njit
 from collabsim.model.parameters import as_tuple
@@ -141,14 +141,16 @@ def run_whole(
 @dataclass
 class FinishedRun:
     """What a batch run leaves: the final state, the last month's end (as in SERIES), the
-    events, the months run and the generator (what runs.runner.summarise reads)."""
+    events (None unless asked for), the months run, the generator and each partnership's
+    liaisons who left (what runs.runner.summarise reads)."""
 
     state: PartnershipState
     orgs: Organisations
     latest: np.ndarray
-    events: EventLog
+    events: EventLog | None
     steps: int
     rng: np.random.Generator
+    liaisons_left: np.ndarray
 
 
 class BatchRuns:
@@ -161,13 +163,18 @@ class BatchRuns:
         self.members, self.slots = assign_to_partnerships(scenario)
         self._built = None  # the seed-free parts, made at the first run (they need its shapes)
 
-    def run(self, seed: int) -> FinishedRun:
+    def run(self, seed: int, events: bool = True) -> FinishedRun:
         """One run with an exact model seed, the same run as CollaborationModel(scenario,
-        rng=seed).run() to the last bit (less its monthly series)."""
+        rng=seed).run() to the last bit (less its monthly series). With events=False the
+        event rows are not decoded into a log (the run's `events` is None): only the liaisons
+        who left are counted from them, for the summary."""
         st, orgs, rng, latest, arguments = self.start(seed)
         built = self._built
         months, st.tensions, built.buffer.rows = run_whole(*arguments)
-        return FinishedRun(st, orgs, latest, built.events(st, orgs, months), months, rng)
+        buffer = built.buffer
+        left = count_of_kind(buffer.rows, int(buffer.count[0]), LIAISON_LEFT, len(st.names))
+        log = built.events(st, orgs, months) if events else None
+        return FinishedRun(st, orgs, latest, log, months, rng, left)
 
     def start(self, seed: int) -> tuple:
         """A run's construction: its region drawn from its seed and month 0 opened, the work

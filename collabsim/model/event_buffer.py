@@ -55,6 +55,14 @@ def emit(rows, count, kind, p, who, other, before, after):
     count[0] = n + 1
 
 
+def count_of_kind(rows: np.ndarray, count: int, kind: int, partnerships: int) -> np.ndarray:
+    """How many of the first `count` rows are events of `kind`, per partnership (the raw rows
+    counted, none decoded)."""
+    written = rows[:count]
+    of_kind = written[written[:, 0] == kind, 1].astype(np.int64)
+    return np.bincount(of_kind, minlength=partnerships)
+
+
 def room_per_month(st, schemes: int) -> int:
     """Rows one month can write besides its tensions (which ask for their room when counted):
     turnover, leaving and joining (a row per member slot each), a crisis, formalisation,

@@ -101,7 +101,9 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             t_run = time.perf_counter()
             if series_out is None and point not in batches:
                 batches[point] = BatchRuns(scenario)
-            tables = run_single(scenario, seed, rep, series_out is not None, batches.get(point))
+            tables = run_single(
+                scenario, seed, rep, series_out is not None, batches.get(point), events=False
+            )
             model_seconds += time.perf_counter() - t_run
         except Exception as exc:  # a run that raises is recorded, the chunk goes on
             tb = traceback.extract_tb(exc.__traceback__)

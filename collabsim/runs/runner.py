@@ -48,7 +48,7 @@ class RunTables:
 
     summary: list[dict]
     series: np.ndarray | None  # (months + 1, partnerships, len(SERIES)); None if not kept
-    events: list[tuple]
+    events: list[tuple]  # empty if not asked for
 
 
 def summarise(model: CollaborationModel | FinishedRun, replicate: int, seed: int) -> list[dict]:
@@ -56,10 +56,12 @@ def summarise(model: CollaborationModel | FinishedRun, replicate: int, seed: int
     of either path: the month-by-month model or the batch path's FinishedRun."""
     st, last = model.state, model.latest
     mean_trust = st.trust_lived / np.maximum(st.months_lived, 1)
-    left = np.zeros(len(st.names), dtype=int)
-    index = {name: k for k, name in enumerate(st.names)}
-    for e in model.events.of_kind("liaison_left"):
-        left[index[e.partnership]] += 1
+    left = getattr(model, "liaisons_left", None)  # the batch path counts them from its rows
+    if left is None:
+        left = np.zeros(len(st.names), dtype=int)
+        index = {name: k for k, name in enumerate(st.names)}
+        for e in model.events.of_kind("liaison_left"):
+            left[index[e.partnership]] += 1
     rows = []
     for p, name in enumerate(st.names):
         rows.append(
@@ -94,21 +96,26 @@ def run_single(
     replicate: int = 0,
     series: bool = True,
     batch: BatchRuns | None = None,
+    events: bool = True,
 ) -> RunTables:
     """Run one replicate of a scenario with an exact model seed and return its tables.
 
     With series=False the run takes the batch path (collabsim.model.batch: the whole run in one
     compiled call), which keeps no monthly series (a sweep that asks only for summaries does not
     need one): the summary and events are the same to the last bit and the tables' series is
-    None. `batch`: the scenario's BatchRuns, built once for many seeds (else built here)."""
+    None. `batch`: the scenario's BatchRuns, built once for many seeds (else built here).
+    With events=False the tables' events are empty: the batch path decodes none (the summary
+    is the same)."""
     if not series:
         batch = BatchRuns(scenario) if batch is None else batch
         if batch.scenario is not scenario:
             raise ValueError("run_single: `batch` was built for another scenario")
-        finished = batch.run(seed)
-        return RunTables(summarise(finished, replicate, seed), None, finished.events.rows())
+        finished = batch.run(seed, events=events)
+        rows = finished.events.rows() if events else []
+        return RunTables(summarise(finished, replicate, seed), None, rows)
     model = CollaborationModel(scenario, rng=seed).run()
-    return RunTables(summarise(model, replicate, seed), model.series(), model.events.rows())
+    rows = model.events.rows() if events else []
+    return RunTables(summarise(model, replicate, seed), model.series(), rows)
 
 
 @dataclass

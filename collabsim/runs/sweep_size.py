@@ -124,7 +124,7 @@ def auto_chunk_runs(exp: Experiment, workers: int) -> tuple[int, float]:
         scenario = Scenario.model_validate(data)
         t0 = time.perf_counter()
         seed = run_seed(exp.root_seed, 0, 0, exp.seeds)
-        run_single(scenario, seed, 0, series=exp.timeseries_every > 0)
+        run_single(scenario, seed, 0, series=exp.timeseries_every > 0, events=False)
         per_run = time.perf_counter() - t0
     except Exception:  # the sweep will record it; size chunks as for a 10 ms model
         per_run = 0.01
