@@ -9,7 +9,8 @@ and events to the last bit (tests/test_batch_path.py). It keeps no monthly serie
 teacher moments: those need the month-by-month model (collabsim.model.collaboration).
 
 `BatchRuns` builds what does not depend on the seed once per scenario (parameters, the region's
-layout, the policy's calendar, work arrays) and each run draws its region and goes.
+layout and its undrawn state, the policy's calendar, work arrays) and each run copies the
+undrawn state, draws its region into it and goes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from collabsim.model.kernel_cache import njit
 from collabsim.model.parameters import as_tuple
 from collabsim.model.policy import PolicySchedule, juries_due, switch_schemes_kernel
 from collabsim.model.region import (
+    OrganisationsLayout,
+    PartnershipsLayout,
     assign_to_partnerships,
     build_organisations,
     build_partnerships,
@@ -161,6 +164,8 @@ class BatchRuns:
         self.prm = as_tuple(effective_parameters(scenario))
         self.conditions = effective_conditions(scenario)
         self.members, self.slots = assign_to_partnerships(scenario)
+        self.organisations = OrganisationsLayout(self.members, scenario)
+        self.partnerships = PartnershipsLayout(scenario, self.members, self.slots)
         self._built = None  # the seed-free parts, made at the first run (they need its shapes)
 
     def run(self, seed: int, events: bool = True) -> FinishedRun:
@@ -181,8 +186,8 @@ class BatchRuns:
         arrays put back to their start; (state, organisations, generator, the month-end
         snapshot, run_whole's arguments)."""
         sc, rng = self.scenario, np.random.default_rng(seed)
-        orgs = build_organisations(self.members, sc, rng)
-        st = build_partnerships(sc, self.members, self.slots, orgs, rng)
+        orgs = build_organisations(self.members, sc, rng, self.organisations)
+        st = build_partnerships(sc, self.members, self.slots, orgs, rng, self.partnerships)
         if self._built is None:
             self._built = _SeedFree(self, st, orgs)
         self._built.restart()

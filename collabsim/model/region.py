@@ -89,38 +89,165 @@ def assign_to_partnerships(scenario: Scenario) -> tuple[list[tuple[str, bool]], 
     return orgs, slots
 
 
-def build_organisations(orgs: list[tuple[str, bool]], scenario: Scenario, rng) -> Organisations:
-    """Draw each organisation's capacity, orientation and culture around the scenario levels."""
-    c = scenario.conditions
-    n = len(orgs)
-    labels = [label for label, _ in orgs]
-    counters: dict[str, int] = {}
-    names = []
-    for label in labels:
-        counters[label] = counters.get(label, 0) + 1
-        names.append(f"{label}-{counters[label]}")
-    exposure = np.array([SHORTAGE_EXPOSURE[lab] for lab in labels])
-    leaning = np.array([CULTURE_LEANING[lab] for lab in labels])
-    noise = rng.normal(0.0, 1.0, size=(3, n))
-    capacity = np.clip(1.0 - 0.6 * exposure * c.staff_shortage + 0.05 * noise[0], 0.05, 1.0)
-    orientation = np.clip(c.orientation + 0.1 * noise[1], 0.0, 1.0)
-    culture = np.clip(0.5 + 0.5 * leaning * c.culture_distance + 0.05 * noise[2], 0.0, 1.0)
-    knowledge = np.array([KNOWLEDGE_PROFILE[lab] for lab in labels], dtype=float).reshape(n, -1)
-    is_school = np.array([ORGANISATION_TYPES[lab].is_school for lab in labels], dtype=bool)
-    roles = np.array([ORGANISATION_TYPES[lab].role for lab in labels])
-    holds_role = (roles[:, None] == np.array(ROLES)[None, :]).reshape(n, len(ROLES))
-    needed = np.array([[r in ROLES_NEEDED[k] for r in ROLES] for k in THEMES], dtype=bool)
-    return Organisations(
-        names=names,
-        labels=labels,
-        capacity=capacity,
-        orientation=orientation,
-        culture=culture,
-        knowledge=knowledge,
-        is_school=is_school,
-        holds_role=holds_role,
-        needed=needed,
-    )
+class OrganisationsLayout:
+    """The region's organisations before any draw, the same for every seed: their names, kinds
+    and profiles, and the levels their drawn capacity, orientation and culture vary around.
+    Built once per model, or once per scenario for many runs (collabsim.model.batch)."""
+
+    def __init__(self, orgs: list[tuple[str, bool]], scenario: Scenario) -> None:
+        c = scenario.conditions
+        n = self.n = len(orgs)
+        labels = [label for label, _ in orgs]
+        counters: dict[str, int] = {}
+        names = []
+        for label in labels:
+            counters[label] = counters.get(label, 0) + 1
+            names.append(f"{label}-{counters[label]}")
+        exposure = np.array([SHORTAGE_EXPOSURE[lab] for lab in labels])
+        leaning = np.array([CULTURE_LEANING[lab] for lab in labels])
+        self.capacity_level = 1.0 - 0.6 * exposure * c.staff_shortage
+        self.culture_level = 0.5 + 0.5 * leaning * c.culture_distance
+        self.orientation = c.orientation
+        knowledge = np.array([KNOWLEDGE_PROFILE[lab] for lab in labels], dtype=float).reshape(n, -1)
+        is_school = np.array([ORGANISATION_TYPES[lab].is_school for lab in labels], dtype=bool)
+        roles = np.array([ORGANISATION_TYPES[lab].role for lab in labels])
+        holds_role = (roles[:, None] == np.array(ROLES)[None, :]).reshape(n, len(ROLES))
+        needed = np.array([[r in ROLES_NEEDED[k] for r in ROLES] for k in THEMES], dtype=bool)
+        undrawn = np.zeros(n)  # capacity, orientation and culture: drawn for each region
+        self.organisations = Organisations(
+            names=names,
+            labels=labels,
+            capacity=undrawn,
+            orientation=undrawn,
+            culture=undrawn,
+            knowledge=knowledge,
+            is_school=is_school,
+            holds_role=holds_role,
+            needed=needed,
+        )
+
+
+def build_organisations(
+    orgs: list[tuple[str, bool]],
+    scenario: Scenario,
+    rng,
+    layout: OrganisationsLayout | None = None,
+) -> Organisations:
+    """Draw each organisation's capacity, orientation and culture around the scenario levels.
+
+    `layout`: the organisations before any draw (else made here)."""
+    layout = OrganisationsLayout(orgs, scenario) if layout is None else layout
+    made = layout.organisations.copy()
+    noise = rng.normal(0.0, 1.0, size=(3, layout.n))
+    made.capacity = np.clip(layout.capacity_level + 0.05 * noise[0], 0.05, 1.0)
+    made.orientation = np.clip(layout.orientation + 0.1 * noise[1], 0.0, 1.0)
+    made.culture = np.clip(layout.culture_level + 0.05 * noise[2], 0.0, 1.0)
+    return made
+
+
+# the partnership arrays drawn for each region (build_partnerships); the rest are the same for
+# every seed (PartnershipsLayout)
+DRAWN = (
+    "engagement",
+    "urgency",
+    "base_urgency",
+    "base_incentive",
+    "incentives",
+    "interests",
+    "need_ref",
+    "tenure_months",
+    "culture_gap",
+    "personal_trust",
+    "org_trust",
+    "cost_offset",
+)
+
+
+class PartnershipsLayout:
+    """The partnerships before any draw, the same for every seed: who sits in which member
+    slot, the region's demand, the design, and the state with these in place (the DRAWN arrays
+    still zero). Built once per model, or once per scenario for many runs
+    (collabsim.model.batch)."""
+
+    def __init__(
+        self, scenario: Scenario, orgs: list[tuple[str, bool]], slots: list[list[int]]
+    ) -> None:
+        d, design = scenario.drivers, scenario.partnership
+        n_part, k = len(slots), len(THEMES)
+        width = max(len(s) for s in slots)
+        self.shape = (n_part, width, k)
+        slot_org = np.full((n_part, width), -1, dtype=np.int64)
+        for p, members in enumerate(slots):
+            slot_org[p, : len(members)] = members
+        has_org = self.has_org = slot_org >= 0
+        safe = self.safe = np.where(has_org, slot_org, 0)
+        member_flag = np.array([m for _, m in orgs], dtype=bool)
+        member = self.member = has_org & member_flag[safe]
+
+        demand_ref = self.demand_ref = np.tile(
+            np.array(DEMAND_BY_KIND[design.kind], dtype=float), (n_part, 1)
+        )
+        agenda = self.agenda = demand_ref / demand_ref.sum(axis=1, keepdims=True)
+        alpha = np.array([INTEREST_PROFILE[orgs[i][0]] for i in safe.ravel()], dtype=float)
+        self.alpha = 0.3 + alpha
+        self.pair_known = member[:, :, None] & member[:, None, :]
+        eye = np.eye(width, dtype=bool)[None]
+        self.no_pair = eye | ~(has_org[:, :, None] & has_org[:, None, :])
+
+        zeros = np.zeros(n_part)
+        izeros = np.zeros(n_part, dtype=np.int64)
+        names = [f"{scenario.name}" if n_part == 1 else f"p{p + 1}" for p in range(n_part)]
+        slot_zeros, pair_zeros = np.zeros((n_part, width)), np.zeros((n_part, width, width))
+        undrawn = {  # each drawn for each region
+            "interests": np.zeros((n_part, width, k)),
+            "culture_gap": pair_zeros,
+            "personal_trust": pair_zeros,
+            "org_trust": pair_zeros,
+            "cost_offset": zeros,
+            **dict.fromkeys(DRAWN[:5] + DRAWN[6:8], slot_zeros),
+        }
+        self.state = PartnershipState(
+            names=names,
+            slot_org=slot_org,
+            has_org=has_org,
+            member=member,
+            shared_interest=np.zeros((n_part, width)),
+            rejoin_wait=np.zeros((n_part, width)),
+            backing=has_org.astype(float),
+            trust_before_crisis=np.zeros((n_part, width, width)),
+            operational=np.full(n_part, design.kind == "operational"),
+            formality=np.full(n_part, GOVERNANCE_FORMALITY[design.governance]),
+            binding=np.full(n_part, design.binding),
+            coordinator=np.full(n_part, design.coordinator),
+            contact=np.full(n_part, MEETING_CONTACT[design.meeting_rhythm]),
+            demand=demand_ref.copy(),
+            demand_ref=demand_ref,
+            agenda=agenda,
+            public_value=zeros.copy(),
+            success_rate=np.full(n_part, 0.5 * d.trust),
+            results=zeros.copy(),
+            relevance=np.ones(n_part),
+            phase=np.full(n_part, FORMING, dtype=np.int64),
+            alive=np.ones(n_part, dtype=bool),
+            ever_succeeded=np.zeros(n_part, dtype=bool),
+            months_without_action=izeros.copy(),
+            sustained_success_months=izeros.copy(),
+            dissolved_month=np.full(n_part, -1, dtype=np.int64),
+            formalised_month=np.full(n_part, -1, dtype=np.int64),
+            tensions_raised=izeros.copy(),
+            tensions_resolved=izeros.copy(),
+            tensions_escalated=izeros.copy(),
+            joint_successes=izeros.copy(),
+            funding_eur=zeros.copy(),
+            funding_total_eur=zeros.copy(),
+            trust_lived=zeros.copy(),
+            strain=zeros.copy(),
+            months_lived=izeros.copy(),
+            crises=izeros.copy(),
+            **undrawn,
+        )
+        if set(undrawn) != set(DRAWN):
+            raise TypeError(f"the drawn arrays are {DRAWN}, not {sorted(undrawn)}")
 
 
 def build_partnerships(
@@ -129,97 +256,41 @@ def build_partnerships(
     slots: list[list[int]],
     org: Organisations,
     rng,
+    layout: PartnershipsLayout | None = None,
 ) -> PartnershipState:
-    """Initial state of every partnership: members, drivers, trust, agenda and demand."""
-    d, design = scenario.drivers, scenario.partnership
-    n_part, k = len(slots), len(THEMES)
-    width = max(len(s) for s in slots)
-    slot_org = np.full((n_part, width), -1, dtype=np.int64)
-    for p, members in enumerate(slots):
-        slot_org[p, : len(members)] = members
-    has_org = slot_org >= 0
-    safe = np.where(has_org, slot_org, 0)
-    member_flag = np.array([m for _, m in orgs], dtype=bool)
-    member = has_org & member_flag[safe]
+    """Initial state of every partnership: members, drivers, trust, agenda and demand.
 
-    demand_ref = np.tile(np.array(DEMAND_BY_KIND[design.kind], dtype=float), (n_part, 1))
-    agenda = demand_ref / demand_ref.sum(axis=1, keepdims=True)
-    alpha = np.array([INTEREST_PROFILE[org.labels[i]] for i in safe.ravel()], dtype=float)
-    own = _dirichlet_rows(rng, 0.3 + alpha).reshape(n_part, width, k)
+    `layout`: the partnerships before any draw (else made here); the DRAWN arrays are drawn
+    here."""
+    layout = PartnershipsLayout(scenario, orgs, slots) if layout is None else layout
+    d = scenario.drivers
+    n_part, width, k = layout.shape
+    has_org, safe = layout.has_org, layout.safe
+    st = layout.state.copy()
+
+    own = _dirichlet_rows(rng, layout.alpha).reshape(n_part, width, k)
     noise = rng.normal(0.0, 1.0, size=(4, n_part, width))
     target = np.clip(d.shared_interest + 0.05 * noise[2], 0.0, 1.0)
-    interests = interests_sharing(own, agenda, target)
+    _interests_sharing(own, layout.agenda, target, st.interests)
     base_urgency = np.clip(d.urgency + 0.1 * noise[0], 0.0, 1.0) * has_org
     base_incentive = np.clip(d.incentives + 0.05 * noise[1], 0.0, 1.0) * has_org
-    need_ref = np.maximum((interests * demand_ref[:, None, :]).sum(axis=2), 1e-6)
-    engagement = np.where(member, 0.5 * org.capacity[safe], 0.0)
-    tenure = np.floor(rng.uniform(0, 60, size=(n_part, width)))
+    st.urgency = st.base_urgency = base_urgency
+    st.incentives = st.base_incentive = base_incentive
+    interests = st.interests
+    st.need_ref = np.maximum((interests * layout.demand_ref[:, None, :]).sum(axis=2), 1e-6)
+    st.engagement = np.where(layout.member, 0.5 * org.capacity[safe], 0.0)
+    st.tenure_months = np.floor(rng.uniform(0, 60, size=(n_part, width)))
 
-    pair_known = member[:, :, None] & member[:, None, :]
     start_trust = np.clip(d.trust + 0.05 * rng.normal(size=(n_part, width, width)), 0.0, 1.0)
-    start_trust = np.where(pair_known, start_trust, 0.5 * d.trust)
+    start_trust = np.where(layout.pair_known, start_trust, 0.5 * d.trust)
     start_trust = 0.5 * (start_trust + start_trust.transpose(0, 2, 1))
-    eye = np.eye(width, dtype=bool)[None]
-    start_trust = np.where(eye | ~(has_org[:, :, None] & has_org[:, None, :]), 0.0, start_trust)
+    start_trust = np.where(layout.no_pair, 0.0, start_trust)
+    st.personal_trust = st.org_trust = start_trust
     # each partnership's own cost offset: one standard normal each, drawn whatever its spread
-    cost_offset = scenario.parameters.cost_spread * rng.normal(size=n_part)
+    st.cost_offset = scenario.parameters.cost_spread * rng.normal(size=n_part)
     culture = org.culture[safe]
-    culture_gap = np.abs(culture[:, :, None] - culture[:, None, :])
-
-    zeros = np.zeros(n_part)
-    izeros = np.zeros(n_part, dtype=np.int64)
-    names = [f"{scenario.name}" if n_part == 1 else f"p{p + 1}" for p in range(n_part)]
-    return PartnershipState(
-        names=names,
-        slot_org=slot_org,
-        has_org=has_org,
-        member=member,
-        engagement=engagement,
-        urgency=base_urgency.copy(),
-        base_urgency=base_urgency,
-        base_incentive=base_incentive,
-        incentives=base_incentive.copy(),
-        interests=interests,
-        shared_interest=np.zeros((n_part, width)),
-        need_ref=need_ref,
-        tenure_months=tenure,
-        rejoin_wait=np.zeros((n_part, width)),
-        backing=has_org.astype(float),
-        culture_gap=culture_gap,
-        personal_trust=start_trust.copy(),
-        org_trust=start_trust,
-        trust_before_crisis=np.zeros_like(start_trust),
-        operational=np.full(n_part, design.kind == "operational"),
-        formality=np.full(n_part, GOVERNANCE_FORMALITY[design.governance]),
-        binding=np.full(n_part, design.binding),
-        coordinator=np.full(n_part, design.coordinator),
-        contact=np.full(n_part, MEETING_CONTACT[design.meeting_rhythm]),
-        demand=demand_ref.copy(),
-        demand_ref=demand_ref,
-        agenda=agenda,
-        public_value=zeros.copy(),
-        success_rate=np.full(n_part, 0.5 * d.trust),
-        results=zeros.copy(),
-        relevance=np.ones(n_part),
-        phase=np.full(n_part, FORMING, dtype=np.int64),
-        alive=np.ones(n_part, dtype=bool),
-        ever_succeeded=np.zeros(n_part, dtype=bool),
-        months_without_action=izeros.copy(),
-        sustained_success_months=izeros.copy(),
-        dissolved_month=np.full(n_part, -1, dtype=np.int64),
-        formalised_month=np.full(n_part, -1, dtype=np.int64),
-        tensions_raised=izeros.copy(),
-        tensions_resolved=izeros.copy(),
-        tensions_escalated=izeros.copy(),
-        joint_successes=izeros.copy(),
-        funding_eur=zeros.copy(),
-        funding_total_eur=zeros.copy(),
-        trust_lived=zeros.copy(),
-        strain=zeros.copy(),
-        cost_offset=cost_offset,
-        months_lived=izeros.copy(),
-        crises=izeros.copy(),
-    )
+    st.culture_gap = np.abs(culture[:, :, None] - culture[:, None, :])
+    return st
 
 
 def shared_beyond_chance(interests: np.ndarray, agenda: np.ndarray) -> np.ndarray:

@@ -177,6 +177,11 @@ class Blocks:
                 row = _Row(block, getattr(rows, name))
                 row.__set_name__(cls, name)
                 setattr(cls, name, row)
+        # each block's arrays by (name, row), for `copy`
+        cls._ROWS = tuple(
+            (block, tuple((name, getattr(rows, name)) for name in rows._fields))
+            for block, (rows, _, _) in cls.BLOCKS.items()
+        )
 
     def __init__(self, **arrays) -> None:
         views = {}
@@ -206,6 +211,22 @@ class Blocks:
             for name in rows._fields
         }
         return cls(**arrays, **others)
+
+    def copy(self):
+        """A holder of copies of these blocks (fast: nothing checked again); its other
+        attributes are copied if arrays, else shared (a holder built once, then copied for each
+        run: collabsim.model.region.RegionLayout)."""
+        new = object.__new__(type(self))
+        mine, theirs = self.__dict__, new.__dict__
+        views = theirs["_views"] = {}
+        for block, rows in self._ROWS:
+            data = theirs[block] = mine[block].copy()
+            for name, row in rows:
+                views[name] = data[row]
+        for name, value in mine.items():
+            if name not in theirs:
+                theirs[name] = value.copy() if isinstance(value, np.ndarray) else value
+        return new
 
     def blocks(self) -> dict[str, np.ndarray]:
         """The blocks by name (as kernels take them)."""
