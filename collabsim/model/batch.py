@@ -51,9 +51,14 @@ from collabsim.model.structure import effective_conditions, effective_parameters
 
 @njit(cache=True)
 def draw_month(rng, uniform, normals):
-    """This month's regular draws into their buffers, as MonthlyDraws.refill draws them."""
-    uniform[:] = rng.random(uniform.shape[0])
-    normals[:, :] = rng.standard_normal(normals.shape)
+    """This month's regular draws into their buffers, as MonthlyDraws.refill draws them: one
+    number at a time, in place (numpy fills an array one number at a time, in order, from the
+    same generator functions), so a month allocates nothing for them."""
+    for i in range(uniform.shape[0]):
+        uniform[i] = rng.random()
+    for i in range(normals.shape[0]):
+        for j in range(normals.shape[1]):
+            normals[i, j] = rng.standard_normal()
 
 
 @njit(cache=True)
@@ -92,6 +97,7 @@ def run_whole(
     (months run, the tension table, the event rows), the tables grown where they had to.
     """
     no_draws = np.empty(0)
+    no_juries = np.empty((0, partnership_flags.shape[1]))  # most months: no jury draws
     months = 0
     for month in range(1, horizon + 1):
         rows = with_room_kernel(rows, count[0] + room)
@@ -99,7 +105,7 @@ def run_whole(
         juries = juries_due(month, scheme_codes, scheme_counts)
         switch_schemes_kernel(
             month,
-            rng.random((juries, partnership_flags.shape[1])),
+            rng.random((juries, partnership_flags.shape[1])) if juries else no_juries,
             scheme_codes,
             scheme_counts,
             scheme_calendar,
