@@ -124,6 +124,14 @@ def prune_stale() -> list[Path]:
 
 use_keyed_cache()  # on first import, before the njit below defines any cached kernel
 
-from numba import njit  # noqa: E402  (kernel modules take it from here: the cache is keyed first)
+from numba import njit as _numba_njit  # noqa: E402
+
+
+def njit(*args, **options):
+    """numba's njit (kernel modules take it from here: the cache is keyed first), with numpy's
+    error model: a division is the processor's, with no test for a zero divisor before it."""
+    options.setdefault("error_model", "numpy")
+    return _numba_njit(*args, **options)
+
 
 __all__ = ["njit", "use_keyed_cache", "kernel_sources", "prune_stale"]
