@@ -22,7 +22,7 @@ import numpy as np
 from collabsim.mechanisms.demand import demand_shocks_kernel
 from collabsim.mechanisms.month import PER_CALL, SHOCKS, TENSIONS, month_arguments, run_month
 from collabsim.mechanisms.observation import SERIES
-from collabsim.model.collaboration import MonthlyDraws, open_month_zero
+from collabsim.model.collaboration import MONTH_ZERO, MonthlyDraws, open_month_zero
 from collabsim.model.event_buffer import LIAISON_LEFT, EventBuffer, count_of_kind, room_per_month
 from collabsim.model.events import EventLog
 from collabsim.model.kernel_cache import njit
@@ -196,10 +196,12 @@ class BatchRuns:
         st = build_partnerships(sc, self.members, self.slots, orgs, rng, self.partnerships)
         if self._built is None:
             self._built = _SeedFree(self, st, orgs)
-        self._built.restart()
+        built = self._built
+        built.restart()
         latest = np.empty((len(st.names), len(SERIES)))
-        open_month_zero(st, self._built.scratch, self.prm, latest)
-        return st, orgs, rng, latest, self._built.arguments(st, orgs, rng, latest)
+        per_run = {**st.blocks(), **orgs.blocks(), "latest": latest}
+        open_month_zero(st, built.scratch, self.prm, latest, built.month_zero(per_run))
+        return st, orgs, rng, latest, built.arguments(st, orgs, rng, latest, per_run)
 
 
 class _Places:
@@ -232,6 +234,19 @@ class _SeedFree:
         holders = (self.policy.effects, self.policy.schemes, self.scratch)
         self._start = [(b, b.copy()) for h in holders for b in h.blocks().values()]
         self._places = None
+        values = {"params": runs.prm.record, "latest": None}
+        self._month_zero = {
+            kernel: _Places(
+                parameters(kernel),
+                by_name(kernel, (st, self.scratch), values),
+                {"latest", *st.blocks()},  # the scratch and parameters stay
+            )
+            for kernel in MONTH_ZERO
+        }
+
+    def month_zero(self, per_run: dict):
+        """The arguments of month 0's kernels (collaboration.MONTH_ZERO) for this run's region."""
+        return lambda kernel: self._month_zero[kernel].fill(per_run)
 
     def restart(self) -> None:
         """The policy's effects and awards and the work arrays as they were before any run."""
@@ -240,9 +255,9 @@ class _SeedFree:
         self.buffer.count[0] = 0
         self.month_ends[:] = 0
 
-    def arguments(self, st, orgs, rng, latest) -> tuple:
-        """run_whole's arguments for this run's region (matched by name at the first run)."""
-        per_run = {**st.blocks(), **orgs.blocks(), "latest": latest}
+    def arguments(self, st, orgs, rng, latest, per_run: dict) -> tuple:
+        """run_whole's arguments for this run's region (matched by name at the first run);
+        `per_run`: its blocks and `latest` by name."""
         if self._places is None:
             self._places = self._find(st, orgs, rng, latest, per_run)
         month, whole = self._places

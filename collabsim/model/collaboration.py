@@ -10,9 +10,14 @@ from collabsim.mechanisms.month import SHOCKS, TENSIONS, month_arguments, run_mo
 from collabsim.mechanisms.observation import (
     COLUMN as COLUMN,  # the series' columns by name, for importers
 )
-from collabsim.mechanisms.observation import SERIES, observe_lived, snapshot
+from collabsim.mechanisms.observation import (
+    SERIES,
+    observe_lived_kernel,
+    snapshot,
+    snapshot_kernel,
+)
 from collabsim.mechanisms.tensions import grow_tensions
-from collabsim.mechanisms.trust_views import trust_views
+from collabsim.mechanisms.trust_views import trust_views_kernel
 from collabsim.model.agents import AGENT_CLASS, Partnership
 from collabsim.model.event_buffer import EventBuffer, room_per_month
 from collabsim.model.events import EventLog
@@ -26,7 +31,7 @@ from collabsim.model.region import (
     shared_beyond_chance,
 )
 from collabsim.model.scenario import Scenario
-from collabsim.model.state import Scratch
+from collabsim.model.state import Scratch, by_name
 from collabsim.model.structure import effective_conditions, effective_parameters
 
 _NO_DRAWS = np.empty(0)  # what the month kernel gets when it needs no draws from Python
@@ -65,13 +70,23 @@ class MonthlyDraws:
         return {name: getattr(self, name) for name in names}
 
 
-def open_month_zero(st, scratch: Scratch, prm, latest: np.ndarray) -> None:
+# month 0's kernels, in order, once shared interest is seen: trust as seen, the first snapshot
+# and the running sums of lived trust
+MONTH_ZERO = (trust_views_kernel, snapshot_kernel, observe_lived_kernel)
+
+
+def open_month_zero(st, scratch: Scratch, prm, latest: np.ndarray, arguments=None) -> None:
     """Month 0 of a region just built: shared interest and trust as seen, and the first
-    snapshot, into `latest` and the running sums of lived trust."""
+    snapshot, into `latest` and the running sums of lived trust.
+
+    `arguments(kernel)`: each of MONTH_ZERO's arguments, found by name already (the batch path,
+    collabsim.model.batch); else found here."""
     st.shared_interest[:] = shared_beyond_chance(st.interests, st.agenda) * st.has_org
-    trust_views(st, scratch, prm)
-    snapshot(st, scratch, latest)
-    observe_lived(st, latest)
+    values = {"params": prm.record, "latest": latest}
+    for kernel in MONTH_ZERO:
+        kernel(
+            *(by_name(kernel, (st, scratch), values) if arguments is None else arguments(kernel))
+        )
 
 
 class CollaborationModel(mesa.Model):
