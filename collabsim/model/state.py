@@ -7,7 +7,8 @@ as parameters named after them, and reads each array by name inside
 (`engagement = member_floats[MEMBER_FLOATS.engagement]`); the Python side reads the same arrays as
 attributes (`st.engagement`), views into the blocks that the holders below derive from the
 layouts. Adding a state array therefore takes three edits: declare it in its layout, initialise it
-(collabsim.model.region.build_partnerships for a partnership array), use it in a kernel.
+(a partnership array in collabsim.model.region: in PartnershipsLayout if the same for every
+seed, else in build_partnerships and region.DRAWN), use it in a kernel.
 Kernels take blocks rather than dozens of arrays because numba's cost per call grows with
 every argument (docs/ODD.md §3 and §9).
 """
