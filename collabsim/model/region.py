@@ -13,7 +13,14 @@ import numpy as np
 from collabsim.model.kernel_cache import njit
 from collabsim.model.organisation_types import ORGANISATION_TYPES, ROLES
 from collabsim.model.scenario import Scenario
-from collabsim.model.state import Organisations, PartnershipState
+from collabsim.model.state import (
+    MEMBER_FLOATS,
+    MEMBER_PAIRS,
+    MEMBER_THEMES,
+    PARTNERSHIP_FLOATS,
+    Organisations,
+    PartnershipState,
+)
 
 THEMES = ("skilled_technicians", "current_curriculum", "lifelong_learning", "regional_innovation")
 # The roles of the chain (organisation_types.ROLES) each theme's results need: a technician
@@ -265,32 +272,115 @@ def build_partnerships(
     layout = PartnershipsLayout(scenario, orgs, slots) if layout is None else layout
     d = scenario.drivers
     n_part, width, k = layout.shape
-    has_org, safe = layout.has_org, layout.safe
     st = layout.state.copy()
 
     own = _dirichlet_rows(rng, layout.alpha).reshape(n_part, width, k)
     noise = rng.normal(0.0, 1.0, size=(4, n_part, width))
-    target = np.clip(d.shared_interest + 0.05 * noise[2], 0.0, 1.0)
-    _interests_sharing(own, layout.agenda, target, st.interests)
-    base_urgency = np.clip(d.urgency + 0.1 * noise[0], 0.0, 1.0) * has_org
-    base_incentive = np.clip(d.incentives + 0.05 * noise[1], 0.0, 1.0) * has_org
-    st.urgency = st.base_urgency = base_urgency
-    st.incentives = st.base_incentive = base_incentive
-    interests = st.interests
-    st.need_ref = np.maximum((interests * layout.demand_ref[:, None, :]).sum(axis=2), 1e-6)
-    st.engagement = np.where(layout.member, 0.5 * org.capacity[safe], 0.0)
-    st.tenure_months = np.floor(rng.uniform(0, 60, size=(n_part, width)))
-
-    start_trust = np.clip(d.trust + 0.05 * rng.normal(size=(n_part, width, width)), 0.0, 1.0)
-    start_trust = np.where(layout.pair_known, start_trust, 0.5 * d.trust)
-    start_trust = 0.5 * (start_trust + start_trust.transpose(0, 2, 1))
-    start_trust = np.where(layout.no_pair, 0.0, start_trust)
-    st.personal_trust = st.org_trust = start_trust
+    tenure = rng.uniform(0, 60, size=(n_part, width))
+    trust_noise = rng.normal(size=(n_part, width, width))
     # each partnership's own cost offset: one standard normal each, drawn whatever its spread
-    st.cost_offset = scenario.parameters.cost_spread * rng.normal(size=n_part)
-    culture = org.culture[safe]
-    st.culture_gap = np.abs(culture[:, :, None] - culture[:, None, :])
+    cost_noise = rng.normal(size=n_part)
+    levels = (d.shared_interest, d.urgency, d.incentives, d.trust, scenario.parameters.cost_spread)
+    _drawn_partnerships(
+        np.array(levels),
+        noise,
+        tenure,
+        trust_noise,
+        cost_noise,
+        own,
+        layout.agenda,
+        layout.has_org,
+        layout.member,
+        layout.pair_known,
+        layout.no_pair,
+        org.capacity,
+        org.culture,
+        layout.safe,
+        st.member_floats,
+        st.member_themes,
+        st.member_pairs,
+        st.partnership_floats,
+    )
+    st.need_ref = np.maximum((st.interests * layout.demand_ref[:, None, :]).sum(axis=2), 1e-6)
     return st
+
+
+@njit(cache=True)
+def _clip01(x):
+    """np.clip(x, 0.0, 1.0) to the bit: numpy's clip keeps x against a bound only where it is
+    strictly beyond it (the larger first, then the smaller)."""
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0
+
+
+@njit(cache=True)
+def _drawn_partnerships(
+    levels,
+    noise,
+    tenure,
+    trust_noise,
+    cost_noise,
+    own,
+    agenda,
+    has_org,
+    member,
+    pair_known,
+    no_pair,
+    capacity,
+    culture,
+    safe,
+    member_floats,
+    member_themes,
+    member_pairs,
+    partnership_floats,
+):
+    """The DRAWN arrays (but need_ref) from the region's draws, into the state's blocks, each
+    element as numpy's array expressions gave it: shared interest's target, urgency and
+    incentives around the drivers' levels (`levels`: shared interest, urgency, incentives, trust
+    and the cost spread), interests (interests_sharing), engagement, tenure, starting trust
+    (symmetric, 0 on the diagonal and for empty slots), the culture gaps and the cost offsets."""
+    shared_level, urgency_level, incentive_level, trust_level, cost_spread = levels
+    p_n, s_n = has_org.shape
+    target = np.empty((p_n, s_n))
+    for p in range(p_n):
+        for s in range(s_n):
+            target[p, s] = _clip01(shared_level + 0.05 * noise[2, p, s])
+    _interests_sharing(own, agenda, target, member_themes[MEMBER_THEMES.interests])
+    engagement = member_floats[MEMBER_FLOATS.engagement]
+    urgency, base_urgency = (
+        member_floats[MEMBER_FLOATS.urgency],
+        member_floats[MEMBER_FLOATS.base_urgency],
+    )
+    incentives = member_floats[MEMBER_FLOATS.incentives]
+    base_incentive = member_floats[MEMBER_FLOATS.base_incentive]
+    tenure_months = member_floats[MEMBER_FLOATS.tenure_months]
+    cost_offset = partnership_floats[PARTNERSHIP_FLOATS.cost_offset]
+    personal = member_pairs[MEMBER_PAIRS.personal_trust]
+    org = member_pairs[MEMBER_PAIRS.org_trust]
+    culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
+    start = np.empty((s_n, s_n))
+    for p in range(p_n):
+        for s in range(s_n):
+            filled = 1.0 if has_org[p, s] else 0.0
+            urgency[p, s] = _clip01(urgency_level + 0.1 * noise[0, p, s]) * filled
+            base_urgency[p, s] = urgency[p, s]
+            incentives[p, s] = _clip01(incentive_level + 0.05 * noise[1, p, s]) * filled
+            base_incentive[p, s] = incentives[p, s]
+            engagement[p, s] = 0.5 * capacity[safe[p, s]] if member[p, s] else 0.0
+            tenure_months[p, s] = np.floor(tenure[p, s])
+        for i in range(s_n):
+            for j in range(s_n):
+                if pair_known[p, i, j]:
+                    start[i, j] = _clip01(trust_level + 0.05 * trust_noise[p, i, j])
+                else:
+                    start[i, j] = 0.5 * trust_level
+        for i in range(s_n):
+            for j in range(s_n):
+                both = 0.0 if no_pair[p, i, j] else 0.5 * (start[i, j] + start[j, i])
+                personal[p, i, j] = both
+                org[p, i, j] = both
+                culture_gap[p, i, j] = abs(culture[safe[p, i]] - culture[safe[p, j]])
+        cost_offset[p] = cost_spread * cost_noise[p]
 
 
 def shared_beyond_chance(interests: np.ndarray, agenda: np.ndarray) -> np.ndarray:
