@@ -5,6 +5,8 @@ frictions (partners, culture, misfit, rules, shortage, further partnerships)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from collabsim.mechanisms.joint_action import chain_at_table
@@ -61,9 +63,9 @@ def combined_drivers(urgency, shared_interest, incentives, trust, prm):
     added, log_mean = 0.0, 0.0
     for k in range(4):
         added += weights[k] * levels[k]
-        log_mean += weights[k] / total * np.log(max(levels[k], 1e-9))
+        log_mean += weights[k] / total * math.log(max(levels[k], 1e-9))
     c = prm.driver_complementarity
-    return (1.0 - c) * added + c * total * np.exp(log_mean)
+    return (1.0 - c) * added + c * total * math.exp(log_mean)
 
 
 @njit(cache=True)

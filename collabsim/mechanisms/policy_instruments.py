@@ -7,7 +7,7 @@ PolicySchedule.decide or, in the batch path, collabsim.model.batch.run_whole).""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from collabsim.model.kernel_cache import njit
 from collabsim.model.state import (
@@ -94,7 +94,7 @@ def apply_instruments_kernel(
                 rigid *= 1.0 - reductions[k]
         euros[p] = money
         total_eur[p] += money
-        funding_incentive[p] = 1.0 - np.exp(-money / max(n, 1) / prm.funding_reference_eur)
+        funding_incentive[p] = 1.0 - math.exp(-money / max(n, 1) / prm.funding_reference_eur)
         mandate_incentive[p] = pull
         rigidity[p] = rigid
         coordinator[p] = coord
