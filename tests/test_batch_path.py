@@ -1,10 +1,11 @@
 """The batch path (collabsim.model.batch: a whole run in one compiled call) gives what the
-month-by-month model gives, to the last bit: summary, events, months run and the generator's
-state, for every scenario file, 10 seeds each, at their full horizon."""
+month-by-month model gives, to the last bit: summary, events, monthly series, months run and the
+generator's state, for every scenario file, 10 seeds each, at their full horizon."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from collabsim import CollaborationModel, load_scenario
@@ -12,7 +13,14 @@ from collabsim.errors import CollabsimInputError
 from collabsim.model.batch import BatchRuns, draw_month
 from collabsim.model.collaboration import MonthlyDraws
 from collabsim.model.policy import row_sum
-from collabsim.runs.runner import run_replicates, run_single, summarise
+from collabsim.runs.runner import (
+    SUMMARY_COLUMNS,
+    replicate_seeds,
+    run_replicates,
+    run_single,
+    summarise,
+    timeseries_frame,
+)
 from tests.conftest import SCENARIOS, scenario
 
 SEEDS = range(10)
@@ -34,11 +42,12 @@ def same_runs(sc, seeds) -> list[int]:
     batch = BatchRuns(sc)  # built once, reused for every seed (as the sweeps do)
     differ = []
     for seed in seeds:
-        stepped = CollaborationModel(sc, rng=seed, collect=False).run()
-        whole = batch.run(seed)
+        stepped = CollaborationModel(sc, rng=seed).run()
+        whole = batch.run(seed, series=True)
         if (
             repr(summarise(stepped, 0, seed)) != repr(summarise(whole, 0, seed))
             or repr(stepped.events.rows()) != repr(whole.events.rows())
+            or stepped.series().tobytes() != whole.series().tobytes()
             or stepped.steps != whole.steps
             or stepped.rng.bit_generator.state != whole.rng.bit_generator.state
         ):
@@ -67,13 +76,20 @@ def test_rare_events_give_the_same_runs(case):
     assert same_runs(scenario(*case), SEEDS) == []
 
 
-def test_the_many_run_api_takes_the_batch_path_and_gives_the_same_tables():
+def test_the_many_run_api_gives_the_month_by_month_tables():
     sc = scenario("learning_region")
-    stepped = run_replicates(sc, 4, root_seed=7)
-    whole = run_replicates(sc, 4, root_seed=7, series=False)
-    assert whole.timeseries.empty
-    assert stepped.summary.equals(whole.summary)
-    assert stepped.events.equals(whole.events)
+    seeds = replicate_seeds(7, 4)
+    models = [CollaborationModel(sc, rng=seed).run() for seed in seeds]
+    names = [p.name for p in models[0].partnerships]
+    whole = run_replicates(sc, 4, root_seed=7)
+    assert whole.timeseries.equals(timeseries_frame([m.series() for m in models], names))
+    runs = enumerate(zip(models, seeds, strict=True))
+    rows = [row for r, (m, seed) in runs for row in summarise(m, r, seed)]
+    assert whole.summary.equals(pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)))
+    without = run_replicates(sc, 4, root_seed=7, series=False)
+    assert without.timeseries.empty
+    assert without.summary.equals(whole.summary)
+    assert without.events.equals(whole.events)
 
 
 @pytest.mark.parametrize("name", ["baseline", "learning_region"])

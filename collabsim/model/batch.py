@@ -86,6 +86,8 @@ def run_whole(
     theme_levels,
     partnership_floats,
     partnership_flags,
+    latest,
+    monthly,
     month_args,
 ):
     """Every month of a run, as CollaborationModel.step does it: the month's draws, the schemes
@@ -95,7 +97,13 @@ def run_whole(
     `month_args`: run_month's arguments after month.PER_CALL. Events go to `rows`, the end of
     month m's at month_ends[m]; `room`: rows a month may write besides its tensions. Returns
     (months run, the tension table, the event rows), the tables grown where they had to.
+    `monthly`: (horizon + 1, partnerships, len(SERIES)) to keep each month's end (`latest`), the
+    months after an early end padded with the last, as CollaborationModel.series gives them; an
+    empty first dimension keeps none.
     """
+    keep = monthly.shape[0] > 0
+    if keep:
+        monthly[0] = latest
     no_draws = np.empty(0)
     no_juries = np.empty((0, partnership_flags.shape[1]))  # most months: no jury draws
     months = 0
@@ -142,16 +150,22 @@ def run_whole(
             )
         month_ends[month] = count[0]
         months = month
+        if keep:
+            monthly[month] = latest
         if value == 0:  # no partnership left
             break
+    if keep:
+        for month in range(months + 1, horizon + 1):
+            monthly[month] = latest
     return months, tensions, rows
 
 
 @dataclass
 class FinishedRun:
     """What a batch run leaves: the final state, the last month's end (as in SERIES), the
-    events (None unless asked for), the months run, the generator and each partnership's
-    liaisons who left (what runs.runner.summarise reads)."""
+    events (None unless asked for), the months run, the generator, each partnership's
+    liaisons who left (what runs.runner.summarise reads) and the monthly series (None unless
+    asked for; as CollaborationModel.series)."""
 
     state: PartnershipState
     orgs: Organisations
@@ -160,6 +174,13 @@ class FinishedRun:
     steps: int
     rng: np.random.Generator
     liaisons_left: np.ndarray
+    monthly: np.ndarray | None = None
+
+    def series(self) -> np.ndarray:
+        """The monthly series (horizon + 1, partnerships, len(SERIES)), if the run kept it."""
+        if self.monthly is None:
+            raise ValueError("this batch run kept no monthly series (run it with series=True)")
+        return self.monthly
 
 
 class BatchRuns:
@@ -174,23 +195,25 @@ class BatchRuns:
         self.partnerships = PartnershipsLayout(scenario, self.members, self.slots)
         self._built = None  # the seed-free parts, made at the first run (they need its shapes)
 
-    def run(self, seed: int, events: bool = True) -> FinishedRun:
+    def run(self, seed: int, events: bool = True, series: bool = False) -> FinishedRun:
         """One run with an exact model seed, the same run as CollaborationModel(scenario,
-        rng=seed).run() to the last bit (less its monthly series). With events=False the
-        event rows are not decoded into a log (the run's `events` is None): only the liaisons
-        who left are counted from them, for the summary."""
-        st, orgs, rng, latest, arguments = self.start(seed)
+        rng=seed).run() to the last bit. With events=False the event rows are not decoded into
+        a log (the run's `events` is None): only the liaisons who left are counted from them,
+        for the summary. With series=True it keeps each month's end (`monthly`), the same
+        array as the model's series()."""
+        st, orgs, rng, latest, arguments = self.start(seed, series)
         built = self._built
         months, st.tensions, built.buffer.rows = run_whole(*arguments)
         buffer = built.buffer
         left = count_of_kind(buffer.rows, int(buffer.count[0]), LIAISON_LEFT, len(st.names))
         log = built.events(st, orgs, months) if events else None
-        return FinishedRun(st, orgs, latest, log, months, rng, left)
+        monthly = built.monthly if series else None
+        return FinishedRun(st, orgs, latest, log, months, rng, left, monthly)
 
-    def start(self, seed: int) -> tuple:
+    def start(self, seed: int, series: bool = False) -> tuple:
         """A run's construction: its region drawn from its seed and month 0 opened, the work
-        arrays put back to their start; (state, organisations, generator, the month-end
-        snapshot, run_whole's arguments)."""
+        arrays put back to their start, a fresh array for the monthly series if asked for;
+        (state, organisations, generator, the month-end snapshot, run_whole's arguments)."""
         sc, rng = self.scenario, np.random.default_rng(seed)
         orgs = build_organisations(self.members, sc, rng, self.organisations)
         st = build_partnerships(sc, self.members, self.slots, orgs, rng, self.partnerships)
@@ -199,7 +222,8 @@ class BatchRuns:
         built = self._built
         built.restart()
         latest = np.empty((len(st.names), len(SERIES)))
-        per_run = {**st.blocks(), **orgs.blocks(), "latest": latest}
+        built.monthly = np.empty((sc.scenario.steps + 1, *latest.shape)) if series else built.none
+        per_run = {**st.blocks(), **orgs.blocks(), "latest": latest, "monthly": built.monthly}
         open_month_zero(st, built.scratch, self.prm, latest, built.month_zero(per_run))
         return st, orgs, rng, latest, built.arguments(st, orgs, rng, latest, per_run)
 
@@ -231,6 +255,8 @@ class _SeedFree:
         self.room = room_per_month(st, len(self.policy.funding))
         self.buffer = EventBuffer(self.room * 4, funding=self.policy.funding)
         self.month_ends = np.zeros(runs.scenario.scenario.steps + 1, dtype=np.int64)
+        self.none = np.empty((0, p, len(SERIES)))  # no monthly series kept
+        self.monthly = self.none
         holders = (self.policy.effects, self.policy.schemes, self.scratch)
         self._start = [(b, b.copy()) for h in holders for b in h.blocks().values()]
         self._places = None
@@ -294,6 +320,8 @@ class _SeedFree:
             "demand_volatility": cond.demand_volatility,
             "params": prm.record,
             "month_args": month_args,
+            "latest": latest,
+            "monthly": per_run["monthly"],
         }
         holders = (st, self.policy.schemes, self.policy.calendar, self.draws)
         arguments = by_name(run_whole, holders, values)

@@ -100,22 +100,19 @@ def run_single(
 ) -> RunTables:
     """Run one replicate of a scenario with an exact model seed and return its tables.
 
-    With series=False the run takes the batch path (collabsim.model.batch: the whole run in one
-    compiled call), which keeps no monthly series (a sweep that asks only for summaries does not
-    need one): the summary and events are the same to the last bit and the tables' series is
-    None. `batch`: the scenario's BatchRuns, built once for many seeds (else built here).
-    With events=False the tables' events are empty: the batch path decodes none (the summary
-    is the same)."""
-    if not series:
-        batch = BatchRuns(scenario) if batch is None else batch
-        if batch.scenario is not scenario:
-            raise ValueError("run_single: `batch` was built for another scenario")
-        finished = batch.run(seed, events=events)
-        rows = finished.events.rows() if events else []
-        return RunTables(summarise(finished, replicate, seed), None, rows)
-    model = CollaborationModel(scenario, rng=seed).run()
-    rows = model.events.rows() if events else []
-    return RunTables(summarise(model, replicate, seed), model.series(), rows)
+    Every run takes the batch path (collabsim.model.batch: the whole run in one compiled call);
+    its summary, events and monthly series are those of CollaborationModel(scenario,
+    rng=seed).run() to the last bit (tests/test_batch_path.py). With series=False no monthly
+    series is kept (the tables' series is None), which a sweep asking only for summaries does not
+    need. `batch`: the scenario's BatchRuns, built once for many seeds (else built here). With
+    events=False the tables' events are empty: the batch path decodes none (the summary is the
+    same)."""
+    batch = BatchRuns(scenario) if batch is None else batch
+    if batch.scenario is not scenario:
+        raise ValueError("run_single: `batch` was built for another scenario")
+    finished = batch.run(seed, events=events, series=series)
+    rows = finished.events.rows() if events else []
+    return RunTables(summarise(finished, replicate, seed), finished.monthly, rows)
 
 
 @dataclass
@@ -171,13 +168,13 @@ def run_replicates(
 ) -> ReplicateResults:
     """Run replicates of a scenario, each with its own spawned seed; returns all tables.
 
-    With series=False the runs take the batch path (built once for all replicates), no monthly
+    The runs take the batch path, built once for all replicates. With series=False no monthly
     series is kept (the summary and events are the same) and the returned timeseries table is
     empty."""
     scenario = with_steps(scenario, steps)
     root = scenario.scenario.seed if root_seed is None else root_seed
     seeds = replicate_seeds(root, replicates) if seeds is None else seeds
-    batch = None if series else BatchRuns(scenario)
+    batch = BatchRuns(scenario)
     summaries, kept, events = [], [], []
     names: list[str] = []
     for r, seed in enumerate(seeds):
