@@ -170,14 +170,17 @@ def checked_priors(free: FreeSection, where: str) -> list[Prior]:
     priors = []
     if len(set(free.parameters)) != len(free.parameters):
         raise CollabsimInputError(f"{where}: free.parameters names a parameter twice")
+    for name in free.parameters:
+        if name not in known:
+            raise unknown("parameter", name, known, f"{where}: free.parameters")
     for name in free.priors:
+        if name not in known:
+            raise unknown("parameter", name, known, f"{where}: free.priors")
         if name not in free.parameters:
             raise CollabsimInputError(
                 f"{where}: free.priors.{name}: not in free.parameters (add it there or drop it)"
             )
     for name in free.parameters:
-        if name not in known:
-            raise unknown("parameter", name, known, f"{where}: free.parameters")
         lo, hi = parameter_range(name)
         low, high = free.priors.get(name, [lo, hi])
         if not low < high:
