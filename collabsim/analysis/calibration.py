@@ -156,6 +156,26 @@ def history_url(folder) -> str:
     return "sqlite:///" + str((folder / HISTORY_FILE).resolve())
 
 
+def fit(spec, particles, folder, done, remaining, workers=1, client=None, on_generation=None):
+    """Run `remaining` more generations of the fit whose history is in `folder` (`done` already
+    there); call on_generation(Generation) after each; return the History (None if none ran).
+
+    Every generation is a fresh ABCSMC loaded from the database, as --resume does: pyABC keeps
+    the first run's prior sample for calibrating the threshold, so a second run() of the same
+    object would not lower it. numpy's global generator is seeded from the fit's seed and the
+    generation, so a one-worker fit repeats exactly, resumed or not."""
+    url = history_url(folder)
+    history = None
+    for t in range(done, done + remaining):
+        np.random.seed((spec.seed + t) % 2**32)
+        abc = make_abc(spec, particles, workers, client)
+        abc.load(url, 1) if t else abc.new(url, observed(spec))
+        history = abc.run(max_nr_populations=1)
+        if on_generation is not None:
+            on_generation(generations(history)[-1])
+    return history
+
+
 def load_history(folder):
     """The pyABC History of the fit in `folder` (its first and only run)."""
     from pyabc import History

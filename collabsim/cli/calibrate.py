@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -81,7 +80,9 @@ def checked_folder(out: Path, resume: bool, print_id: str) -> int:
             f"--resume: {out} was fitted to other targets, priors, scenarios or replicates; "
             "resume with the same targets files, or choose another --out"
         )
-    return int(manifest.get("generations_done", 0))
+    from collabsim.analysis.calibration import load_history
+
+    return int(load_history(out).max_t) + 1  # the database, not the manifest: it may lag it
 
 
 def calibrate_command(
@@ -95,8 +96,6 @@ def calibrate_command(
     out: Path | None,
 ) -> int:
     """What `collabsim calibrate` does; returns the exit code."""
-    import numpy as np
-
     from collabsim.analysis import calibration as cal
     from collabsim.analysis.calibration_targets import load_targets
     from collabsim.cli.sweep import checked_scheduler
@@ -131,7 +130,12 @@ def calibrate_command(
         label = f"{n} process{'es' if n != 1 else ''}"
     out.mkdir(parents=True, exist_ok=True)
     meta = {
-        "command": "collabsim calibrate " + shlex.join(sys.argv[2:] if len(sys.argv) > 2 else []),
+        "command": "collabsim calibrate "
+        + shlex.join(
+            [*map(str, targets), "--particles", str(particles), "--generations", str(generations)]
+            + ["--workers", str(workers or n_workers)] * (address is None)
+            + ["--out", str(out)]
+        ),
         "fingerprint": print_id,
         "particles": particles,
         "workers_label": label,
@@ -144,30 +148,26 @@ def calibrate_command(
         f"{spec.replicates} runs per scenario; generations {done} done, {remaining} to run; "
         f"{label}; writing to {out}"
     )
+    kept = [done]
+
+    def on_generation(g) -> None:
+        kept[0] = g.t + 1
+        write_manifest(out, spec, meta, g.t + 1, status="running")
+        say(
+            f"generation {g.t}: ε = {g.epsilon:.3f}, acceptance {g.acceptance:.0%} "
+            f"({g.particles}/{g.samples}), ESS {g.ess:.0f}, {g.seconds:.1f} s"
+        )
+
     t0 = time.perf_counter()
     try:
-        url = cal.history_url(out)
         client = executor.client if executor else None
-        history = None
-        for _ in range(remaining):
-            # a fresh ABCSMC loaded from the database for every generation: pyABC keeps the
-            # first run's calibration sample, and each generation is then a resume (as --resume)
-            np.random.seed((spec.seed + done) % 2**32)
-            abc = cal.make_abc(spec, particles, n_workers, client)
-            abc.load(url, 1) if done else abc.new(url, cal.observed(spec))
-            history = abc.run(max_nr_populations=1)
-            g = cal.generations(history)[-1]
-            done = g.t + 1
-            write_manifest(out, spec, meta, done, status="running")
-            say(
-                f"generation {g.t}: ε = {g.epsilon:.3f}, acceptance {g.acceptance:.0%} "
-                f"({g.particles}/{g.samples}), ESS {g.ess:.0f}, {g.seconds:.1f} s"
-            )
+        history = cal.fit(spec, particles, out, done, remaining, n_workers, client, on_generation)
+        done = kept[0]
         if history is None:
             history = cal.load_history(out)
         finish(out, spec, history, meta, draws, say)
     except KeyboardInterrupt:
-        say(f"interrupted; {done} generations are kept: continue with --resume --out {out}")
+        say(f"interrupted; {kept[0]} generations are kept: continue with --resume --out {out}")
         return 130
     finally:
         if executor is not None:
