@@ -7,6 +7,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -326,3 +329,24 @@ def test_calibrate_end_to_end_and_resume(tmp_path):
     other = write(tmp_path, TINY.replace("replicates = 4", "replicates = 5"), "other.toml")
     code, text = invoke("calibrate", other, "--out", out, "--workers", 1, "--resume")
     assert code == 2 and "other targets" in text
+
+
+def test_ctrl_c_keeps_the_finished_generations_and_resume_goes_on(tmp_path):
+    pytest.importorskip("pyabc")
+    targets = write(tmp_path, TINY)
+    out = tmp_path / "fit"
+    args = [sys.executable, "-m", "collabsim", "calibrate", str(targets), "--particles", "8"]
+    args += ["--workers", "1", "--draws", "2", "--out", str(out)]
+    proc = subprocess.Popen([*args, "--generations", "50"], cwd=ROOT, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    for line in proc.stderr:
+        if line.startswith("generation 0:"):
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130 and "continue with --resume" in rest
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "running" and manifest["generations_done"] >= 1
+    code, text = invoke(*args[3:], "--generations", manifest["generations_done"] + 1, "--resume")
+    assert code == 0, text
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

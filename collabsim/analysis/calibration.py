@@ -166,10 +166,12 @@ def fit(spec, particles, folder, done, remaining, workers=1, client=None, on_gen
     generation, so a one-worker fit repeats exactly, resumed or not."""
     url = history_url(folder)
     history = None
+    started = (folder / HISTORY_FILE).exists()  # (also after a stop before generation 0 ended)
     for t in range(done, done + remaining):
         np.random.seed((spec.seed + t) % 2**32)
         abc = make_abc(spec, particles, workers, client)
-        abc.load(url, 1) if t else abc.new(url, observed(spec))
+        abc.load(url, 1) if started else abc.new(url, observed(spec))
+        started = True
         history = abc.run(max_nr_populations=1)
         if on_generation is not None:
             on_generation(generations(history)[-1])
@@ -212,7 +214,7 @@ def generations(history) -> list[Generation]:
     """Diagnostics of every generation in a pyABC History (t = -1, the prior sample that
     calibrates the first threshold, is left out; `samples_used` counts it)."""
     pops = history.get_all_populations()
-    pops = pops[pops["t"] >= 0].sort_values("t")
+    pops = pops[(pops["t"] >= 0) & pops["particles"].notna()].sort_values("t")
     out = []
     for row in pops.itertuples():
         _, w = history.get_distribution(m=0, t=int(row.t))

@@ -10,11 +10,13 @@ generation.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shlex
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +28,24 @@ from collabsim.cli.options import Scheduler, Workers
 from collabsim.errors import CollabsimInputError
 
 MANIFEST = "manifest.json"
+
+
+@contextlib.contextmanager
+def fitting_lock(out: Path):
+    """Hold `out` for this fit: a second fit in the same folder is refused, not interleaved."""
+    import fcntl
+
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CollabsimInputError(
+                f"--out {out}: another calibration is writing to this folder right now"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def fingerprint(spec) -> str:
@@ -82,7 +102,34 @@ def checked_folder(out: Path, resume: bool, print_id: str) -> int:
         )
     from collabsim.analysis.calibration import load_history
 
-    return int(load_history(out).max_t) + 1  # the database, not the manifest: it may lag it
+    try:  # the database, not the manifest, counts: the manifest may lag it by a generation
+        return int(load_history(out).max_t) + 1
+    except Exception:  # noqa: BLE001 - a database a stop left before its first generation
+        if not manifest.get("generations_done"):
+            return 0  # nothing in it is kept: the fit starts again (run_fit)
+        raise CollabsimInputError(
+            f"--resume: {out}/{HISTORY_FILE} cannot be read; choose another --out"
+        ) from None
+
+
+@dataclass
+class Fit:
+    """One fit, checked: its targets, folder, size, generations already done, and engine."""
+
+    spec: object  # a CalibrationSpec
+    out: Path
+    particles: int
+    generations: int
+    done: int
+    draws: int
+    workers: int | str  # local processes, or 'dask'
+    executor: object | None  # a Dask executor (collabsim.runs.executors), else None
+    label: str  # where the particles run, in words
+    command: str
+
+    @property
+    def remaining(self) -> int:
+        return max(self.generations - self.done, 0)
 
 
 def calibrate_command(
@@ -96,7 +143,6 @@ def calibrate_command(
     out: Path | None,
 ) -> int:
     """What `collabsim calibrate` does; returns the exit code."""
-    from collabsim.analysis import calibration as cal
     from collabsim.analysis.calibration_targets import load_targets
     from collabsim.cli.sweep import checked_scheduler
     from collabsim.runs.executors import default_workers, make_executor, parse_workers
@@ -115,40 +161,52 @@ def calibrate_command(
     address = checked_scheduler(n_workers, scheduler, say)
     spec = load_targets(list(targets))
     out = Path(out) if out is not None else default_out_dir(f"calibration-{spec.name}", False)
-    print_id = fingerprint(spec)
-    done = checked_folder(out, resume, print_id)
-    remaining = max(generations - done, 0)
-    draws = draws or min(particles, 50)
-
+    done = checked_folder(out, resume, fingerprint(spec))
+    command = shlex.join(
+        ["collabsim", "calibrate", *map(str, targets), "--particles", str(particles)]
+        + ["--generations", str(generations), "--out", str(out)]
+        + (["--workers", str(workers)] if workers else [])
+    )
     executor = None
     if address is not None or n_workers == "dask":
         executor = make_executor(n_workers, address)
         label = executor.label
     else:
-        n = default_workers() if n_workers is None else n_workers
-        n_workers = n
-        label = f"{n} process{'es' if n != 1 else ''}"
-    out.mkdir(parents=True, exist_ok=True)
+        n_workers = default_workers() if n_workers is None else n_workers
+        label = f"{n_workers} process{'es' if n_workers != 1 else ''}"
+    fit = Fit(spec, out, particles, generations, done, draws or min(particles, 50), n_workers,
+              executor, label, command)  # fmt: skip
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with fitting_lock(out):
+            return run_fit(fit, say)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def run_fit(fit: Fit, say) -> int:
+    """The fit itself, once everything is checked and its folder is held; the exit code."""
+    from collabsim.analysis import calibration as cal
+
+    spec, out = fit.spec, fit.out
+    if fit.done == 0:  # a fit stopped before its first generation ended starts again
+        (out / cal.HISTORY_FILE).unlink(missing_ok=True)
     meta = {
-        "command": "collabsim calibrate "
-        + shlex.join(
-            [*map(str, targets), "--particles", str(particles), "--generations", str(generations)]
-            + ["--workers", str(workers or n_workers)] * (address is None)
-            + ["--out", str(out)]
-        ),
-        "fingerprint": print_id,
-        "particles": particles,
-        "workers_label": label,
+        "command": fit.command,
+        "fingerprint": fingerprint(spec),
+        "particles": fit.particles,
+        "workers_label": fit.label,
     }
-    write_manifest(out, spec, meta, done, status="running")
+    write_manifest(out, spec, meta, fit.done, status="running")
     say(
         f"calibrate {spec.name}: {len(spec.free)} free parameters, "
         f"{len(spec.of_role('calibration'))} calibration and "
-        f"{len(spec.of_role('validation'))} validation targets; {particles} particles x "
-        f"{spec.replicates} runs per scenario; generations {done} done, {remaining} to run; "
-        f"{label}; writing to {out}"
+        f"{len(spec.of_role('validation'))} validation targets; {fit.particles} particles x "
+        f"{spec.replicates} runs per scenario; generations {fit.done} done, {fit.remaining} to "
+        f"run; {fit.label}; writing to {out}"
     )
-    kept = [done]
+    kept = [fit.done]
 
     def on_generation(g) -> None:
         kept[0] = g.t + 1
@@ -159,21 +217,17 @@ def calibrate_command(
         )
 
     t0 = time.perf_counter()
+    client = fit.executor.client if fit.executor is not None else None
     try:
-        client = executor.client if executor else None
-        history = cal.fit(spec, particles, out, done, remaining, n_workers, client, on_generation)
-        done = kept[0]
-        if history is None:
-            history = cal.load_history(out)
-        finish(out, spec, history, meta, draws, say)
+        history = cal.fit(
+            spec, fit.particles, out, fit.done, fit.remaining, fit.workers, client, on_generation
+        )
+        finish(out, spec, history or cal.load_history(out), meta, fit.draws, say)
     except KeyboardInterrupt:
         say(f"interrupted; {kept[0]} generations are kept: continue with --resume --out {out}")
         return 130
-    finally:
-        if executor is not None:
-            executor.close()
     console.print(
-        f"calibration {spec.name}: {done} generations in {time.perf_counter() - t0:.0f} s; "
+        f"calibration {spec.name}: {kept[0]} generations in {time.perf_counter() - t0:.0f} s; "
         f"posterior, figures and report in {out} (report.md)",
         markup=False,
         highlight=False,
