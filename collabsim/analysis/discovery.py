@@ -34,23 +34,28 @@ import pandas as pd
 # The rule that picks one box on each peeling trajectory (stated in every report).
 BOX_RULE = (
     "On each PRIM peeling trajectory, the candidate boxes restrict at least one factor and are "
-    "denser than the whole data. The chosen box is the candidate with the highest F-score, the "
-    "harmonic mean 2cd/(c+d) of its coverage c (of the cases not yet in an earlier box) and its "
-    "density d (ties: fewer restricted factors). Its restrictions that are not significant "
-    "(quasi-p-value {alpha} or more) are then lifted, the weakest first, each time recomputing the "
-    "box and its p-values. PRIM then looks again among the rows outside the boxes found, up to "
-    "{max_boxes} boxes, and stops when a trajectory has no candidate or no significant "
-    "restriction is left."
+    "denser than the whole data. The chosen box is the candidate with the highest score: the "
+    "harmonic mean of its coverage c (of the cases not yet in an earlier box) and its density "
+    "gain g = (d - b)/(1 - b), how far its density d rises above the share b of cases in all rows "
+    "as a part of the most it could rise (ties: fewer restricted factors). Its restrictions that "
+    "are not significant (quasi-p-value {alpha} or more), and then those without which its "
+    "density would be less than {points:g} percentage points lower, are lifted one at a time, the "
+    "weakest first, each time recomputing the box and its p-values. PRIM then looks again among "
+    "the rows outside the boxes found, up to {max_boxes} boxes, and stops when a trajectory has "
+    "no candidate or no restriction is left."
 )
 RULE_WHY = (
-    "A box is a claim with two halves: 'here the cases are common' (density) and 'this is where "
-    "most of them are' (coverage). Peeling trades one for the other; the F-score weighs them "
-    "equally and falls as soon as either half gives way, so it stops both at a corner of "
-    "near-certain cases that explains few of them (where late peeling, following chance, drifts) "
-    "and at a wide box that holds most cases but says little. Where the cases gather in two "
-    "places, the best box covers one of them, and the next box the other. A restriction the "
-    "quasi-p test cannot tell from chance (Bryant and Lempert 2010) would only add words that do "
-    "not hold up, so it is lifted."
+    "A box is a claim with two halves: 'here the cases are far more common' (density gain) and "
+    "'this is where most of them are' (coverage). Peeling trades one for the other; the harmonic "
+    "mean weighs them equally and falls as soon as either gives way, so it stops both at a corner "
+    "of near-certain cases that explains few of them (where late peeling, following chance, "
+    "drifts) and at a wide box that holds most cases but is hardly denser than the whole. Density "
+    "counts as its gain over the whole data, so that common cases (a base rate of 40%) do not "
+    "make a barely denser half of the space look good. Where the cases gather in two places, the "
+    "best box covers one of them and the next box the other. A restriction the quasi-p test "
+    "cannot tell from chance (Bryant and Lempert 2010) would only add words that do not hold up, "
+    "and with many runs even a trim of the edge of a range is significant while it hardly changes "
+    "the box: both are lifted, so that the box says only what matters."
 )
 
 
@@ -138,7 +143,8 @@ class DiscoveryResult:
 
     @property
     def rule(self) -> str:
-        return BOX_RULE.format(**self.settings)
+        """BOX_RULE with this run's settings."""
+        return BOX_RULE.format(**self.settings, points=100 * self.settings["min_density_gain"])
 
 
 def _union(masks: list[np.ndarray], n: int) -> np.ndarray:
@@ -160,6 +166,7 @@ def discover(
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
     tree_depth: int = 4,
+    min_density_gain: float = 0.02,
     on_step=None,
 ) -> DiscoveryResult:
     """PRIM boxes chosen by BOX_RULE and a CART tree for the cases `y` among the inputs `x`.
@@ -171,6 +178,7 @@ def discover(
         alpha: the significance level every restriction's quasi-p-value must be below.
         peel_alpha, mass_min: PRIM's peeling step and smallest box (shares of the rows).
         tree_depth: the CART tree's depth; its smallest leaf holds mass_min of the rows.
+        min_density_gain: a restriction is lifted if the box's density falls by less without it.
         on_step: called with a short description before each box and before the tree.
     """
     y = np.asarray(y, dtype=bool)
@@ -185,6 +193,7 @@ def discover(
         "peel_alpha": peel_alpha,
         "mass_min": mass_min,
         "tree_depth": tree_depth,
+        "min_density_gain": min_density_gain,
     }
     step = on_step or (lambda _: None)
     prim_x = _prim_inputs(x)
@@ -280,7 +289,7 @@ def _next_box(prim, number: int, y: np.ndarray, remaining_cases: int, settings: 
     if found is None:
         return None, None
     alpha = settings["alpha"]
-    table = _trajectory(found, prim, number, remaining_cases)
+    table = _trajectory(found, prim, number, remaining_cases, float(y.mean()))
     table["candidate"] = (table.res_dim > 0) & (table.density > y.mean())
     candidates = table[table.candidate]
     if candidates.empty:
@@ -288,15 +297,15 @@ def _next_box(prim, number: int, y: np.ndarray, remaining_cases: int, settings: 
     i = int(table.loc[_chosen(candidates), "step"])
     found.select(i)
     peeled = len(found.peeling_trajectory)
-    while weak := [lim for lim in _limits(found, prim, i) if not _significant(lim, alpha)]:
-        worst = max(weak, key=lambda lim: 1.0 if lim.p is None else lim.p)
+    while lifted := _weakest(found, prim, i, alpha, settings["min_density_gain"]):
+        worst, why = lifted
         found.drop_restriction(worst.factor, i=i)  # appends the wider box to the trajectory
         i = len(found.peeling_trajectory) - 1
         table = pd.concat(
-            [table, _trajectory(found, prim, number, remaining_cases, i)],
+            [table, _trajectory(found, prim, number, remaining_cases, float(y.mean()), i)],
             ignore_index=True,
         )
-        table.loc[len(table) - 1, "dropped"] = worst.factor
+        table.loc[len(table) - 1, ["dropped", "why"]] = [worst.factor, why]
     table["chosen"] = table.step == i
     table["candidate"] &= table.step < peeled
     if not _limits(found, prim, i):
@@ -304,13 +313,43 @@ def _next_box(prim, number: int, y: np.ndarray, remaining_cases: int, settings: 
     return table, _prim_box(found, prim, number, i, y)
 
 
-def _significant(limit: Limit, alpha: float) -> bool:
-    return limit.p is not None and limit.p < alpha
+def _weakest(found, prim, i: int, alpha: float, min_gain: float) -> tuple[Limit, str] | None:
+    """The restriction of box `i` to lift next and why: the least significant one with a
+    quasi-p-value of `alpha` or more; else the one whose lifting lowers the density least, if by
+    less than `min_gain`; else None."""
+    limits = _limits(found, prim, i)
+    weak = [lim for lim in limits if lim.p is None or lim.p >= alpha]
+    if weak:
+        lim = max(weak, key=lambda lim: 1.0 if lim.p is None else lim.p)
+        return lim, f"not significant: quasi-p {lim.p:.2g}"
+    density = found.peeling_trajectory.at[i, "density"]
+    losses = [(density - _density_without(found, prim, i, lim.factor), lim) for lim in limits]
+    loss, lim = min(losses, key=lambda t: t[0], default=(math.inf, None))
+    if loss < min_gain:
+        return lim, f"the density is only {100 * loss:.1f} points higher with it"
+    return None
 
 
-def _trajectory(found, prim, number, remaining_cases, start=0) -> pd.DataFrame:
+def _density_without(found, prim, i: int, factor: str) -> float:
+    """The density of box `i` among PRIM's remaining rows with one factor's restriction lifted."""
+    lims, x = found.box_lims[i], prim.x.loc[prim.yi_remaining]
+    inside = np.ones(len(x), dtype=bool)
+    for c in lims.columns:
+        if c == factor:
+            continue
+        lo, hi = lims.at[0, c], lims.at[1, c]
+        if isinstance(lo, set):
+            inside &= x[c].isin(lo).to_numpy()
+        else:
+            inside &= ((x[c] >= lo) & (x[c] <= hi)).to_numpy()
+    y = prim.y[prim.yi_remaining][inside]
+    return float(y.mean()) if len(y) else 0.0
+
+
+def _trajectory(found, prim, number, remaining_cases, base, start=0) -> pd.DataFrame:
     """A PRIM trajectory from step `start` on: each box's statistics, its weakest restriction's
-    quasi-p-value and its F-score (coverage of the cases still to explain, and density)."""
+    quasi-p-value and its score (coverage of the cases still to explain, and density gain over
+    the share of cases in all rows, `base`)."""
     pt = found.peeling_trajectory
     rows = []
     for i in range(start, len(pt)):
@@ -328,23 +367,26 @@ def _trajectory(found, prim, number, remaining_cases, start=0) -> pd.DataFrame:
                 "rows": int(pt.at[i, "n"]),
                 "cases": cases,
                 "max_p": max(ps) if ps else math.nan,
-                "f_score": _f_score(cases / remaining_cases, float(pt.at[i, "density"])),
+                "score": _score(cases / remaining_cases, float(pt.at[i, "density"]), base),
                 "candidate": False,
                 "chosen": False,
                 "dropped": "",
+                "why": "",
             }
         )
     return pd.DataFrame(rows)
 
 
-def _f_score(coverage: float, density: float) -> float:
-    """The harmonic mean of coverage and density (0 if both are 0)."""
-    return 2 * coverage * density / (coverage + density) if coverage + density else 0.0
+def _score(coverage: float, density: float, base: float) -> float:
+    """The harmonic mean of coverage and density gain (d - base) / (1 - base); 0 if a box is no
+    denser than the whole."""
+    gain = (density - base) / (1 - base)
+    return 2 * coverage * gain / (coverage + gain) if gain > 0 and coverage > 0 else 0.0
 
 
 def _chosen(candidates: pd.DataFrame) -> int:
     """The index of the box BOX_RULE picks among the candidates of one trajectory."""
-    return candidates.sort_values(["f_score", "res_dim"], ascending=[False, True]).index[0]
+    return candidates.sort_values(["score", "res_dim"], ascending=[False, True]).index[0]
 
 
 def _prim_box(found, prim, number: int, step: int, y: np.ndarray) -> Box:
@@ -480,12 +522,12 @@ def number_text(v: float) -> str:
 
 
 def limit_words(limit: Limit, keys: list[str], integer: bool = False) -> str:
-    """One restriction in words: 'urgency is below 0.35', 'without coordinator'."""
+    """One restriction in words: 'urgency is below 0.35', 'there is no coordinator'."""
     name = factor_name(limit.factor, keys)
     if limit.values is not None:
         if all(isinstance(v, bool) for v in limit.values):
             if len(limit.values) == 1:
-                return f"{'with' if limit.values[0] else 'without'} {name}"
+                return f"there is {'a' if limit.values[0] else 'no'} {name}"
             return f"{name} either way"
         return f"{name} is {' or '.join(str(v) for v in limit.values)}"
     lo, hi = limit.low, limit.high
@@ -497,16 +539,24 @@ def limit_words(limit: Limit, keys: list[str], integer: bool = False) -> str:
     return f"{name} is {above} {number_text(lo)}"
 
 
+def conditions_words(limits, keys: list[str], integers: set[str] = frozenset()) -> str:
+    """Restrictions in words, joined: 'urgency is below 0.35, trust is above 0.2 and there is no
+    coordinator' ('everywhere' if there are none)."""
+    parts = [limit_words(lim, keys, lim.factor in integers) for lim in limits]
+    if not parts:
+        return "everywhere"
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
 def box_words(
     box: Box, keys: list[str], label: str, unit: str, integers: set[str] = frozenset()
 ) -> str:
-    """A box in one sentence: '<label> in 81% of runs when urgency is below 0.35 and without
-    coordinator, which covers 64% of all <label>'."""
-    parts = [limit_words(lim, keys, lim.factor in integers) for lim in box.limits]
-    when = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    """A box in one sentence: '<label> in 81% of runs when urgency is below 0.35 and there is no
+    coordinator, which covers 64% of all <label> (20% of all runs)'."""
     return (
-        f"{label[:1].upper()}{label[1:]} in {box.density:.0%} of {unit}s when {when}, which "
-        f"covers {box.coverage:.0%} of all {label} ({box.mass:.0%} of all {unit}s)"
+        f"{label} in {box.density:.0%} of {unit}s when "
+        f"{conditions_words(box.limits, keys, integers)}, which covers {box.coverage:.0%} of all "
+        f"{label} ({box.mass:.0%} of all {unit}s)"
     )
 
 
@@ -517,6 +567,7 @@ __all__ = [
     "DiscoveryResult",
     "Limit",
     "box_words",
+    "conditions_words",
     "discover",
     "factor_name",
     "limit_words",
