@@ -196,10 +196,15 @@ def discover(
         "min_density_gain": min_density_gain,
     }
     step = on_step or (lambda _: None)
-    prim_x = _prim_inputs(x)
-    prim = _prim_module().Prim(
-        prim_x, y.astype(int), peel_alpha=peel_alpha, paste_alpha=peel_alpha, mass_min=mass_min
-    )
+    with warnings.catch_warnings():  # EMA Workbench's pandas deprecation warnings
+        warnings.filterwarnings("ignore", module="ema_workbench")
+        prim = _prim_module().Prim(
+            _prim_inputs(x),
+            y.astype(int),
+            peel_alpha=peel_alpha,
+            paste_alpha=peel_alpha,
+            mass_min=mass_min,
+        )
     boxes: list[Box] = []
     trajectories = []
     remaining = y.copy()
