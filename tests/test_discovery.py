@@ -115,6 +115,27 @@ def test_a_restriction_that_hardly_changes_the_density_is_lifted():
     assert [lim.factor for lim in kept.boxes[0].limits] == ["x1", "x3"]
 
 
+def test_categories_and_whole_numbers():
+    """A str factor and an int factor: PRIM keeps one category and cuts the ints between two
+    whole numbers; the words say the category and the whole number (not 'at most 4.5')."""
+    rng = np.random.default_rng(2)
+    n = 2000
+    x = pd.DataFrame(
+        {
+            "g.kind": rng.choice(["a", "b", "c"], n),
+            "g.count": rng.integers(1, 10, n),
+            "g.v": rng.uniform(0, 1, n),
+        }
+    )
+    inside = (x["g.kind"] == "b") & (x["g.count"] <= 4)
+    y = np.where(inside, rng.random(n) < 0.85, rng.random(n) < 0.05)
+    result = discover(x, y)
+    box = result.boxes[0]
+    words = box_words(box, list(x.columns), "cases", "run", {"g.count"})
+    assert "when kind is b and count is at most 4," in words
+    assert result.agreement >= 0.9
+
+
 def test_a_box_in_words():
     box = Box(
         number=1,

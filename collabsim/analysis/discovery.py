@@ -244,14 +244,14 @@ def _prim_module():
 
 
 def _prim_inputs(x: pd.DataFrame) -> pd.DataFrame:
-    """The inputs as PRIM reads them: numbers as floats or ints, bool and str as categories."""
+    """The inputs as PRIM reads them: numbers as floats (ints too: EMA Workbench 3.0's pasting
+    writes a float limit into an int column, which pandas 3 refuses), bool and str as
+    categories."""
     out = {}
     for c in x.columns:
         col = x[c]
         if pd.api.types.is_bool_dtype(col):
             out[c] = col.astype(bool)  # PRIM treats it as two categories
-        elif pd.api.types.is_integer_dtype(col):
-            out[c] = col.astype(np.int64)
         elif pd.api.types.is_numeric_dtype(col):
             out[c] = col.astype(np.float64)
         else:
@@ -536,6 +536,9 @@ def limit_words(limit: Limit, keys: list[str], integer: bool = False) -> str:
             return f"{name} either way"
         return f"{name} is {' or '.join(str(v) for v in limit.values)}"
     lo, hi = limit.low, limit.high
+    if integer:  # PRIM and CART may cut between two whole numbers (4.5): say the whole ones
+        lo = None if lo is None else math.floor(lo) + 1 if lo != int(lo) else int(lo)
+        hi = None if hi is None else math.floor(hi) if hi != int(hi) else int(hi)
     below, above = ("at most", "at least") if integer else ("below", "above")
     if lo is not None and hi is not None:
         return f"{name} is between {number_text(lo)} and {number_text(hi)}"
