@@ -307,6 +307,7 @@ BAD = [
     ("tiny", ("--outcome", "collapsed", "--threshold", "<5"), "must then be a number"),
     ("tiny", ("--outcome", "survived_4y"), "survived_1y to survived_3y"),
     ("tiny", ("--outcome", "collapsed", "--per", "replicate"), "--per replicate"),
+    ("tiny", ("--outcome", "collapsed", "--max-boxes", "0"), "--max-boxes 0"),
     ("empty", ("--outcome", "collapsed"), "holds no finished runs"),
     ("flat", ("--outcome", "public_value < 30"), "no conditions to discover"),
     ("nowhere", ("--outcome", "collapsed"), "not a sweep folder"),

@@ -90,6 +90,12 @@ class CaseTable:
         return self.frame[self.factors]
 
     @property
+    def noun(self) -> str:
+        """What a row is, in words: 'run', 'point', or 'partnership' when the runs hold several
+        partnerships (a row per run and partnership)."""
+        return "partnership" if self.unit == "run" and len(self.frame) > self.runs else self.unit
+
+    @property
     def names(self) -> list[str]:
         """The names an outcome expression may use."""
         return list(self.frame.columns)
@@ -231,14 +237,14 @@ def select_cases(table: CaseTable, expression: str, threshold: str | None = None
     if not isinstance(result, pd.Series) or len(result) != len(frame):
         raise CollabsimInputError(
             f"--outcome '{expression}': gives one value for the whole sweep, not one per "
-            f"{table.unit}; name a column, e.g. 'public_value < 20'"
+            f"{table.noun}; name a column, e.g. 'public_value < 20'"
         )
     if threshold is None:
         cases = _booleans(result, expression)
         what = f"--outcome '{expression}'"
     else:
         cases, what = _beyond(result, expression, threshold)
-    _check_some_not_all(cases, what, table.unit)
+    _check_some_not_all(cases, what, table.noun)
     return cases
 
 

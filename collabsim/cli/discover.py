@@ -48,7 +48,7 @@ def discover_command(
         sweep=sweep,
         outcome=outcome,
         threshold=threshold,
-        unit=table.unit,
+        unit=table.noun,
         label=(label or "cases").strip(),
         runs=table.runs,
         experiment=table.meta.get("experiment", {}).get("name", ""),
