@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from collabsim.analysis.discovery import (
     RULE_WHY,
@@ -35,7 +36,7 @@ FIGURES = {
     "the chosen one ringed",
     "boxes": "The chosen boxes: each restricted factor's range (bar) within its swept range "
     "(line), with the quasi-p-value of each limit",
-    "cart": "The CART tree fitted for comparison (orange leaves predict a case)",
+    "cart": "The CART tree fitted for comparison (blue leaves predict a case, orange ones not)",
 }
 ASSUMPTIONS = (
     "The boxes describe the sweep's design: they say where, within the ranges swept, the cases "
@@ -129,7 +130,9 @@ def plot_trajectory(result: DiscoveryResult, path: Path) -> Path:
             dots = ax.scatter(
                 peeled.coverage, peeled.density, c=peeled.res_dim, cmap="viridis", s=18, zorder=2
             )
-            fig.colorbar(dots, ax=ax, label="restricted factors")
+            bar = fig.colorbar(dots, ax=ax, label="restricted factors")
+            bar.locator = MaxNLocator(integer=True)
+            bar.update_ticks()
             lifted = t[t.dropped != ""]
             ax.scatter(lifted.coverage, lifted.density, marker="x", color="black", zorder=3)
             for _, row in t[t.chosen].iterrows():
