@@ -125,7 +125,13 @@ def test_missing_marker_is_a_clear_error():
 
 
 # The guides that name files and code of the package (the ODD has its own test above).
-GUIDES = ("README.md", "docs/scan.md", "docs/classroom.md", "docs/extending.md")
+GUIDES = (
+    "README.md",
+    "docs/scan.md",
+    "docs/classroom.md",
+    "docs/extending.md",
+    "docs/discover.md",
+)
 FILE_REF = re.compile(r"collabsim/[\w/]*\w\.py|collabsim/\w+/(?=[\s`),])")
 DOTTED_REF = re.compile(r"`collabsim((?:\.[A-Za-z_]\w*)+)")
 CREATED_BY_DIFF = re.compile(r"^\+\+\+ b/(collabsim/\S+)$", re.M)
