@@ -260,9 +260,9 @@ def _cli() -> list[str]:
 
 def _command(name: str, work: Path) -> list[str]:
     if name == "run":
-        return ["run", BASELINE, "-n", "30"]
+        return ["run", BASELINE, "-n", "2000"]
     if name == "compare":
-        return ["compare", BASELINE, NO_FUNDING, "-n", "10"]
+        return ["compare", BASELINE, NO_FUNDING, "-n", "1000"]
     if name == "scan":
         (work / "answers.csv").write_text(HEALTHY_CSV, encoding="utf-8")
         return ["scan", "answers.csv", "-n", "10"]
@@ -280,7 +280,9 @@ def test_ctrl_c(tmp_path, command, delay):
     """SIGINT after `delay` seconds: exit 130 (0 if already done), no traceback, no debris.
 
     0.05 s falls in Python's own start-up on a loaded 2-core machine, 0.15 s in the imports of
-    numpy, pandas, numba and Mesa, 0.3 s and 1.0 s in loading the command, 3.0 s in the runs.
+    numpy, pandas, numba and Mesa, 0.3 s and 1.0 s in loading the command, 3.0 s in the runs or
+    the writing of their results (the commands are sized for it: a run takes about a
+    millisecond on the batch path, and `run -n 30` was over within 3 s).
     """
     work = tmp_path / "work"
     work.mkdir()
