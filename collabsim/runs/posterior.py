@@ -248,3 +248,18 @@ def check_values(names: tuple[str, ...], values: np.ndarray, where: str) -> None
                 f"{where}: particle {k} sets {name} = {values[k, j]!r}, outside its range "
                 f"{low:g}..{high:g} (collabsim/model/parameters.py)"
             )
+
+
+def read_optional(path: str | Path | None, overrides: list[str] = ()) -> Posterior | None:
+    """The posterior of a --parameters option (None without it), checked against --set."""
+    if path is None:
+        return None
+    posterior = read_posterior(path)
+    for item in overrides:
+        key = item.partition("=")[0].strip()
+        if key.startswith(PREFIX) and key.removeprefix(PREFIX) in posterior.names:
+            raise CollabsimInputError(
+                f"--set {key}: the posterior ({path}) sets this parameter in every run; "
+                "drop the --set or the --parameters"
+            )
+    return posterior
