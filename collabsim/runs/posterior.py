@@ -96,6 +96,11 @@ class Posterior:
         k = int(np.searchsorted(cum, u * cum[-1], side="right"))
         return min(k, int(np.flatnonzero(self.weights > 0)[-1]))  # u * total rounded up to it
 
+    def run_particle(self, root_seed: int, point: int, replicate: int, seeds: str) -> int:
+        """The particle of one run of a sweep: drawn at (point, replicate), or at (replicate,)
+        with common seeds, as the run's model seed is (collabsim.runs.design.run_seed)."""
+        return self.draw(root_seed, (replicate,) if seeds == "common" else (point, replicate))
+
     def draws(self, root_seed: int, replicates: int) -> list[int]:
         """The particle of each replicate 0..replicates-1 (the same for every scheme)."""
         return [self.draw(root_seed, (r,)) for r in range(replicates)]
@@ -117,6 +122,14 @@ class Posterior:
         """The scenario with one particle's parameter values set (validated as --set is)."""
         data = apply_overrides(scenario.to_dict(), self.overrides(particle), source=self.path)
         return validate_scenario(data, source=f"{self.path} (particle {particle})")
+
+    def digest(self) -> str:
+        """A SHA-256 of the particles' names, values and weights (what a sweep's --resume
+        compares)."""
+        h = hashlib.sha256(",".join(self.names).encode())
+        h.update(np.ascontiguousarray(self.values, dtype="<f8").tobytes())
+        h.update(np.ascontiguousarray(self.weights, dtype="<f8").tobytes())
+        return h.hexdigest()
 
     def describe(self) -> str:
         """The posterior in a report: its file and number of particles."""
@@ -263,3 +276,15 @@ def read_optional(path: str | Path | None, overrides: list[str] = ()) -> Posteri
                 "drop the --set or the --parameters"
             )
     return posterior
+
+
+def check_factors(posterior: Posterior | None, keys: list[str], where: str) -> None:
+    """Refuse a sweep factor that is a parameter the posterior sets in every run."""
+    if posterior is None:
+        return
+    for key in keys:
+        if key.startswith(PREFIX) and key.removeprefix(PREFIX) in posterior.names:
+            raise CollabsimInputError(
+                f"{where}: factor '{key}' is a parameter the posterior ({posterior.path}) sets "
+                "in every run; vary it or draw it, not both"
+            )
