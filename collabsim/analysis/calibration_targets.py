@@ -23,7 +23,7 @@ from pydantic import Field
 
 from collabsim.analysis.calibration_statistics import STATISTICS, check_arguments
 from collabsim.errors import CollabsimInputError
-from collabsim.model.parameters import MechanismParameters
+from collabsim.model.parameters import MechanismParameters, parameter_range
 from collabsim.model.scenario import Scenario, load_scenario, read_toml
 from collabsim.model.validation import StrictTable, validated
 
@@ -143,16 +143,6 @@ class CalibrationSpec:
 
     def of_role(self, role: str) -> list[Target]:
         return [t for t in self.targets if t.role == role]
-
-
-def parameter_range(name: str) -> tuple[float, float]:
-    """A mechanism parameter's allowed range, read from its field in parameters.py."""
-    bounds = {}
-    for m in MechanismParameters.model_fields[name].metadata:
-        for attr in ("ge", "le"):
-            if getattr(m, attr, None) is not None:
-                bounds[attr] = float(getattr(m, attr))
-    return bounds["ge"], bounds["le"]
 
 
 def unknown(kind: str, name: str, valid, where: str) -> CollabsimInputError:

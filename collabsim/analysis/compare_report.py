@@ -27,6 +27,7 @@ from collabsim.analysis.comparison import (
 from collabsim.analysis.stats import wilson_interval
 from collabsim.runs.outputs import git_revision, json_text, versions, writing_folder
 from collabsim.runs.plotting import plt
+from collabsim.runs.posterior import uncertainty, uncertainty_record
 from collabsim.runs.run_figures import embed_png
 
 QUESTION = (
@@ -265,9 +266,6 @@ ASSUMPTIONS = [
     "collabsim is for comparing schemes on the same region, not for forecasting a real "
     "partnership: its levels are judgements on 0..1 scales, and its mechanisms and sources are in "
     "the model description (docs/ODD.md).",
-    "The intervals cover only the model's own randomness over the runs made. They do not cover "
-    "uncertainty in the model's parameters or structure; a sensitivity analysis (`collabsim "
-    "sweep`) addresses those.",
     "Shares use 95% Wilson intervals, means a normal approximation, differences to the first "
     "scenario the paired differences of the runs (common random numbers), value per euro a ratio "
     "of means with a delta-method interval, and survival curves Greenwood bands.",
@@ -485,6 +483,29 @@ def _html_table(header: list[str], rows: list[list[str]], table_id: str) -> str:
     )
 
 
+def uncertainty_text(comparison: Comparison) -> str:
+    """What the report's intervals include: the model's randomness, and the calibrated
+    parameters' uncertainty when the runs drew their parameters from a posterior."""
+    if comparison.posterior is None:
+        return (
+            f"The intervals include {uncertainty(None)}: the runs made, all with the default "
+            "parameters. They do not cover uncertainty in the model's parameters or structure; "
+            "`--parameters posterior.parquet` (from `collabsim calibrate`) adds the parameters', "
+            "a sensitivity analysis (`collabsim sweep`) explores both."
+        )
+    return (
+        f"The intervals include {uncertainty(comparison.posterior)}: each run drew its parameter "
+        "set from the posterior (weights respected), and replicate r of every scheme drew the "
+        "same one with the same model seed (common random numbers). They do not cover "
+        "uncertainty in the model's structure or in the parameters the calibration did not fit."
+    )
+
+
+def assumptions(comparison: Comparison) -> list[str]:
+    """The report's assumptions and limits, what the intervals include second."""
+    return [ASSUMPTIONS[0], uncertainty_text(comparison), *ASSUMPTIONS[1:]]
+
+
 def render_html(comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, bytes]) -> str:
     """The self-contained HTML report."""
     header, rows = readable_rows(comparison)
@@ -498,7 +519,8 @@ def render_html(comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, b
         f'<p class="question">{html.escape(QUESTION)}</p>',
         f"<p>{len(comparison.arms)} scenarios, {n} runs each on common random numbers (root seed "
         f"{comparison.root_seed}), simulated with collabsim, an agent-based model of "
-        "collaboration between vocational schools, firms and municipalities."
+        "collaboration between vocational schools, firms and municipalities. Intervals include "
+        f"{html.escape(uncertainty(comparison.posterior))}."
         + (
             " <strong>Budgets normalised to equal planned spending.</strong>"
             if comparison.budget_normalised
@@ -529,7 +551,7 @@ def render_html(comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, b
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
     parts.append("<h2>Assumptions and limits</h2><ul>")
-    parts.extend(f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS)
+    parts.extend(f"<li>{html.escape(a)}</li>" for a in assumptions(comparison))
     parts.append("</ul>")
     parts.append("<h2>All numbers (comparison.csv)</h2>")
     parts.append(
@@ -561,7 +583,7 @@ def render_markdown(comparison: Comparison) -> str:
         f"*{QUESTION}*",
         "",
         f"{len(comparison.arms)} scenarios, {n} runs each on common random numbers (root seed "
-        f"{comparison.root_seed})."
+        f"{comparison.root_seed}). Intervals include {uncertainty(comparison.posterior)}."
         + (
             " **Budgets normalised to equal planned spending.**"
             if comparison.budget_normalised
@@ -590,7 +612,7 @@ def render_markdown(comparison: Comparison) -> str:
     for name, caption in FIGURES.items():
         lines += [f"![{caption}](figures/{name}.png)", "", f"*{caption}*", ""]
     lines += ["## Assumptions and limits", ""]
-    lines += [f"- {a}" for a in ASSUMPTIONS]
+    lines += [f"- {a}" for a in assumptions(comparison)]
     lines.append("")
     return "\n".join(lines)
 
@@ -636,6 +658,8 @@ def manifest_for(comparison: Comparison, wall_seconds: float) -> dict:
         "replicate_seeds": comparison.seeds,
         "budget_normalised": comparison.budget_normalised,
         "notes": comparison.notes,
+        **uncertainty_record(comparison.posterior),
+        "replicate_particles": comparison.particles,
         "versions": versions(),
         "git_revision": git_revision(),
         "wall_time_seconds": round(wall_seconds, 3),

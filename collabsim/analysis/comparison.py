@@ -34,6 +34,7 @@ from collabsim.limits import (
 )
 from collabsim.model.scenario import Scenario, load_scenario
 from collabsim.runs.pools import process_pool
+from collabsim.runs.posterior import Posterior
 
 if TYPE_CHECKING:
     from collabsim.runs.runner import ReplicateResults
@@ -154,6 +155,8 @@ class Comparison:
     budget_normalised: bool
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    posterior: Posterior | None = None  # the runs drew their parameters from it
+    particles: list[int] | None = None  # replicate r's particle, the same for every scheme
 
     @property
     def reference(self) -> Arm:
@@ -232,36 +235,47 @@ def prepare_arms(
     return arms, notes
 
 
-def _run_chunk(scenario: Scenario, seeds: list[int], offset: int):
+def _run_chunk(scenario: Scenario, seeds: list[int], offset: int, draws=(None, None)):
     from collabsim.runs.runner import run_replicates
 
-    res = run_replicates(scenario, len(seeds), seeds=seeds)
+    posterior, particles = draws
+    res = run_replicates(
+        scenario, len(seeds), seeds=seeds, posterior=posterior, particles=particles
+    )
     for frame in (res.summary, res.timeseries, res.events):
         frame["replicate"] = frame["replicate"] + offset
     return res.summary, res.timeseries, res.events
 
 
-def run_arms(arms: list[Arm], seeds: list[int], workers: int = 1, progress=None) -> None:
-    """Run every arm on the same seeds (serially or on a process pool); fills arm.result."""
+def run_arms(
+    arms: list[Arm],
+    seeds: list[int],
+    workers: int = 1,
+    progress=None,
+    posterior: Posterior | None = None,
+    particles: list[int] | None = None,
+) -> None:
+    """Run every arm on the same seeds and, with a posterior, the same particles (serially or
+    on a process pool); fills arm.result."""
     from collabsim.runs.runner import ReplicateResults
 
     chunk = max(1, -(-len(seeds) // max(1, workers * 2))) if workers > 1 else len(seeds)
     tasks = [
-        (k, arm.scenario, seeds[i : i + chunk], i)
+        (k, arm.scenario, seeds[i : i + chunk], i, chunk_draws(posterior, particles, i, chunk))
         for k, arm in enumerate(arms)
         for i in range(0, len(seeds), chunk)
     ]
     parts: dict[int, list] = {k: [] for k in range(len(arms))}
     if workers > 1:
         with process_pool(workers, ("collabsim.analysis.comparison",)) as pool:
-            futures = [(k, i, pool.submit(_run_chunk, sc, s, i)) for k, sc, s, i in tasks]
+            futures = [(k, i, pool.submit(_run_chunk, sc, s, i, d)) for k, sc, s, i, d in tasks]
             for k, i, fut in futures:
                 parts[k].append((i, fut.result()))
                 if progress is not None:
                     progress(1)
     else:
-        for k, sc, s, i in tasks:
-            parts[k].append((i, _run_chunk(sc, s, i)))
+        for k, sc, s, i, d in tasks:
+            parts[k].append((i, _run_chunk(sc, s, i, d)))
             if progress is not None:
                 progress(1)
     for k, arm in enumerate(arms):
@@ -273,6 +287,13 @@ def run_arms(arms: list[Arm], seeds: list[int], workers: int = 1, progress=None)
             pd.concat([g[1] for g in got], ignore_index=True),
             pd.concat([g[2] for g in got], ignore_index=True),
         )
+
+
+def chunk_draws(posterior: Posterior | None, particles: list[int] | None, start: int, n: int):
+    """(posterior, the particles of replicates start..start+n) for one chunk of runs."""
+    if posterior is None:
+        return (None, None)
+    return (posterior, particles[start : start + n])
 
 
 def effective_workers(workers: int) -> int:
@@ -471,18 +492,25 @@ def compare(
     workers: int = 1,
     progress=None,
     yes: bool = False,
+    parameters: Path | None = None,
 ) -> Comparison:
     """Run every scenario on common random numbers and compute the comparison table.
 
-    yes: go ahead with a comparison estimated to take more than an hour."""
-    check_numbers(replicates, seed, workers)
-    arms, notes = prepare_arms([Path(p) for p in paths], budget_normalise, allow_different_regions)
-    check_size(arms, replicates, workers, yes)
-    root = arms[0].scenario.scenario.seed if seed is None else seed
+    yes: go ahead with a comparison estimated to take more than an hour. parameters: a
+    posterior.parquet; replicate r of every scenario then runs with the same parameter set
+    drawn from it (and the same model seed), so the intervals include parameter uncertainty."""
+    from collabsim.runs.posterior import read_optional
     from collabsim.runs.runner import replicate_seeds
 
+    check_numbers(replicates, seed, workers)
+    arms, notes = prepare_arms([Path(p) for p in paths], budget_normalise, allow_different_regions)
+    posterior = read_optional(parameters)
+    check_size(arms, replicates, workers, yes)
+    root = arms[0].scenario.scenario.seed if seed is None else seed
     seeds = replicate_seeds(root, replicates)
-    run_arms(arms, seeds, effective_workers(workers), progress)
+    particles = posterior.draws(root, replicates) if posterior is not None else None
+    run_arms(arms, seeds, effective_workers(workers), progress, posterior, particles)
+    table = comparison_table(arms)
     return Comparison(
-        arms, seeds, root, replicates, budget_normalise, comparison_table(arms), notes
+        arms, seeds, root, replicates, budget_normalise, table, notes, posterior, particles
     )

@@ -287,39 +287,18 @@ def _version(name: str) -> str:
     return metadata.version(name)
 
 
-def model_version() -> dict:
-    """What a posterior was fitted with: collabsim's version and git revision, and the names
-    of the mechanism parameters (a posterior of another parameter set is of another model)."""
-    from collabsim.model.parameters import MechanismParameters
-    from collabsim.runs.outputs import git_revision, versions
-
-    names = ",".join(MechanismParameters.model_fields)
-    return {
-        "collabsim": versions()["collabsim"],
-        "git": git_revision(),
-        "parameters_hash": hashlib.sha256(names.encode()).hexdigest()[:16],
-    }
-
-
 def write_parquet(frame, path: Path, spec, meta: dict) -> None:
     """The posterior with the model version and the fit in its metadata, written atomically."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from collabsim.runs.posterior import write_posterior
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    info = {"model": model_version(), "calibration": spec.name, "fingerprint": meta["fingerprint"]}
-    table = table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), b"collabsim": json.dumps(info).encode()}
-    )
-    tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    write_posterior(frame, path, calibration=spec.name, fingerprint=meta["fingerprint"])
 
 
 def write_manifest(out: Path, spec, meta: dict, done: int, status: str, **extra) -> None:
     """manifest.json, written atomically: the fit's settings, progress and (when complete)
     its diagnostics."""
     from collabsim.runs.outputs import json_text
+    from collabsim.runs.posterior import model_version
     from collabsim.runs.sweep_folder import utc_now
 
     data = {

@@ -25,6 +25,7 @@ def compare_command(
     workers: int,
     console: Console,
     yes: bool = False,
+    parameters: Path | None = None,
 ) -> Path:
     """What `collabsim compare` does: check, run on common seeds, write the report, summarise."""
     from collabsim.analysis.comparison import (
@@ -51,6 +52,7 @@ def compare_command(
             workers,
             progress=lambda k: bar.advance(task, k),
             yes=yes,
+            parameters=parameters,
         )
     from collabsim.analysis.compare_report import manifest_for, write_report
 
@@ -73,6 +75,9 @@ def compare_command(
             f"..{100 * r['diff_survival_10y_high']:+.0f})",
         )
     console.print(table)
+    from collabsim.runs.posterior import uncertainty
+
+    console.print(f"intervals include {uncertainty(comparison.posterior)}", markup=False)
     for note in comparison.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"report in [bold]{out / 'report.html'}[/] (and report.md, comparison.csv)")
@@ -116,6 +121,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         workers: Annotated[int, typer.Option(help="processes to run on (default 1)")] = 1,
         yes: Yes = False,
+        parameters: Annotated[Path | None, options.parameters()] = None,
     ) -> None:
         """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
         compare_command(
@@ -128,4 +134,5 @@ def register(app: typer.Typer) -> None:
             workers,
             console,
             yes,
+            parameters,
         )

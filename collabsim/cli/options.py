@@ -47,3 +47,12 @@ def seed(help: str) -> Any:
 def out(help: str) -> Any:
     """--out: the folder a command writes into (`help` names its default)."""
     return typer.Option("--out", help=help)
+
+
+def parameters() -> Any:
+    """--parameters: a calibrated posterior whose parameter sets the runs are drawn from."""
+    return typer.Option(
+        "--parameters",
+        help="posterior.parquet from collabsim calibrate: each run draws its parameter set from "
+        "it (weights respected, seeded), so the intervals include parameter uncertainty",
+    )

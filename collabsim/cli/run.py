@@ -33,17 +33,20 @@ def run_command(
     console: Console,
     series: bool = True,
     yes: bool = False,
+    parameters: Path | None = None,
 ) -> Path:
     """What `collabsim run` does: validate, check the size, run with a progress bar, write."""
     from collabsim.limits import MAX_REPLICATES, check_count, check_seed, check_work, run_size
     from collabsim.model.scenario import load_scenario, with_steps
     from collabsim.runs.outputs import check_out_dir, default_out_dir
+    from collabsim.runs.posterior import read_optional
 
     check_count("--replicates", replicates, 1, MAX_REPLICATES)
     check_count("--steps", steps, 1, 1200, "months")
     check_seed("--seed", seed)
     check_seed("--run-seed", run_seed)
     scenario = with_steps(load_scenario(scenario_path, overrides), steps)
+    posterior = read_optional(parameters, overrides)
     n = 1 if run_seed is not None else replicates
     size = run_size(scenario)
     check_work(
@@ -58,7 +61,7 @@ def run_command(
     out = Path(out) if out is not None else default_out_dir(scenario.name)
     check_out_dir(out)
     root = scenario.scenario.seed if seed is None else seed
-    result, wall = run_with_progress(scenario, n, root, run_seed, series, console)
+    result, wall = run_with_progress(scenario, n, root, run_seed, series, console, posterior)
     manifest = run_manifest(
         scenario_path=scenario_path,
         scenario=scenario,
@@ -69,16 +72,21 @@ def run_command(
         series=series,
         result=result,
         wall=wall,
+        posterior=posterior,
     )
     from collabsim.runs.outputs import write_outputs
 
     write_outputs(result, out, manifest, plots=plots and series)
-    print_summary(console, result, out)
+    print_summary(console, result, out, posterior)
     return out
 
 
-def run_with_progress(scenario, n: int, root: int, run_seed: int | None, series: bool, console):
-    """Run the replicates under a progress bar; return the results and the wall time (s)."""
+def run_with_progress(
+    scenario, n: int, root: int, run_seed: int | None, series: bool, console, posterior=None
+):
+    """Run the replicates under a progress bar; return the results and the wall time (s).
+
+    With a posterior each replicate draws its parameter set from it (from the root seed)."""
     from collabsim.runs.runner import run_replicates  # the model: loaded once the request is sound
 
     started = time.perf_counter()
@@ -91,17 +99,29 @@ def run_with_progress(scenario, n: int, root: int, run_seed: int | None, series:
             seeds=[run_seed] if run_seed is not None else None,
             progress=lambda k: bar.advance(task, k),
             series=series,
+            posterior=posterior,
         )
     return result, time.perf_counter() - started
 
 
 def run_manifest(
-    *, scenario_path, scenario, overrides, root, run_seed, replicates, series, result, wall
+    *,
+    scenario_path,
+    scenario,
+    overrides,
+    root,
+    run_seed,
+    replicates,
+    series,
+    result,
+    wall,
+    posterior=None,
 ) -> dict:
-    """manifest.json of a run folder: what was run, with which seeds and versions, how long it
-    took and its headline figures."""
+    """manifest.json of a run folder: what was run, with which seeds, parameter draws and
+    versions, how long it took, its headline figures and what their intervals include."""
     from collabsim.analysis.stats import summary_figures
     from collabsim.runs.outputs import git_revision, versions
+    from collabsim.runs.posterior import PARTICLE, uncertainty_record
 
     return {
         "scenario_file": str(scenario_path),
@@ -118,12 +138,20 @@ def run_manifest(
         "wall_time_seconds": round(wall, 3),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "summary": summary_figures(result.summary),
+        **uncertainty_record(posterior),
+        "replicate_particles": (
+            None
+            if posterior is None
+            else result.summary.groupby("replicate")[PARTICLE].first().tolist()
+        ),
     }
 
 
-def print_summary(console: Console, result, out: Path) -> None:
-    """A rich table: survival with its 95% interval, median lifetime, public value."""
+def print_summary(console: Console, result, out: Path, posterior=None) -> None:
+    """A rich table: survival with its 95% interval, median lifetime, public value; and what
+    the interval includes."""
     from collabsim.analysis.stats import summary_figures
+    from collabsim.runs.posterior import uncertainty
 
     f = summary_figures(result.summary)
     table = Table(title=f"{result.scenario.name}: {f['runs']} runs", show_header=True)
@@ -141,6 +169,7 @@ def print_summary(console: Console, result, out: Path) -> None:
         f"{f['tensions_per_run']:.1f} / {f['resolved_share']:.0%}",
     )
     console.print(table)
+    console.print(f"intervals include {uncertainty(posterior)}", markup=False)
     console.print(f"outputs in [bold]{out}[/]")
 
 
@@ -177,10 +206,22 @@ def run(
         ),
     ] = True,
     yes: Yes = False,
+    parameters: Annotated[Path | None, options.parameters()] = None,
 ) -> None:
     """Run a scenario's replicates and write summary, time series, events, manifest and figures."""
     run_command(
-        scenario, replicates, seed, run_seed, steps, set_ or [], out, plots, console, series, yes
+        scenario,
+        replicates,
+        seed,
+        run_seed,
+        steps,
+        set_ or [],
+        out,
+        plots,
+        console,
+        series,
+        yes,
+        parameters,
     )
 
 

@@ -110,6 +110,7 @@ def scan_command(
     console: Console,
     err_console: Console,
     yes: bool = False,
+    parameters: Path | None = None,
 ) -> Path:
     """What `collabsim scan` does; returns the output folder.
 
@@ -124,8 +125,10 @@ def scan_command(
         read_answers,
         run_scan,
     )
+    from collabsim.runs.posterior import read_optional
 
     check_options(replicates, seed)
+    read_optional(parameters)  # checked before the first question
     if interactive and answers is not None:
         raise CollabsimInputError("give an ANSWERS file or --interactive, not both")
     if interactive:
@@ -180,6 +183,7 @@ def scan_command(
             save_answers=interactive,
             progress=progress,
             yes=yes,
+            parameters=parameters,
         )
     print_summary(console, outcome.report, outcome.out)
     return outcome.out
@@ -199,6 +203,7 @@ def print_summary(console: Console, report: dict, out: Path) -> None:
     missing = [m["item"] for m in report["missing"]]
     table.add_row("missing answers", ", ".join(missing) or "none")
     console.print(table)
+    console.print(f"intervals include {report['intervals_include']}", markup=False)
     for a in report["advice"]:
         console.print(f"{a['rank']}. {a['en']}", highlight=False)
     console.print(f"[dim]{report['caveat']}[/]", highlight=False)
@@ -229,6 +234,18 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="language of the questions in --interactive: en or nl")
         ] = "en",
         yes: Yes = False,
+        parameters: Annotated[Path | None, options.parameters()] = None,
     ) -> None:
         """Turn partners' scan answers into a projection (5 and 10 years) and lever advice."""
-        scan_command(answers, interactive, replicates, seed, out, lang, console, err_console, yes)
+        scan_command(
+            answers,
+            interactive,
+            replicates,
+            seed,
+            out,
+            lang,
+            console,
+            err_console,
+            yes,
+            parameters,
+        )

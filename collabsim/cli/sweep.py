@@ -50,10 +50,12 @@ def sweep_command(
     console: Console,
     err_console: Console,
     yes: bool = False,
+    parameters: Path | None = None,
 ) -> int:
     """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed)."""
     from collabsim.runs.executors import parse_workers
     from collabsim.runs.experiment import load_experiment
+    from collabsim.runs.posterior import check_factors, read_optional
     from collabsim.runs.sweep import run_sweep
     from collabsim.runs.sweep_folder import runs_done_in
     from collabsim.runs.sweep_size import check_sweep_work
@@ -87,7 +89,10 @@ def sweep_command(
             runs = runs if limit is None else min(runs, limit)
             check_sweep_work(plans[0], runs, n, yes=yes, remote=True, advice=ADVICE)
 
+    posterior = read_optional(parameters)
     exp = load_experiment(experiment, budget=budget)
+    check_factors(posterior, exp.factor_names, str(experiment))
+    exp.posterior = posterior
     out_dir = output_folder(out, exp.name)
     progress = SweepProgress(exp, out_dir, err_console)
     try:
@@ -109,7 +114,7 @@ def sweep_command(
         return 130
     finally:
         progress.stop()
-    return print_outcome(console, outcome, experiment, out_dir, limit)
+    return print_outcome(console, outcome, experiment, out_dir, limit, parameters)
 
 
 class SweepProgress:
@@ -155,8 +160,13 @@ class SweepProgress:
         self.bar.stop()
 
 
-def print_outcome(console: Console, outcome, experiment: Path, out: Path, limit: int | None) -> int:
-    """The sweep's result in a few lines; the exit code (1 if some runs failed)."""
+def print_outcome(
+    console: Console, outcome, experiment: Path, out: Path, limit: int | None, parameters=None
+) -> int:
+    """The sweep's result in a few lines, with what the runs' spread includes (sweep.json
+    says it too); the exit code (1 if some runs failed)."""
+    from collabsim.runs.posterior import MODEL_ONLY
+
     rate = outcome.runs_this_session / outcome.wall_seconds if outcome.wall_seconds else 0.0
     console.print(
         f"{outcome.runs_this_session} runs in {outcome.wall_seconds:.1f} s ({rate:.1f} runs/s, "
@@ -166,10 +176,17 @@ def print_outcome(console: Console, outcome, experiment: Path, out: Path, limit:
         highlight=False,
         soft_wrap=True,
     )
+    console.print(
+        f"each point's runs vary by {outcome.meta.get('intervals_include', MODEL_ONLY)}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     if not outcome.complete:
         console.print(
             f"stopped after --limit {limit}: {outcome.total_runs - outcome.runs_done} runs left; "
-            f"continue with: collabsim sweep {experiment} --out {out} --resume",
+            f"continue with: collabsim sweep {experiment} --out {out} --resume"
+            + (f" --parameters {parameters}" if parameters is not None else ""),
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -242,10 +259,20 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="run at most N runs now (continue later with --resume)")
         ] = None,
         yes: Yes = False,
+        parameters: Annotated[Path | None, options.parameters()] = None,
     ) -> None:
         """Run an experiment's design points and replicates; results stream to Parquet chunks."""
         code = sweep_command(
-            experiment, out, workers, scheduler, resume, limit, console, err_console, yes=yes
+            experiment,
+            out,
+            workers,
+            scheduler,
+            resume,
+            limit,
+            console,
+            err_console,
+            yes=yes,
+            parameters=parameters,
         )
         if code:
             raise typer.Exit(code)

@@ -126,6 +126,18 @@ class MechanismParameters(StrictTable):
 
 
 ParameterTuple = namedtuple("ParameterTuple", list(MechanismParameters.model_fields))
+
+
+def parameter_range(name: str) -> tuple[float, float]:
+    """A mechanism parameter's allowed range, read from its field above."""
+    bounds = {}
+    for m in MechanismParameters.model_fields[name].metadata:
+        for attr in ("ge", "le"):
+            if getattr(m, attr, None) is not None:
+                bounds[attr] = float(getattr(m, attr))
+    return bounds["ge"], bounds["le"]
+
+
 # One dtype object for every model: numba recognises it at once instead of re-typing a new one.
 PARAMETER_DTYPE = np.dtype([(name, "f8") for name in MechanismParameters.model_fields])
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from collabsim.runs.design import point_scenario_data, run_seed
 from collabsim.runs.experiment import Experiment
+from collabsim.runs.posterior import Posterior
 
 
 @dataclass
@@ -39,6 +40,7 @@ class ChunkTask:
     timeseries_every: int
     timeseries_columns: list[str]
     hooks: dict[str, Any] | None = None
+    posterior: Posterior | None = None  # each run draws its parameters from it
 
 
 @dataclass
@@ -77,7 +79,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     t0 = time.perf_counter()
     model_seconds = 0.0
     ids = ["point", *task.keys, "replicate", "seed", "partnership"]
-    summary: dict[str, list] = {c: [] for c in [*ids, *task.summary_columns]}
+    draw_columns = task.posterior.columns if task.posterior is not None else []
+    summary: dict[str, list] = {c: [] for c in [*ids, *task.summary_columns, *draw_columns]}
     ts_ids = ["point", *task.keys, "replicate", "seed", "partnership", "step"]
     ts_cols = [*ts_ids, *task.timeseries_columns]
     series_out: dict[str, list] | None = (
@@ -85,24 +88,27 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     )
     series_index = [SERIES.index(c) for c in task.timeseries_columns]
     failures: list[dict[str, Any]] = []
-    scenarios: dict[int, Any] = {}
-    batches: dict[int, BatchRuns] = {}  # without series: each point built once for the batch path
+    scenarios: dict[tuple, Any] = {}
+    # without series: each point (and particle) built once for the batch path
+    batches: dict[tuple, BatchRuns] = {}
     for run in range(task.start, task.stop):
         point, rep = divmod(run, task.replicates)
         values = task.points[point]
         seed = run_seed(task.root_seed, point, rep, task.seeds)
+        particle = run_particle(task, point, rep)
         try:
             if task.hooks:
                 _apply_hooks(task.hooks, point)
-            scenario = scenarios.get(point)
+            key = (point, particle)
+            scenario = scenarios.get(key)
             if scenario is None:
                 data = point_scenario_data(task.base, task.keys, values)
-                scenario = scenarios[point] = Scenario.model_validate(data)
+                scenario = scenarios[key] = drawn(Scenario.model_validate(data), task, particle)
             t_run = time.perf_counter()
-            if series_out is None and point not in batches:
-                batches[point] = BatchRuns(scenario)
+            if series_out is None and key not in batches:
+                batches[key] = BatchRuns(scenario)
             tables = run_single(
-                scenario, seed, rep, series_out is not None, batches.get(point), events=False
+                scenario, seed, rep, series_out is not None, batches.get(key), events=False
             )
             model_seconds += time.perf_counter() - t_run
         except Exception as exc:  # a run that raises is recorded, the chunk goes on
@@ -124,6 +130,9 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 summary[c].append(v)
             for c in task.summary_columns:
                 summary[c].append(row[c])
+            if particle is not None:
+                for c, v in task.posterior.record(particle).items():
+                    summary[c].append(v)
         if series_out is not None:
             names = [row["partnership"] for row in tables.summary]
             arr = tables.series
@@ -150,6 +159,18 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     )
 
 
+def run_particle(task: ChunkTask, point: int, rep: int) -> int | None:
+    """The particle a run draws from the sweep's posterior (None without one)."""
+    if task.posterior is None:
+        return None
+    return task.posterior.run_particle(task.root_seed, point, rep, task.seeds)
+
+
+def drawn(scenario, task: ChunkTask, particle: int | None):
+    """A point's scenario with the run's particle applied (as it is without a posterior)."""
+    return scenario if particle is None else task.posterior.applied(scenario, particle)
+
+
 def failed_chunk(task: ChunkTask, exc: BaseException) -> ChunkResult:
     """A chunk whose task itself failed (e.g. its worker kept dying): every run is a failure."""
     failures = []
@@ -164,10 +185,9 @@ def failed_chunk(task: ChunkTask, exc: BaseException) -> ChunkResult:
                 **dict(zip(task.keys, task.points[point], strict=True)),
             }
         )
-    empty = {
-        c: []
-        for c in ["point", *task.keys, "replicate", "seed", "partnership", *task.summary_columns]
-    }
+    draw_columns = task.posterior.columns if task.posterior is not None else []
+    ids = ["point", *task.keys, "replicate", "seed", "partnership"]
+    empty = {c: [] for c in [*ids, *task.summary_columns, *draw_columns]}
     ts = None
     if task.timeseries_every:
         ts = {
@@ -203,6 +223,7 @@ def chunk_tasks(exp: Experiment, todo: list[tuple[int, int]], hooks) -> Iterator
             timeseries_every=exp.timeseries_every,
             timeseries_columns=exp.timeseries_columns,
             hooks=hooks,
+            posterior=exp.posterior,
         )
 
 

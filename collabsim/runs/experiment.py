@@ -62,6 +62,7 @@ from collabsim.runs.experiment_file import (
     summary_metrics,
 )
 from collabsim.runs.factors import Factor, kind_of, resolve_factor, scenario_field
+from collabsim.runs.posterior import Posterior
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -98,6 +99,7 @@ class Experiment:
     timeseries_columns: list[str] = field(default_factory=lambda: list(series_variables()))
     chunk_runs: int | None = None
     description: str = ""
+    posterior: Posterior | None = None  # each run draws its parameters from it (--parameters)
 
     @property
     def factor_names(self) -> list[str]:
@@ -120,7 +122,19 @@ class Experiment:
             "summary_columns": self.summary_columns,
             "timeseries_every": self.timeseries_every,
             "timeseries_columns": self.timeseries_columns,
-        }
+        } | self.posterior_spec()
+
+    def posterior_spec(self) -> dict[str, Any]:
+        """The posterior's part of the spec: its particles' digest, not its path (none without
+        one, so older sweeps resume)."""
+        if self.posterior is None:
+            return {}
+        return {"posterior_sha256": self.posterior.digest()}
+
+    @property
+    def draw_columns(self) -> list[str]:
+        """The summary columns that record each run's draw from the posterior (if any)."""
+        return self.posterior.columns if self.posterior is not None else []
 
     def fingerprint(self) -> str:
         blob = json.dumps(self.spec(), sort_keys=True, default=str).encode()

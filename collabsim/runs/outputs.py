@@ -20,13 +20,9 @@ import unicodedata
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from collabsim import __version__
 from collabsim.errors import CollabsimInputError
-
-if TYPE_CHECKING:
-    from collabsim.runs.runner import ReplicateResults
 
 DEPENDENCIES = (
     "mesa",
@@ -137,8 +133,10 @@ def _finite(value):
     return value
 
 
-def write_outputs(result: ReplicateResults, out: Path, manifest: dict, plots: bool = True) -> Path:
-    """Write every output into a temporary folder beside `out`, then rename it into place."""
+def write_outputs(result, out: Path, manifest: dict, plots: bool = True) -> Path:
+    """Write every output of a run (a runner.ReplicateResults) into a temporary folder beside
+    `out`, then rename it into place (the runner is not imported: it reads the posterior, whose
+    model version this module gives)."""
     with writing_folder(out) as tmp:
         result.summary.to_csv(tmp / "summary.csv", index=False)
         if len(result.timeseries):

@@ -13,6 +13,7 @@ from collabsim.model.collaboration import COLUMN, SERIES, CollaborationModel
 from collabsim.model.events import EVENT_COLUMNS
 from collabsim.model.region import PHASES
 from collabsim.model.scenario import Scenario, with_steps
+from collabsim.runs.posterior import Posterior
 
 SUMMARY_COLUMNS = (
     "replicate",
@@ -165,28 +166,63 @@ def run_replicates(
     progress: Callable[[int], None] | None = None,
     seeds: list[int] | None = None,
     series: bool = True,
+    posterior: Posterior | None = None,
+    particles: list[int] | None = None,
 ) -> ReplicateResults:
     """Run replicates of a scenario, each with its own spawned seed; returns all tables.
 
-    The runs take the batch path, built once for all replicates. With series=False no monthly
-    series is kept (the summary and events are the same) and the returned timeseries table is
-    empty."""
+    The runs take the batch path, built once per scenario. With series=False no monthly series
+    is kept (the summary and events are the same) and the returned timeseries table is empty.
+    With a posterior, replicate r runs with the parameter set of particle `particles[r]`
+    (default: drawn from the root seed, collabsim.runs.posterior), recorded in the summary."""
     scenario = with_steps(scenario, steps)
     root = scenario.scenario.seed if root_seed is None else root_seed
     seeds = replicate_seeds(root, replicates) if seeds is None else seeds
-    batch = BatchRuns(scenario)
+    if posterior is not None and particles is None:
+        particles = posterior.draws(root, len(seeds))
+    batches = ScenarioBatches(scenario, posterior)
     summaries, kept, events = [], [], []
     names: list[str] = []
     for r, seed in enumerate(seeds):
-        tables = run_single(scenario, seed, r, series=series, batch=batch)
-        summaries.extend(tables.summary)
+        particle = None if particles is None else particles[r]
+        sc, batch = batches.of(particle)
+        tables = run_single(sc, seed, r, series=series, batch=batch)
+        summaries.extend(batches.recorded(tables.summary, particle))
         if tables.series is not None:
             kept.append(tables.series)
             names = [row["partnership"] for row in tables.summary]
         events.extend((r, *row) for row in tables.events)
         if progress is not None:
             progress(1)
-    summary = pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS))
+    columns = [*SUMMARY_COLUMNS, *(posterior.columns if posterior is not None else ())]
+    summary = pd.DataFrame(summaries, columns=columns)
     return ReplicateResults(
         scenario, seeds, summary, timeseries_frame(kept, names), events_frame(events)
     )
+
+
+class ScenarioBatches:
+    """The batch path of a scenario, and with a posterior of each particle's scenario, each
+    built once when first needed."""
+
+    def __init__(self, scenario: Scenario, posterior: Posterior | None) -> None:
+        self.scenario, self.posterior = scenario, posterior
+        self.built: dict[int | None, tuple[Scenario, BatchRuns]] = {}
+
+    def of(self, particle: int | None) -> tuple[Scenario, BatchRuns]:
+        """(scenario, batch) of a particle (None: the scenario as it is)."""
+        if particle not in self.built:
+            sc = (
+                self.scenario
+                if particle is None
+                else self.posterior.applied(self.scenario, particle)
+            )
+            self.built[particle] = (sc, BatchRuns(sc))
+        return self.built[particle]
+
+    def recorded(self, rows: list[dict], particle: int | None) -> list[dict]:
+        """Summary rows with the particle and its values added (with a posterior)."""
+        if particle is None:
+            return rows
+        record = self.posterior.record(particle)
+        return [{**row, **record} for row in rows]

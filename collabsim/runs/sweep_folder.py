@@ -26,6 +26,7 @@ from collabsim.errors import CollabsimInputError
 from collabsim.runs.chunks import ChunkResult, covered_ranges
 from collabsim.runs.design import salib_problem
 from collabsim.runs.experiment import Experiment
+from collabsim.runs.posterior import PARTICLE, uncertainty_record
 
 FORMAT = "collabsim-sweep/1"
 
@@ -75,9 +76,12 @@ def _schema(exp: Experiment, columns: list[str]) -> pa.Schema:
 
 
 def summary_schema(exp: Experiment) -> pa.Schema:
-    return _schema(
-        exp, ["point", *exp.factor_names, "replicate", "seed", "partnership", *exp.summary_columns]
-    )
+    ids = ["point", *exp.factor_names, "replicate", "seed", "partnership"]
+    schema = _schema(exp, [*ids, *exp.summary_columns, *exp.draw_columns])
+    if exp.posterior is None:
+        return schema
+    k = schema.get_field_index(PARTICLE)
+    return schema.set(k, pa.field(PARTICLE, pa.int64()))
 
 
 def timeseries_schema(exp: Experiment) -> pa.Schema:
@@ -295,6 +299,7 @@ def prepare_folder(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, 
         else "SeedSequence(root_seed, spawn_key=(replicate,)) -> uint64 >> 1",
         "salib_problem": salib_problem(exp.factors) if exp.factors else None,
         "spec": exp.spec(),
+        **uncertainty_record(exp.posterior),
         "versions": versions(),
         "git_revision": git_revision(),
         "created_utc": utc_now(),

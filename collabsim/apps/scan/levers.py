@@ -31,13 +31,15 @@ def rank_levers(
     base_engagement: np.ndarray,
     name: str,
     progress: Callable[[int], None] | None = None,
+    draws=(None, None),
 ) -> list[dict]:
     """Each lever improved by one scan point (a discrete one: its next setting), rerun with the
     same seeds over 5 years; paired difference in 5-year survival with a 95% interval.
 
     Ranked by that difference; equal differences (e.g. several levers that all lift survival to
     100%) by the mean change in members' engagement at month 60, then by questionnaire order.
-    `base_engagement`: the projection's engagement at month 60 per run (0 once dissolved)."""
+    `base_engagement`: the projection's engagement at month 60 per run (0 once dissolved).
+    `draws`: the projection's (posterior, particles), so run r of a lever has run r's parameters."""
     from collabsim.analysis.stats import paired_difference
     from collabsim.runs.runner import run_replicates
 
@@ -83,7 +85,10 @@ def rank_levers(
             row.update(status="already at the top", difference=0.0, low=0.0, high=0.0)
             row.update(survival_5y=float(base_5y.mean()), engagement_change=0.0)
         else:
-            res = run_replicates(new.scenario, seeds=seeds)
+            posterior, particles = draws
+            res = run_replicates(
+                new.scenario, seeds=seeds, posterior=posterior, particles=particles
+            )
             lever_5y = survival_5y(res.summary)
             d, lo, hi = paired_difference(base_5y, lever_5y)
             row.update(

@@ -112,12 +112,15 @@ def sources_of_trouble(summary: pd.DataFrame, events: pd.DataFrame, window: int 
     return {"collapses": len(windows), "window_months": window, "kinds": rows}
 
 
-def project(scenario, seeds: list[int]) -> dict:
-    """Run the scenario 10 years ahead: survival, lifetimes, bands and sources of trouble."""
+def project(scenario, seeds: list[int], draws=(None, None)) -> dict:
+    """Run the scenario 10 years ahead: survival, lifetimes, bands and sources of trouble.
+
+    draws: (posterior, each replicate's particle), or (None, None) for the default parameters."""
     from collabsim.analysis.stats import kaplan_meier, mean_interval
     from collabsim.runs.runner import run_replicates
 
-    res = run_replicates(scenario, seeds=seeds)
+    posterior, particles = draws
+    res = run_replicates(scenario, seeds=seeds, posterior=posterior, particles=particles)
     s = res.summary
     km = kaplan_meier(s["lifetime_months"], ~s["survived"], scenario.scenario.steps)
     pv = mean_interval(s["public_value"])

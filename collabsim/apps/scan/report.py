@@ -108,7 +108,8 @@ def render_html(report: dict, figures: dict[str, Path]) -> str:
         f"<h1>Collaboration scan: {e(report['name'])}</h1>",
         f"<p>{len(report['respondents'])} respondents from {len(report['organisations_at_table'])}"
         f" organisations ({e(', '.join(report['organisations_at_table']))}); "
-        f"{report['replicates']} projected runs, root seed {report['seed']}.</p>",
+        f"{report['replicates']} projected runs, root seed {report['seed']}; intervals include "
+        f"{e(report['intervals_include'])}.</p>",
         f"<p class='caveat'>{e(CAVEAT)}<br><span class='nl'>{e(CAVEAT_NL)}</span></p>",
         "<h2>1. Your scores on the causal structure (conversation poster)</h2>",
         "<p>Design, conditions and practice shape the four drivers; the drivers keep partners "
@@ -248,8 +249,11 @@ def build_report(
     rep: int,
     lifetime: int,
     survived: bool,
+    draws=(None, None),
 ) -> dict:
-    """Every number of the scan as plain data (scan.json)."""
+    """Every number of the scan as plain data (scan.json); draws: (posterior, particles)."""
+    from collabsim.runs.posterior import uncertainty_record
+
     labels = [f"{r.organisation} ({r.type})" for r in inputs.people]
     items, missing = [], []
     for item in q.items:
@@ -316,6 +320,8 @@ def build_report(
         "seed": seed,
         "replicates": len(seeds),
         "seeds": seeds,
+        **uncertainty_record(draws[0]),
+        "replicate_particles": draws[1],
         "respondents": [
             {
                 "where": r.row.split(": ")[-1],

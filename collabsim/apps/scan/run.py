@@ -79,25 +79,31 @@ def run_scan(
     save_answers: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     yes: bool = False,
+    parameters: Path | None = None,
 ) -> ScanOutcome:
     """Build, project, rank levers and write scan.html and scan.json (all or nothing).
 
     Before any model run: the options are checked and the work estimated (collabsim.limits);
-    work that cannot fit in memory is refused, work over an hour needs `yes`."""
+    work that cannot fit in memory is refused, work over an hour needs `yes`. parameters: a
+    posterior.parquet; run r (of the projection and of every lever) then draws its parameter
+    set from it, so the intervals include parameter uncertainty."""
     from collabsim.runs.outputs import check_out_dir, writing_folder
+    from collabsim.runs.posterior import read_optional
     from collabsim.runs.run_figures import plot_timeline
     from collabsim.runs.runner import replicate_seeds
 
     check_options(replicates, seed)
     out = Path(out)
     check_out_dir(out)
+    posterior = read_optional(parameters)
     inputs = build_scenario(people, q, name, seed)
     check_scan_work(inputs, q, replicates, yes=yes)
     seeds = replicate_seeds(seed, replicates)
+    draws = (posterior, posterior.draws(seed, replicates) if posterior is not None else None)
     n_levers = len(rerun_levers(q))
     if progress:
         progress("projecting", 0, 1 + n_levers)
-    proj = project(inputs.scenario, seeds)
+    proj = project(inputs.scenario, seeds, draws)
     if progress:
         progress("ranking levers", 1, 1 + n_levers)
     base_5y = survival_5y(proj["result"].summary)
@@ -109,7 +115,7 @@ def run_scan(
         if progress:
             progress("ranking levers", done[0], 1 + n_levers)
 
-    ranking = rank_levers(inputs, q, seeds, base_5y, base_engagement, name, step)
+    ranking = rank_levers(inputs, q, seeds, base_5y, base_engagement, name, step, draws)
     with writing_folder(out) as tmp:
         res = proj["result"]
         from collabsim.runs.run_figures import pick_bumpy_replicate
@@ -128,7 +134,18 @@ def run_scan(
             ),
         }
         report = build_report(
-            inputs, q, proj, ranking, name, seed, seeds, answers_source, rep, lifetime, fate_ok
+            inputs,
+            q,
+            proj,
+            ranking,
+            name,
+            seed,
+            seeds,
+            answers_source,
+            rep,
+            lifetime,
+            fate_ok,
+            draws=draws,
         )
         (tmp / "scan.json").write_text(report_json(report), encoding="utf-8")
         (tmp / "scan.html").write_text(render_html(report, figures), encoding="utf-8")
