@@ -154,6 +154,7 @@ class Comparison:
     budget_normalised: bool
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    robust: object | None = None  # compare --across: a robust_comparison.RobustComparison
 
     @property
     def reference(self) -> Arm:
