@@ -108,7 +108,7 @@ def load_futures(path: Path) -> Futures:
 
 def future_scenario(scheme: Scenario, futures: Futures, future: int, source: str) -> Scenario:
     """The scheme's scenario in one future: its file with the future's values set."""
-    values = tuple(futures.table.iloc[future])
+    values = next(futures.table.iloc[[future]].itertuples(index=False, name=None))  # own types
     data = point_scenario_data(scheme.to_dict(), futures.keys, values)
     return validate_scenario(data, source=f"{source} in future {future} of {futures.source}")
 
