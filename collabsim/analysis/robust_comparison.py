@@ -14,8 +14,10 @@ and their difference in that future is the policy's. Per scheme it reports (`rob
   beats it clearly (the paired 95% interval of the difference above zero);
 - its regret in each future: the best scheme's outcome there minus its own (median and 90th
   percentile over futures);
-- through `collabsim.analysis.discovery.discover`, the conditions under which it loses its edge
-  (or, when it wins in fewer than half the futures, the conditions under which it helps).
+- through `collabsim.analysis.discovery.discover`, the conditions under which it loses its clear
+  edge (or, when it beats the reference clearly in fewer than half the futures, the conditions
+  under which it clearly helps). A clear win, not a higher mean, marks the futures: with a few
+  runs per future a small difference goes either way by chance, which PRIM would chase.
 
 Runs take the batch path (no monthly series, ~1-2 ms a run) on one process or on a local process
 pool (`--workers`, as `collabsim compare`); there is no Dask engine here.
@@ -275,14 +277,15 @@ class Edge:
     """Where a scheme keeps or loses its edge over the reference: PRIM boxes over the futures."""
 
     scheme: str
-    cases_are: str  # "loses" (the futures where it does not beat the reference) or "wins"
+    cases_are: str  # "loses" (futures where it does not clearly beat the reference) or "wins"
     cases: int
     futures: int
     result: DiscoveryResult | None  # None when every future goes the same way
 
 
 def edge_of(label: str, x: pd.DataFrame, beats: np.ndarray) -> Edge:
-    """PRIM on the futures: the rarer of 'beats the reference' and 'does not' are the cases."""
+    """PRIM on the futures: the rarer of 'clearly beats the reference' and 'does not' are the
+    cases."""
     from collabsim.analysis.discovery import discover
 
     wins = int(beats.sum())
@@ -298,7 +301,8 @@ def edges(futures: Futures, table: pd.DataFrame, labels: list[str]) -> list[Edge
     x = futures.table.reset_index(drop=True)
     out = []
     for label in labels[1:]:
-        beats = table[table.scheme == label].sort_values("future")["beats"].to_numpy(dtype=bool)
+        own = table[table.scheme == label].sort_values("future")
+        beats = own["beats_clearly"].to_numpy(dtype=bool)
         out.append(edge_of(label, x, beats))
     return out
 

@@ -51,7 +51,9 @@ def opening(robust: RobustComparison) -> str:
         f"has the same seed. The outcome is the {MEASURE_WORDS}; a scheme beats "
         f"{robust.reference} in a future when its mean over that future's runs is higher, and "
         "beats it clearly when the paired 95% interval of the difference lies above zero. Its "
-        "regret in a future is how far it falls behind the best scheme there."
+        "regret in a future is how far it falls behind the best scheme there. Where a scheme "
+        "works and where it does not is read from the futures in which it beats the reference "
+        "clearly (PRIM boxes, the rule of `collabsim discover`)."
     )
 
 
@@ -79,14 +81,15 @@ def box_sentence(edge: Edge, box, robust: RobustComparison, integers: set[str]) 
     outside = "Outside the first box, " if box.number > 1 else ""
     ref = robust.reference
     if edge.cases_are == "wins":
-        head, what, share = f"{edge.scheme} helps mainly where {where}", "beats", "wins"
+        head = f"{edge.scheme} helps clearly mainly where {where}"
+        what, share = "clearly beats", "futures where it clearly helps"
     else:
-        head, what = f"{edge.scheme} loses its edge where {where}", "does not beat"
-        share = "futures without an edge"
+        head = f"{edge.scheme} loses its clear edge where {where}"
+        what, share = "does not clearly beat", "futures without a clear edge"
     return (
         f"{outside}{head}: there it {what} {ref} in {box.density:.0%} of futures (against "
-        f"{res.base_rate:.0%} over all futures), which holds {box.coverage:.0%} of its {share} "
-        f"in {box.mass:.0%} of all futures."
+        f"{res.base_rate:.0%} over all futures); these hold {box.coverage:.0%} of its {share} "
+        f"and are {box.mass:.0%} of all futures."
     )
 
 
@@ -97,11 +100,11 @@ def edge_sentences(edge: Edge, robust: RobustComparison) -> list[str]:
     ref, n = robust.reference, edge.futures
     if edge.result is None:
         if edge.cases_are == "wins":
-            return [f"{edge.scheme} beats {ref} in none of the {n} futures."]
-        return [f"{edge.scheme} beats {ref} in every one of the {n} futures."]
+            return [f"{edge.scheme} clearly beats {ref} in none of the {n} futures."]
+        return [f"{edge.scheme} clearly beats {ref} in every one of the {n} futures."]
     boxes = edge.result.boxes
     if not boxes:
-        what = "beats" if edge.cases_are == "wins" else "does not beat"
+        what = "clearly beats" if edge.cases_are == "wins" else "does not clearly beat"
         return [
             f"{edge.scheme} {what} {ref} in {edge.cases} of {n} futures, spread so that no part "
             "of the futures singles them out (no PRIM box passes the rule)."
@@ -298,7 +301,7 @@ def markdown_section(robust: RobustComparison) -> list[str]:
 def write_robust(robust: RobustComparison, folder: Path) -> bytes:
     """robust.csv, futures.csv, robust_boxes.csv and figures/robust.png; returns the PNG."""
     robust.summary.to_csv(folder / "robust.csv", index=False)
-    robust.table.to_csv(folder / "futures.csv", index=False)
+    robust.table.to_csv(folder / "futures.csv", index=False, float_format="%.6g")
     boxes_table(robust).to_csv(folder / "robust_boxes.csv", index=False)
     (folder / "figures").mkdir(exist_ok=True)
     return plot_robust(robust, folder / "figures" / "robust.png").read_bytes()
