@@ -208,3 +208,10 @@ def test_one_scheme_or_a_missing_file_is_refused(tmp_path):
         lines = [line for line in text.splitlines() if line.strip()]
         assert code == 2 and len(lines) == 1 and message in lines[0], text
         assert not out.exists()
+
+
+def test_two_workers_give_the_same_runs_as_one():
+    arms, _ = prepare_arms([POLICIES / "no_policy.toml", POLICIES / "paid_coordinator.toml"])
+    one = compare_across(arms, tiny_futures(), workers=1)
+    two = compare_across(arms, tiny_futures(), workers=2)
+    pd.testing.assert_frame_equal(one.runs, two.runs)
