@@ -24,6 +24,7 @@ from collabsim.analysis.comparison import (
     money_stops,
     survival_curve,
 )
+from collabsim.analysis.robust_report import html_section, markdown_section, write_robust
 from collabsim.analysis.stats import wilson_interval
 from collabsim.runs.outputs import git_revision, json_text, versions, writing_folder
 from collabsim.runs.plotting import plt
@@ -550,6 +551,8 @@ def render_html(comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, b
             f'<figure id="fig-{name}">{embed_png(pngs[name], caption)}'
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
+    if comparison.robust is not None:
+        parts.extend(html_section(comparison.robust, pngs["robust"]))
     parts.append("<h2>Assumptions and limits</h2><ul>")
     parts.extend(f"<li>{html.escape(a)}</li>" for a in assumptions(comparison))
     parts.append("</ul>")
@@ -611,6 +614,8 @@ def render_markdown(comparison: Comparison) -> str:
     lines += ["", "## Figures", ""]
     for name, caption in FIGURES.items():
         lines += [f"![{caption}](figures/{name}.png)", "", f"*{caption}*", ""]
+    if comparison.robust is not None:
+        lines += markdown_section(comparison.robust)
     lines += ["## Assumptions and limits", ""]
     lines += [f"- {a}" for a in assumptions(comparison)]
     lines.append("")
@@ -633,6 +638,8 @@ def write_report(comparison: Comparison, out: Path, manifest: dict | None = None
         for name, plot in PLOTTERS.items():
             path = plot(comparison, tmp / "figures" / f"{name}.png")
             pngs[name] = path.read_bytes()
+        if comparison.robust is not None:
+            pngs["robust"] = write_robust(comparison.robust, tmp)
         (tmp / "report.html").write_text(render_html(comparison, strings, pngs), encoding="utf-8")
         (tmp / "report.md").write_text(render_markdown(comparison), encoding="utf-8")
         (tmp / "manifest.json").write_text(json_text(manifest or {}), encoding="utf-8")

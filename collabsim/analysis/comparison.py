@@ -157,6 +157,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     posterior: Posterior | None = None  # the runs drew their parameters from it
     particles: list[int] | None = None  # replicate r's particle, the same for every scheme
+    robust: object | None = None  # compare --across: a robust_comparison.RobustComparison
 
     @property
     def reference(self) -> Arm:

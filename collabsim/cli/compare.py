@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from collabsim.cli import options
+from collabsim.cli import compare_across, options
 from collabsim.cli.console import console, progress_bar
 from collabsim.cli.options import Yes
 
@@ -26,6 +26,7 @@ def compare_command(
     console: Console,
     yes: bool = False,
     parameters: Path | None = None,
+    across: Path | None = None,
 ) -> Path:
     """What `collabsim compare` does: check, run on common seeds, write the report, summarise."""
     from collabsim.analysis.comparison import (
@@ -37,6 +38,9 @@ def compare_command(
     from collabsim.runs.outputs import check_out_dir, default_out_dir
 
     check_numbers(replicates, seed, workers)
+    futures = (
+        None if across is None else compare_across.check_across(across, scenarios, workers, yes)
+    )
     out = Path(out) if out is not None else default_out_dir("compare")
     check_out_dir(out)
     started = time.perf_counter()
@@ -54,9 +58,14 @@ def compare_command(
             yes=yes,
             parameters=parameters,
         )
+    if futures is not None:
+        compare_across.run_across(comparison, futures, workers, console)
     from collabsim.analysis.compare_report import manifest_for, write_report
 
-    write_report(comparison, out, manifest_for(comparison, time.perf_counter() - started))
+    manifest = manifest_for(comparison, time.perf_counter() - started)
+    if futures is not None:
+        manifest["across"] = compare_across.manifest_part(comparison.robust)
+    write_report(comparison, out, manifest)
     table = Table(title=f"{comparison.replicates} runs per scenario, common random numbers")
     for col in ("scenario", "alive 5 y", "alive 10 y", "value/€100k", "cliff", "Δ10 y vs first"):
         table.add_column(col, justify="left" if col == "scenario" else "right")
@@ -78,6 +87,8 @@ def compare_command(
     from collabsim.runs.posterior import uncertainty
 
     console.print(f"intervals include {uncertainty(comparison.posterior)}", markup=False)
+    if futures is not None:
+        compare_across.print_across(console, comparison.robust)
     for note in comparison.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"report in [bold]{out / 'report.html'}[/] (and report.md, comparison.csv)")
@@ -122,6 +133,14 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int, typer.Option(help="processes to run on (default 1)")] = 1,
         yes: Yes = False,
         parameters: Annotated[Path | None, options.parameters()] = None,
+        across: Annotated[
+            Path | None,
+            typer.Option(
+                help="an experiment file whose design points are futures (e.g. "
+                "experiments/futures.toml): every scheme also runs in each, and the report "
+                "gains 'Where it works and where it does not'"
+            ),
+        ] = None,
     ) -> None:
         """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
         compare_command(
@@ -135,4 +154,5 @@ def register(app: typer.Typer) -> None:
             console,
             yes,
             parameters,
+            across,
         )
