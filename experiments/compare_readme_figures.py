@@ -1,8 +1,8 @@
 """Make the pictures of the README section "Compare funding schemes in five minutes".
 
 `python experiments/compare_readme_figures.py` runs the two comparisons the section shows, with
-exactly its commands (200 runs each, seed 1), into a temporary folder and copies the figures to
-docs/img/compare_*.png.
+exactly its commands (200 runs each, seed 1, each run's parameters drawn from the committed
+calibration's posterior), into a temporary folder and copies the figures to docs/img/compare_*.png.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def compare(paths: list[str], out: Path) -> Path:
     """Run `collabsim compare` as a user would."""
     cmd = [sys.executable, "-m", "collabsim", "compare", *paths]
     cmd += ["--replicates", "200", "--seed", "1", "--out", str(out)]
+    cmd += ["--parameters", "docs/results/calibration/posterior.parquet"]
     subprocess.run(cmd, cwd=ROOT, check=True)
     return out
 
