@@ -219,7 +219,9 @@ def future_scenario(scheme: Scenario, futures: Futures, future: int, source: str
 def check_count(paths: list[Path]) -> None:
     """Across futures there must be at least two schemes."""
     if len(paths) < 2:
-        raise CollabsimInputError("--across: name at least two scenario files to compare")
+        raise CollabsimInputError(
+            "--across, --across-posterior: name at least two scenario files to compare"
+        )
 
 
 def check_futures(paths: list[Path], futures: Futures) -> None:
