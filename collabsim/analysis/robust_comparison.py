@@ -1,9 +1,20 @@
 """Robust comparison: every scheme in many futures, on common random numbers within each future.
 
 `compare --across EXPERIMENT` runs each compared scheme in every *future*: one row of a table of
-scenario keys and values (the region's conditions and drivers) set on top of the scheme's own
-file. The futures come from an experiment file's design (`load_futures`); any table whose columns
-are scenario keys will do (`Futures`), so posterior parameter draws can be futures later.
+scenario keys and values set on top of the scheme's own file (`Futures`). The futures come from
+(`load_across`):
+
+- an experiment file's design over the region's conditions and drivers (`load_futures`);
+- N parameter sets drawn from a calibrated posterior (`--parameters posterior.parquet
+  --across-posterior N`, `posterior_futures`): weights respected, seeded as `--parameters` draws
+  (`collabsim.runs.posterior.Posterior.draws`), each draw a row of `parameters.NAME` values;
+- both: `--across EXPERIMENT --parameters posterior.parquet` gives each of the experiment's
+  futures its own draw (`with_draws`), so the boxes can name conditions and parameters together.
+
+The posterior is named by `--parameters`, not by `--across`, because `--parameters` already means
+"this posterior" in run, compare, scan and sweep (read and checked in one place), `--across` stays
+one kind of file, and the number of draws needs an option of its own anyway. `--across-posterior`
+with `--across` is refused: with both files each future already carries its own draw.
 
 Within future f, replicate r of every scheme runs on the same model seed
 (`collabsim.runs.design.run_seed(root, f, r, seeds)`): the schemes meet the same random history
@@ -29,7 +40,7 @@ statistical decision, JASA 46, 55-67 (regret).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +52,7 @@ from collabsim.errors import CollabsimInputError
 from collabsim.model.scenario import Scenario, load_scenario, read_toml, validate_scenario
 from collabsim.runs.design import point_scenario_data, run_seed
 from collabsim.runs.pools import process_pool
+from collabsim.runs.posterior import PREFIX, Posterior, check_factors, read_posterior
 
 if TYPE_CHECKING:
     from collabsim.analysis.comparison import Arm
@@ -64,8 +76,21 @@ class Futures:
     replicates: int  # runs per future and scheme
     root_seed: int
     seeds: str = "per_point"  # per_point: each future its own seeds; common: the same in all
-    source: str = "futures"
+    source: str = "futures"  # the experiment file, or the posterior when the futures are draws
     description: str = ""
+    posterior: str = ""  # the posterior file the futures' parameter values were drawn from
+    particles: tuple[int, ...] = ()  # the particle drawn for each future (with a posterior)
+    drawn: tuple[str, ...] = ()  # the keys whose values were drawn from the posterior
+
+    @property
+    def draws_only(self) -> bool:
+        """The futures are posterior draws and nothing else."""
+        return bool(self.posterior) and self.source == self.posterior
+
+    @property
+    def design_keys(self) -> list[str]:
+        """The keys an experiment's design sets (not drawn from a posterior)."""
+        return [k for k in self.keys if k not in self.drawn]
 
     @property
     def keys(self) -> list[str]:
@@ -108,6 +133,82 @@ def load_futures(path: Path) -> Futures:
     return Futures(table, exp.replicates, exp.root_seed, exp.seeds, str(path), exp.description)
 
 
+def drawn_keys(posterior: Posterior) -> tuple[str, ...]:
+    """The scenario keys a posterior draw sets: parameters.NAME."""
+    return tuple(PREFIX + n for n in posterior.names)
+
+
+def draw_table(posterior: Posterior, particles: list[int]) -> pd.DataFrame:
+    """The drawn particles' values: one row per draw, one column `parameters.NAME` each."""
+    return pd.DataFrame(posterior.values[particles], columns=list(drawn_keys(posterior)))
+
+
+def check_draws(draws: int) -> None:
+    """At least two draws: one draw is one future, nothing to compare across."""
+    if draws < 2:
+        raise CollabsimInputError(
+            f"--across-posterior {draws}: give at least 2 draws (each draw is a future)"
+        )
+
+
+def posterior_futures(posterior: Posterior, draws: int, replicates: int, root: int) -> Futures:
+    """N parameter sets drawn from the posterior (weights respected, seeded) as the futures."""
+    check_draws(draws)
+    particles = posterior.draws(root, draws)
+    return Futures(
+        draw_table(posterior, particles),
+        replicates,
+        root,
+        source=posterior.path,
+        description=f"{draws} parameter sets drawn from {posterior.describe()}",
+        posterior=posterior.path,
+        particles=tuple(particles),
+        drawn=drawn_keys(posterior),
+    )
+
+
+def with_draws(futures: Futures, posterior: Posterior) -> Futures:
+    """An experiment's futures, each with its own parameter set drawn from the posterior."""
+    check_factors(posterior, futures.keys, f"--across {futures.source}")
+    particles = posterior.draws(futures.root_seed, len(futures.table))
+    table = pd.concat(
+        [futures.table.reset_index(drop=True), draw_table(posterior, particles)], axis=1
+    )
+    return replace(
+        futures,
+        table=table,
+        posterior=posterior.path,
+        particles=tuple(particles),
+        drawn=drawn_keys(posterior),
+    )
+
+
+BOTH = (
+    "--across-posterior: the futures are posterior draws or an experiment's design, not both; "
+    "for both, drop --across-posterior (--across EXPERIMENT --parameters gives each future a draw)"
+)
+
+
+def load_across(
+    across: Path | None, draws: int | None, parameters: Path | None, replicates: int, root: int
+) -> Futures | None:
+    """The futures compare's options ask for (None: none); one line if they cannot be."""
+    if draws is None:
+        if across is None:
+            return None
+        futures = load_futures(Path(across))
+        return futures if parameters is None else with_draws(futures, read_posterior(parameters))
+    if across is not None:
+        raise CollabsimInputError(BOTH)
+    if parameters is None:
+        raise CollabsimInputError(
+            f"--across-posterior {draws}: draws from a posterior; give it with "
+            "--parameters posterior.parquet (from collabsim calibrate)"
+        )
+    check_draws(draws)
+    return posterior_futures(read_posterior(parameters), draws, replicates, root)
+
+
 def future_scenario(scheme: Scenario, futures: Futures, future: int, source: str) -> Scenario:
     """The scheme's scenario in one future: its file with the future's values set."""
     values = next(futures.table.iloc[[future]].itertuples(index=False, name=None))  # own types
@@ -115,10 +216,17 @@ def future_scenario(scheme: Scenario, futures: Futures, future: int, source: str
     return validate_scenario(data, source=f"{source} in future {future} of {futures.source}")
 
 
+def check_count(paths: list[Path]) -> None:
+    """Across futures there must be at least two schemes."""
+    if len(paths) < 2:
+        raise CollabsimInputError(
+            "--across, --across-posterior: name at least two scenario files to compare"
+        )
+
+
 def check_futures(paths: list[Path], futures: Futures) -> None:
     """Every scheme file must make a valid scenario in every future (before anything runs)."""
-    if len(paths) < 2:
-        raise CollabsimInputError("--across: name at least two scenario files to compare")
+    check_count(paths)
     for p in paths:
         scheme = load_scenario(p)
         for f in range(len(futures.table)):
@@ -139,7 +247,9 @@ def check_size(paths: list[Path], futures: Futures, workers: int, yes: bool) -> 
         kept_per_run=KEPT_PER_RUN,
         workers=workers,
         yes=yes,
-        advice="use fewer futures or replicates in the experiment file, or fewer schemes",
+        advice="use fewer --across-posterior draws or --replicates, or fewer schemes"
+        if futures.draws_only
+        else "use fewer futures or replicates in the experiment file, or fewer schemes",
     )
 
 
@@ -333,6 +443,8 @@ def compare_across(arms: list[Arm], futures: Futures, workers: int = 1, progress
     runs = run_across(arms, futures, workers, progress)
     table = per_future(runs, labels)
     values = futures.table.reset_index(drop=True).rename_axis("future").reset_index()
+    if futures.particles:
+        values.insert(1, "particle", list(futures.particles))
     table = table.merge(values, on="future", how="left")
     return RobustComparison(
         futures,
@@ -349,7 +461,9 @@ def manifest_part(robust: RobustComparison) -> dict:
     """What the manifest records of the futures."""
     f = robust.futures
     return {
-        "experiment": f.source,
+        "experiment": None if f.draws_only else f.source,
+        "posterior": f.posterior or None,
+        "particles": list(f.particles),
         "futures": len(f.table),
         "factors": f.keys,
         "replicates_per_future": f.replicates,
@@ -367,7 +481,10 @@ __all__ = [
     "RobustComparison",
     "check_futures",
     "compare_across",
+    "load_across",
     "load_futures",
     "per_future",
+    "posterior_futures",
     "robust_table",
+    "with_draws",
 ]

@@ -40,20 +40,39 @@ def _points(x: float) -> str:
 # --------------------------------------------------------------------------- words
 
 
+def _key_words(keys) -> str:
+    return ", ".join(k.rsplit(".", 1)[-1].replace("_", " ") for k in keys)
+
+
+def futures_words(f) -> str:
+    """Where the futures come from, in words: a design's ranges, posterior draws, or both."""
+    if f.draws_only:
+        return (
+            f"{len(f.table)} futures, each a set of the calibrated parameters "
+            f"({_key_words(f.drawn)}) drawn from the posterior {f.posterior} with its weights "
+            "(a particle may be drawn more than once)"
+        )
+    region = (
+        f"the same {len(f.table)} futures ({f.source}: the region's {_key_words(f.design_keys)} "
+        "drawn over their ranges"
+    )
+    if f.posterior:
+        return f"{region}; each future also its own parameter set drawn from {f.posterior})"
+    return region + ")"
+
+
 def opening(robust: RobustComparison) -> str:
     """What was run: schemes, futures, runs, common random numbers."""
     f = robust.futures
-    keys = ", ".join(k.rsplit(".", 1)[-1].replace("_", " ") for k in f.keys)
     return (
-        f"Each of the {len(robust.labels)} schemes was run in the same {len(f.table)} futures "
-        f"({f.source}: the region's {keys} drawn over their ranges), {f.replicates} runs per "
-        "future, on common random numbers within each future: run r of every scheme in a future "
-        f"has the same seed. The outcome is the {MEASURE_WORDS}; a scheme beats "
-        f"{robust.reference} in a future when its mean over that future's runs is higher, and "
-        "beats it clearly when the paired 95% interval of the difference lies above zero. Its "
-        "regret in a future is how far it falls behind the best scheme there. Where a scheme "
-        "works and where it does not is read from the futures in which it beats the reference "
-        "clearly (PRIM boxes, the rule of `collabsim discover`)."
+        f"Each of the {len(robust.labels)} schemes was run in {futures_words(f)}, "
+        f"{f.replicates} runs per future, on common random numbers within each future: run r of "
+        f"every scheme in a future has the same seed. The outcome is the {MEASURE_WORDS}; a "
+        f"scheme beats {robust.reference} in a future when its mean over that future's runs is "
+        "higher, and beats it clearly when the paired 95% interval of the difference lies above "
+        "zero. Its regret in a future is how far it falls behind the best scheme there. Where a "
+        "scheme works and where it does not is read from the futures in which it beats the "
+        "reference clearly (PRIM boxes, the rule of `collabsim discover`)."
     )
 
 
@@ -134,11 +153,20 @@ def findings(robust: RobustComparison) -> list[str]:
     return out
 
 
-LIMITS = [
+DESIGN_LIMIT = (
     "The futures are the design's draws over the ranges in the experiment file: a share of "
     "futures is a share of those ranges (each weighted as the design samples it), not a "
     "probability that a real region is like that. The 95% intervals of the shares are over the "
-    "futures, taken as a sample of those ranges.",
+    "futures, taken as a sample of those ranges."
+)
+POSTERIOR_LIMIT = (
+    "The futures are parameter sets drawn from the calibrated posterior with its weights: a "
+    "share of draws estimates how probable it is, given the calibration's targets and priors, "
+    "that a scheme beats the reference in the region of the compared files, not a share of "
+    "regions. It covers the parameters the calibration fitted and nothing else; the 95% "
+    "intervals are over the draws, taken as a sample of the posterior."
+)
+LIMITS = [
     "Whether a scheme beats the reference in one future is judged on that future's runs; where "
     "the true difference is small, chance decides, which is why the share that beats it clearly "
     "is given too.",
@@ -150,6 +178,18 @@ LIMITS = [
 
 
 # --------------------------------------------------------------------------- tables
+
+
+def limits(robust: RobustComparison) -> list[str]:
+    """The section's limits: of a design's futures, of posterior draws, or of both."""
+    f = robust.futures
+    own = [POSTERIOR_LIMIT] if f.draws_only else [DESIGN_LIMIT]
+    if f.posterior and not f.draws_only:
+        own.append(
+            "Each future carries one parameter set drawn from the posterior, so the shares "
+            "mix the spread of regions with the calibrated parameters' uncertainty."
+        )
+    return own + LIMITS
 
 
 def readable_rows(robust: RobustComparison) -> tuple[list[str], list[list[str]]]:
@@ -278,7 +318,7 @@ def html_section(robust: RobustComparison, png: bytes) -> list[str]:
     parts.append("</ul>")
     parts.append(_html_table(*readable_rows(robust)))
     parts.append("<h3>Limits of the answer across futures</h3><ul>")
-    parts += [f"<li>{html.escape(a)}</li>" for a in LIMITS]
+    parts += [f"<li>{html.escape(a)}</li>" for a in limits(robust)]
     parts.append("</ul>")
     return parts
 
@@ -294,7 +334,7 @@ def markdown_section(robust: RobustComparison) -> list[str]:
     lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", "### Limits of the answer across futures", ""]
-    lines += [f"- {a}" for a in LIMITS]
+    lines += [f"- {a}" for a in limits(robust)]
     return [*lines, ""]
 
 

@@ -27,6 +27,7 @@ def compare_command(
     yes: bool = False,
     parameters: Path | None = None,
     across: Path | None = None,
+    across_posterior: int | None = None,
 ) -> Path:
     """What `collabsim compare` does: check, run on common seeds, write the report, summarise."""
     from collabsim.analysis.comparison import (
@@ -38,8 +39,15 @@ def compare_command(
     from collabsim.runs.outputs import check_out_dir, default_out_dir
 
     check_numbers(replicates, seed, workers)
-    futures = (
-        None if across is None else compare_across.check_across(across, scenarios, workers, yes)
+    futures = compare_across.check_across(
+        scenarios,
+        across=across,
+        draws=across_posterior,
+        parameters=parameters,
+        replicates=replicates,
+        seed=seed,
+        workers=workers,
+        yes=yes,
     )
     out = Path(out) if out is not None else default_out_dir("compare")
     check_out_dir(out)
@@ -138,7 +146,18 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 help="an experiment file whose design points are futures (e.g. "
                 "experiments/futures.toml): every scheme also runs in each, and the report "
-                "gains 'Where it works and where it does not'"
+                "gains 'Where it works and where it does not'; with --parameters each future "
+                "also gets its own parameter set drawn from the posterior"
+            ),
+        ] = None,
+        across_posterior: Annotated[
+            int | None,
+            typer.Option(
+                "--across-posterior",
+                metavar="N",
+                help="with --parameters posterior.parquet: N parameter sets drawn from it "
+                "(weights respected, seeded) are the futures, each run --replicates times on the "
+                "same seeds for every scheme; not with --across",
             ),
         ] = None,
     ) -> None:
@@ -155,4 +174,5 @@ def register(app: typer.Typer) -> None:
             yes,
             parameters,
             across,
+            across_posterior,
         )

@@ -1,4 +1,5 @@
-"""`collabsim compare --across EXPERIMENT`: the steps the compare command adds for many futures.
+"""`collabsim compare --across EXPERIMENT` (or `--parameters P --across-posterior N`): the steps the
+compare command adds for many futures.
 
 Checked before anything runs (`check_across`), run with a progress bar after the usual comparison
 (`run_across`), summarised in a table (`print_across`). The work is in
@@ -15,14 +16,28 @@ from rich.table import Table
 from collabsim.cli.console import progress_bar
 
 
-def check_across(across: Path, scenarios: list[Path], workers: int, yes: bool):
-    """Load the futures and check every scheme in every future and the work's size; or one line."""
+def check_across(scenarios: list[Path], *, across: Path | None, draws: int | None,
+                 parameters: Path | None, replicates: int, seed: int | None, workers: int,
+                 yes: bool):  # fmt: skip
+    """Load the futures (None without --across or --across-posterior), check every scheme in every
+    future and the work's size; or one line."""
     from collabsim.analysis.comparison import effective_workers
-    from collabsim.analysis.robust_comparison import check_futures, check_size, load_futures
+    from collabsim.analysis.robust_comparison import (
+        check_count,
+        check_futures,
+        check_size,
+        load_across,
+    )
+    from collabsim.model.scenario import load_scenario
 
-    futures = load_futures(Path(across))
-    check_futures([Path(p) for p in scenarios], futures)
-    check_size([Path(p) for p in scenarios], futures, effective_workers(workers), yes)
+    paths = [Path(p) for p in scenarios]
+    if across is None and draws is None:
+        return None
+    check_count(paths)
+    root = load_scenario(paths[0]).scenario.seed if seed is None else seed
+    futures = load_across(across, draws, parameters, replicates, root)
+    check_futures(paths, futures)
+    check_size(paths, futures, effective_workers(workers), yes)
     return futures
 
 
@@ -44,8 +59,9 @@ def run_across(comparison, futures, workers: int, console: Console) -> None:
 def print_across(console: Console, robust) -> None:
     """The share of futures and regret per scheme, as a table."""
     f = robust.futures
+    what = "posterior draws" if f.draws_only else "futures"
     table = Table(
-        title=f"across {len(f.table)} futures x {f.replicates} runs, common random numbers"
+        title=f"across {len(f.table)} {what} x {f.replicates} runs, common random numbers"
     )
     for col in ("scheme", f"beats {robust.reference}", "clearly", "regret median", "regret p90"):
         table.add_column(col, justify="left" if col == "scheme" else "right")
