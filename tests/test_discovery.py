@@ -328,3 +328,42 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
     assert message in lines[0]
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == []  # no temporary folder left either
+
+
+def test_a_sweep_with_a_posterior_discovers_over_the_drawn_parameters(tmp_path):
+    """Fails if discover looks only at the design's factors: here the collapses are made by the
+    drawn cost_base (0.2: the partnership lasts; 2.5: it falls apart), not by the factor."""
+    from collabsim.runs.posterior import write_posterior
+
+    post = tmp_path / "posterior.parquet"
+    frame = pd.DataFrame({"cost_base": [0.2, 2.5], "weight": [0.5, 0.5], "generation": 1})
+    write_posterior(frame, post, calibration="by hand", fingerprint="test")
+    (tmp_path / "exp.toml").write_text(
+        f"""[experiment]
+name = "drawn"
+scenario = "{BASELINE}"
+replicates = 30
+seed = 3
+
+[set]
+scenario.steps = 36
+
+[design]
+kind = "full_factorial"
+
+[[factors]]
+key = "drivers.urgency"
+values = [0.45, 0.55]
+"""
+    )
+    sweep = tmp_path / "sweep"
+    code, text = invoke(
+        "sweep", tmp_path / "exp.toml", "--out", sweep, "--workers", 1, "--parameters", post
+    )
+    assert code == 0, text
+    out = tmp_path / "found"
+    code, text = invoke("discover", sweep, "--outcome", "collapsed", "--out", out)
+    assert code == 0, text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "parameters.cost_base" in manifest["factors"]
+    assert "cost base" in (out / "report.md").read_text()

@@ -27,6 +27,7 @@ import pandas as pd
 
 from collabsim.analysis.comparison import alive_at
 from collabsim.errors import CollabsimInputError
+from collabsim.runs.posterior import PREFIX
 from collabsim.runs.results import load_sweep, sweep_meta
 
 PER = ("run", "point")
@@ -115,6 +116,7 @@ def case_table(sweep: str | Path, per: str = "run") -> CaseTable:
             f"(`collabsim sweep EXPERIMENT --out {sweep} --resume`)"
         )
     declared = [f for f in meta.get("design", {}).get("factors", []) if f in runs.columns]
+    declared += drawn_parameters(runs, declared, per)
     factors = [f for f in declared if runs[f].nunique(dropna=False) > 1]
     if not factors:
         what = "varies no factor" if not declared else f"holds one value of {', '.join(declared)}"
@@ -136,6 +138,16 @@ def case_table(sweep: str | Path, per: str = "run") -> CaseTable:
     frame = _point_means(run_frame, factors) if per == "point" else run_frame
     horizon = _horizon(meta, run_frame)
     return CaseTable(sweep, frame, factors, per, n_runs, meta, run_frame, horizon, notes)
+
+
+def drawn_parameters(runs: pd.DataFrame, declared: list[str], per: str) -> list[str]:
+    """A sweep run with --parameters posterior.parquet records each run's drawn parameter values
+    (parameters.NAME): with --per run they are inputs too, so the boxes can name the calibrated
+    parameters beside the design's factors (a point's runs drew different values, so a point's
+    mean of them would mean nothing)."""
+    if per != "run":
+        return []
+    return [c for c in runs.columns if c.startswith(PREFIX) and c not in declared]
 
 
 def _with_derived(runs: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
