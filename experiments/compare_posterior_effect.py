@@ -27,19 +27,11 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from compare_readme_figures import SCHEMES  # the README's six schemes (a script beside this)
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTERIOR = "docs/results/calibration/posterior.parquet"
 OUT = ROOT / "docs" / "results" / "compare_posterior"
-P = "scenarios/policies/"
-SCHEMES = [
-    P + "no_policy.toml",
-    P + "one_off_subsidy.toml",
-    P + "tapering_subsidy.toml",
-    P + "sustained_funding.toml",
-    P + "paid_coordinator.toml",
-    P + "challenge_fund.toml",
-]
 DRAWS, RUNS_PER_DRAW, DRAW_SEED = 40, 50, 1
 COLUMNS = ["survival_10y", "survival_10y_low", "survival_10y_high"]
 DIFF = ["diff_survival_10y", "diff_survival_10y_low", "diff_survival_10y_high"]

@@ -26,3 +26,20 @@ def scenario(name: str = "baseline", *overrides: str):
 def model(name: str = "baseline", *overrides: str, seed: int = 1) -> CollaborationModel:
     """A fresh model of a scenario file (not yet stepped)."""
     return CollaborationModel(scenario(name, *overrides), rng=seed)
+
+
+def invoke(*args) -> tuple[int, str]:
+    """`collabsim` in this process through its one error path; (exit code, stdout + stderr)."""
+    import contextlib
+    import io
+
+    from collabsim.cli import main
+
+    buffer = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, buffer.getvalue()

@@ -4,8 +4,6 @@ end to end at a tiny size, with every kind of bad input refused in one line with
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import signal
 import subprocess
@@ -24,12 +22,11 @@ from collabsim.analysis.calibration import (
     simulate,
 )
 from collabsim.analysis.calibration_targets import DEFAULT_FREE, load_targets
-from collabsim.cli import main
 from collabsim.errors import CollabsimInputError
 from collabsim.model.parameters import MechanismParameters
 from collabsim.model.scenario import load_scenario
 
-from .conftest import ROOT, SCENARIOS
+from .conftest import ROOT, SCENARIOS, invoke
 
 TARGET_FILES = sorted((ROOT / "experiments" / "targets").glob("*.toml"))
 BASELINE = (SCENARIOS / "baseline.toml").as_posix()
@@ -259,17 +256,6 @@ def test_effective_sample_size_and_credible_interval():
 
 
 # --------------------------------------------------------------------------- the command
-
-
-def invoke(*args) -> tuple[int, str]:
-    buffer = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, buffer.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,6 @@ discover` end to end on a tiny sweep; every bad input ends as one line, exit 2, 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 from pathlib import Path
@@ -15,10 +13,11 @@ import pytest
 
 from collabsim.analysis.discovery import Box, Limit, box_words, discover
 from collabsim.analysis.discovery_cases import expression_names
-from collabsim.cli import main
 from collabsim.errors import CollabsimInputError
 from collabsim.runs.experiment import load_experiment
 from collabsim.runs.sweep import run_sweep
+
+from .conftest import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -213,18 +212,6 @@ values = [false, true]
 ONE_FACTOR_VALUE = TINY.replace("range = [0.1, 0.9]", "values = [0.5]").replace(
     "values = [false, true]", "values = [true]"
 )
-
-
-def invoke(*args) -> tuple[int, str]:
-    """`collabsim` in this process through its one error path; (exit code, stdout + stderr)."""
-    buffer = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, buffer.getvalue()
 
 
 def make_sweep(folder: Path, text: str) -> Path:

@@ -3,8 +3,6 @@ future, the report's section end to end, and bad input."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
@@ -22,9 +20,8 @@ from collabsim.analysis.robust_comparison import (
     run_future,
 )
 from collabsim.analysis.stats import wilson_interval
-from collabsim.cli import main
 
-from .conftest import SCENARIOS
+from .conftest import SCENARIOS, invoke
 
 POLICIES = SCENARIOS / "policies"
 
@@ -130,18 +127,6 @@ def experiment(folder: Path, text: str = TINY) -> Path:
     path = folder / "futures.toml"
     path.write_text(text.replace("{base}", str(SCENARIOS / "baseline.toml")))
     return path
-
-
-def invoke(*args) -> tuple[int, str]:
-    """`collabsim` in this process through its one error path; (exit code, stdout + stderr)."""
-    buffer = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, buffer.getvalue()
 
 
 SCHEMES = (POLICIES / "no_policy.toml", POLICIES / "sustained_funding.toml")
