@@ -269,7 +269,8 @@ ASSUMPTIONS = [
     "the model description (docs/ODD.md).",
     "Shares use 95% Wilson intervals, means a normal approximation, differences to the first "
     "scenario the paired differences of the runs (common random numbers), value per euro a ratio "
-    "of means with a delta-method interval, and survival curves Greenwood bands.",
+    "of means with a delta-method interval, and survival curves exponential Greenwood bands "
+    "(Greenwood's variance on the log(−log) scale).",
     "When a run has several partnerships, they are counted as separate observations for the "
     "shares; they share one region, so those intervals can be somewhat too narrow.",
     f"The cliff is the share of partnerships still going {CLIFF_MONTHS} months after the last "

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest, norm
 
 Z95 = 1.959963984540054
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """95% Wilson score interval for a share (sound for shares near 0 or 1).
+    """95% Wilson score interval for a share (sound for shares near 0 or 1), from scipy's
+    ``binomtest(successes, n).proportion_ci(method="wilson")``.
 
-    The bounds never cross the share itself (rounding can put them a hair beyond it at 0 or 1),
-    so a figure can draw them as error bars."""
+    What scipy does not: NaN for n = 0, `z` instead of a confidence level, and bounds that never
+    cross the share itself (rounding can put them a hair beyond it at 0 or 1), so a figure can
+    draw them as error bars."""
     if n == 0:
         return (float("nan"), float("nan"))
+    level = 1.0 - 2.0 * float(norm.sf(z))
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="wilson")
     p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (float(min(max(0.0, centre - half), p)), float(max(min(1.0, centre + half), p)))
+    return (float(min(max(0.0, ci.low), p)), float(max(min(1.0, ci.high), p)))
 
 
 def mean_interval(values, z: float = Z95) -> tuple[float, float, float]:
@@ -48,34 +51,28 @@ def paired_difference(a, b, z: float = Z95) -> tuple[float, float, float]:
 
 
 def kaplan_meier(lifetimes, dissolved, horizon: int, z: float = Z95) -> pd.DataFrame:
-    """Kaplan–Meier survival curve with Greenwood 95% bands, one row per month 0..horizon.
+    """Kaplan–Meier survival curve with 95% bands, one row per month 0..horizon, from lifelines'
+    ``KaplanMeierFitter``.
 
     lifetimes: months each partnership lasted; dissolved: whether it ended (False: still going at
-    the horizon, i.e. censored).
+    the horizon, i.e. censored). The bands are lifelines' exponential Greenwood bands (Greenwood's
+    variance on the log(−log) scale), which stay inside 0..1 and are asymmetric near 0 and 1;
+    where the curve is still 1 (no partnership ended yet) the band is that point (1, 1).
     """
-    t = np.asarray(lifetimes, dtype=float)
-    ended = np.asarray(dissolved, dtype=bool)
+    from lifelines import KaplanMeierFitter
+
     months = np.arange(horizon + 1)
-    surv = np.ones(len(months))
-    var_sum = np.zeros(len(months))
-    s, v = 1.0, 0.0
-    for k, month in enumerate(months):
-        at_risk = np.sum(t >= month)
-        deaths = np.sum((t == month) & ended)
-        if at_risk > 0 and deaths > 0:
-            s *= 1.0 - deaths / at_risk
-            if at_risk > deaths:
-                v += deaths / (at_risk * (at_risk - deaths))
-        surv[k], var_sum[k] = s, v
-    half = z * surv * np.sqrt(var_sum)
-    return pd.DataFrame(
-        {
-            "month": months,
-            "survival": surv,
-            "low": np.clip(surv - half, 0, 1),
-            "high": np.clip(surv + half, 0, 1),
-        }
+    level = 1.0 - 2.0 * float(norm.sf(z))
+    km = KaplanMeierFitter(alpha=1.0 - level).fit(
+        np.asarray(lifetimes, dtype=float),
+        np.asarray(dissolved, dtype=bool),
+        timeline=months,
     )
+    surv = km.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+    bands = km.confidence_interval_survival_function_
+    low = bands.iloc[:, 0].to_numpy(dtype=float)
+    high = bands.iloc[:, 1].to_numpy(dtype=float)
+    return pd.DataFrame({"month": months, "survival": surv, "low": low, "high": high})
 
 
 def summary_figures(summary: pd.DataFrame) -> dict[str, float]:
