@@ -26,27 +26,39 @@ from collabsim.analysis.comparison import (
 )
 from collabsim.analysis.robust_report import html_section, markdown_section, write_robust
 from collabsim.analysis.stats import wilson_interval
+from collabsim.locale import N_, decimal, translator
 from collabsim.runs.outputs import git_revision, json_text, versions, writing_folder
 from collabsim.runs.plotting import plt
-from collabsim.runs.posterior import uncertainty, uncertainty_record
+from collabsim.runs.posterior import uncertainty_record
 from collabsim.runs.run_figures import embed_png
 
-QUESTION = (
+QUESTION = N_(
     "Which way of funding regional collaboration keeps partnerships going after the money stops, "
     "and at what cost?"
 )
 FIGURES = {
-    "survival": "Share of partnerships still going, month by month (Kaplan–Meier, 95% band)",
-    "cliff": f"The cliff: share still going in the {CLIFF_MONTHS} months after the money stops, "
-    "among those going when it stops (95% band)",
-    "trajectories": "Trust and engagement of the partnerships still going: mean and the band "
-    "holding eight in ten of them (10th–90th percentile)",
-    "value_per_euro": "Public value per EUR 100,000 spent, all and extra over the first "
-    "scenario (95% interval)",
+    "survival": N_("Share of partnerships still going, month by month (Kaplan–Meier, 95% band)"),
+    "cliff": N_(
+        "The cliff: share still going in the {months} months after the money stops, "
+        "among those going when it stops (95% band)"
+    ),
+    "trajectories": N_(
+        "Trust and engagement of the partnerships still going: mean and the band "
+        "holding eight in ten of them (10th–90th percentile)"
+    ),
+    "value_per_euro": N_(
+        "Public value per EUR 100,000 spent, all and extra over the first scenario (95% interval)"
+    ),
 }
 
 
 # --------------------------------------------------------------------------- formatting
+
+
+def captions(language: str = "en") -> dict[str, str]:
+    """The figures' captions in the language."""
+    _ = translator(language)
+    return {name: _(text).format(months=CLIFF_MONTHS) for name, text in FIGURES.items()}
 
 
 def _fmt_number(value) -> str:
@@ -82,57 +94,77 @@ def _eur(x: float) -> str:
     return f"€{x:,.0f}"
 
 
-def readable_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+def readable_rows(
+    comparison: Comparison, language: str = "en"
+) -> tuple[list[str], list[list[str]]]:
     """The table in plain units, one row per scenario."""
+    _ = translator(language)
+
+    def num(x: float) -> str:
+        return decimal(f"{x:.2f}", language)
+
+    def eur(x: float) -> str:
+        return decimal(_eur(x), language)
+
     header = [
-        "scenario",
-        "planned spending",
-        "spent per run (mean)",
-        "still going after 5 years",
-        "still going after 10 years",
-        "median lifetime",
-        "public value per €100k",
-        f"still going {CLIFF_MONTHS} months after the money stops",
-        "10-year survival vs first (points, 95% interval)",
-        "extra public value per extra €100k vs first",
+        _("scenario"),
+        _("planned spending"),
+        _("spent per run (mean)"),
+        _("still going after 5 years"),
+        _("still going after 10 years"),
+        _("median lifetime"),
+        _("public value per €100k"),
+        _("still going {months} months after the money stops").format(months=CLIFF_MONTHS),
+        _("10-year survival vs first (points, 95% interval)"),
+        _("extra public value per extra €100k vs first"),
     ]
     rows = []
     for k, r in comparison.table.iterrows():
         horizon = int(r["horizon_months"])
         median = (
-            f"more than {horizon} months"
+            _("more than {horizon} months").format(horizon=horizon)
             if math.isnan(r["median_lifetime_months"])
-            else f"{r['median_lifetime_months']:.0f} months"
+            else _("{months} months").format(months=f"{r['median_lifetime_months']:.0f}")
         )
         value = (
-            "no money spent"
+            _("no money spent")
             if math.isnan(r["value_per_100k_eur"])
-            else f"{r['value_per_100k_eur']:.2f} ({r['value_per_100k_eur_low']:.2f}–"
-            f"{r['value_per_100k_eur_high']:.2f})"
+            else f"{num(r['value_per_100k_eur'])} ({num(r['value_per_100k_eur_low'])}–"
+            f"{num(r['value_per_100k_eur_high'])})"
         )
         if r["cliff_basis"] == "none":
-            cliff = "no window"
+            cliff = _("no window")
         else:
+            window = {
+                "start": f"{r['cliff_from_month']:.0f}",
+                "stop": f"{r['cliff_to_month']:.0f}",
+            }
             cliff = _pct_ci(r["cliff_survival"], r["cliff_survival_low"], r["cliff_survival_high"])
-            cliff += f" (months {r['cliff_from_month']:.0f}–{r['cliff_to_month']:.0f}"
-            cliff += ")" if r["cliff_basis"] == "money stops" else ", money continues)"
+            cliff += " " + (
+                _("(months {start}–{stop})")
+                if r["cliff_basis"] == "money stops"
+                else _("(months {start}–{stop}, money continues)")
+            ).format(**window)
         diff = (
-            "reference"
+            _("reference")
             if k == 0
-            else f"{_points(r['diff_survival_10y'])} ({_points(r['diff_survival_10y_low'])} to "
-            f"{_points(r['diff_survival_10y_high'])})"
+            else _("{d} ({lo} to {hi})").format(
+                d=_points(r["diff_survival_10y"]),
+                lo=_points(r["diff_survival_10y_low"]),
+                hi=_points(r["diff_survival_10y_high"]),
+            )
         )
         extra = (
             "–"
             if math.isnan(r["extra_value_per_100k_eur"])
-            else f"{r['extra_value_per_100k_eur']:.2f} ({r['extra_value_per_100k_eur_low']:.2f}–"
-            f"{r['extra_value_per_100k_eur_high']:.2f})"
+            else f"{num(r['extra_value_per_100k_eur'])} ({num(r['extra_value_per_100k_eur_low'])}–"
+            f"{num(r['extra_value_per_100k_eur_high'])})"
         )
         rows.append(
             [
                 str(r["scenario"]),
-                _eur(r["planned_eur"]),
-                _eur(r["spent_eur"]),
+                eur(r["planned_eur"]),
+                eur(r["spent_eur"]),
                 _pct_ci(r["survival_5y"], r["survival_5y_low"], r["survival_5y_high"]),
                 _pct_ci(r["survival_10y"], r["survival_10y_low"], r["survival_10y_high"]),
                 median,
@@ -152,136 +184,207 @@ def _includes_zero(lo: float, hi: float) -> bool:
     return lo <= 0 <= hi
 
 
-def findings(comparison: Comparison) -> list[str]:
+def findings(comparison: Comparison, language: str = "en") -> list[str]:
     """Plain-language findings, each stating its uncertainty."""
+    _ = translator(language)
+
+    def num(x: float) -> str:
+        return decimal(f"{x:.2f}", language)
+
     t = comparison.table
     ref = t.iloc[0]
     n = comparison.replicates
     out = [
-        f"Every scheme was run {n} times on the same {n} random histories (common random "
-        "numbers): the same staff departures, demand shocks and chance events in run 1 of each "
-        "scheme, and so on. Differences between schemes are therefore the policy's, and they are "
-        "measured pair by pair. Intervals are 95% intervals over these runs."
+        _(
+            "Every scheme was run {n} times on the same {n} random histories (common random "
+            "numbers): the same staff departures, demand shocks and chance events in run 1 of each "
+            "scheme, and so on. Differences between schemes are therefore the policy's, and they "
+            "are measured pair by pair. Intervals are 95% intervals over these runs."
+        ).format(n=n)
     ]
     ten = not math.isnan(ref["survival_10y"])
-    key, span = ("survival_10y", "ten-year") if ten else ("survival_5y", "five-year")
-    years = "ten years" if ten else "five years"
+    key, span = ("survival_10y", _("ten-year")) if ten else ("survival_5y", _("five-year"))
+    years = _("ten years") if ten else _("five years")
     for k in range(1, len(t)):
         r = t.iloc[k]
         d, lo, hi = r[f"diff_{key}"], r[f"diff_{key}_low"], r[f"diff_{key}_high"]
         if math.isnan(d):
             continue
+        words = {
+            "scheme": r["scenario"],
+            "ref": ref["scenario"],
+            "span": span,
+            "years": years,
+            "n": n,
+            "share": _pct(r[key]),
+            "ref_share": _pct(ref[key]),
+            "d": _points(d),
+            "lo": _points(lo),
+            "hi": _points(hi),
+        }
         if d == 0 and lo == 0 and hi == 0:
             out.append(
-                f"{r['scenario']} and {ref['scenario']} gave exactly the same outcome in every "
-                f"run on {span} survival (difference 0): "
+                _(
+                    "{scheme} and {ref} gave exactly the same outcome in every run on {span} "
+                    "survival (difference 0): "
+                ).format(**words)
                 + (
-                    "the same scenario run twice on common random numbers."
+                    _("the same scenario run twice on common random numbers.")
                     if r["file"] == ref["file"]
-                    else "on these runs the scheme changed nothing that decides survival."
+                    else _("on these runs the scheme changed nothing that decides survival.")
                 )
             )
         elif _includes_zero(lo, hi):
             out.append(
-                f"{r['scenario']} and {ref['scenario']} are not distinguishable on {span} "
-                f"survival with {n} runs: {_pct(r[key])} against {_pct(ref[key])}, a difference "
-                f"of {_points(d)} percentage points whose interval ({_points(lo)} to "
-                f"{_points(hi)}) includes zero. More runs could separate them, or not."
+                _(
+                    "{scheme} and {ref} are not distinguishable on {span} survival with {n} runs: "
+                    "{share} against {ref_share}, a difference of {d} percentage points whose "
+                    "interval ({lo} to {hi}) includes zero. More runs could separate them, or not."
+                ).format(**words)
             )
         else:
-            more = "more" if d > 0 else "fewer"
             out.append(
-                f"{r['scenario']} keeps {more} partnerships going for {years} than "
-                f"{ref['scenario']}: {_pct(r[key])} against {_pct(ref[key])}, "
-                f"{_points(d)} percentage points (95% interval {_points(lo)} to {_points(hi)})."
+                (
+                    _(
+                        "{scheme} keeps more partnerships going for {years} than {ref}: {share} "
+                        "against {ref_share}, {d} percentage points (95% interval {lo} to {hi})."
+                    )
+                    if d > 0
+                    else _(
+                        "{scheme} keeps fewer partnerships going for {years} than {ref}: {share} "
+                        "against {ref_share}, {d} percentage points (95% interval {lo} to {hi})."
+                    )
+                ).format(**words)
             )
-    for _, r in t.iterrows():
+    for _k, r in t.iterrows():
+        words = {
+            "scheme": r["scenario"],
+            "ref": ref["scenario"],
+            "start": f"{r['cliff_from_month']:.0f}",
+            "stop": f"{r['cliff_to_month']:.0f}",
+            "share": _pct(r["cliff_survival"]),
+            "lo": _pct(r["cliff_survival_low"]),
+            "hi": _pct(r["cliff_survival_high"]),
+            "at_risk": f"{r['cliff_at_risk']:.0f}",
+            "months": CLIFF_MONTHS,
+        }
         if r["cliff_basis"] == "money stops" and r["cliff_at_risk"] > 0:
             out.append(
-                f"When {r['scenario']}'s money stopped (month {r['cliff_from_month']:.0f}), "
-                f"{_pct(r['cliff_survival'])} of the {r['cliff_at_risk']:.0f} partnerships "
-                f"still going were still going {CLIFF_MONTHS} months later (95% interval "
-                f"{_pct(r['cliff_survival_low'])}–{_pct(r['cliff_survival_high'])})."
+                _(
+                    "When {scheme}'s money stopped (month {start}), {share} of the {at_risk} "
+                    "partnerships still going were still going {months} months later (95% "
+                    "interval {lo}–{hi})."
+                ).format(**words)
             )
         elif r["cliff_basis"] == "first scenario's window" and r["cliff_at_risk"] > 0:
             out.append(
-                f"{r['scenario']} has no money stopping in time to see a cliff; over the same "
-                f"months as {ref['scenario']} ({r['cliff_from_month']:.0f}–"
-                f"{r['cliff_to_month']:.0f}) {_pct(r['cliff_survival'])} of its partnerships "
-                f"going at the start were still going at the end "
-                f"({_pct(r['cliff_survival_low'])}–{_pct(r['cliff_survival_high'])})."
+                _(
+                    "{scheme} has no money stopping in time to see a cliff; over the same months "
+                    "as {ref} ({start}–{stop}) {share} of its partnerships going at the start "
+                    "were still going at the end ({lo}–{hi})."
+                ).format(**words)
             )
     paid = t[~t["value_per_100k_eur"].isna()]
     if len(paid) >= 2:
         best = paid.loc[paid["value_per_100k_eur"].idxmax()]
         overlapping = [
             r["scenario"]
-            for _, r in paid.iterrows()
+            for _k, r in paid.iterrows()
             if r["scenario"] != best["scenario"]
             and r["value_per_100k_eur_high"] >= best["value_per_100k_eur_low"]
         ]
-        text = (
-            f"Most public value per euro: {best['scenario']} "
-            f"({best['value_per_100k_eur']:.2f} per €100k, 95% interval "
-            f"{best['value_per_100k_eur_low']:.2f}–{best['value_per_100k_eur_high']:.2f})."
+        text = _(
+            "Most public value per euro: {scheme} ({value} per €100k, 95% interval {lo}–{hi})."
+        ).format(
+            scheme=best["scenario"],
+            value=num(best["value_per_100k_eur"]),
+            lo=num(best["value_per_100k_eur_low"]),
+            hi=num(best["value_per_100k_eur_high"]),
         )
         if overlapping:
-            text += (
-                " Its interval overlaps those of " + ", ".join(overlapping) + ", so that ranking "
-                "is not settled with these runs."
-            )
+            text += " " + _(
+                "Its interval overlaps those of {schemes}, so that ranking is not settled with "
+                "these runs."
+            ).format(schemes=", ".join(overlapping))
         out.append(text)
     extra = t[~t["extra_value_per_100k_eur"].isna()]
-    for _, r in extra.iterrows():
+    for _k, r in extra.iterrows():
         lo, hi = r["extra_value_per_100k_eur_low"], r["extra_value_per_100k_eur_high"]
         out.append(
-            f"Each extra €100k that {r['scenario']} spends beyond {ref['scenario']} brings "
-            f"{r['extra_value_per_100k_eur']:.2f} extra public value (95% interval {lo:.2f} to "
-            f"{hi:.2f})"
+            _(
+                "Each extra €100k that {scheme} spends beyond {ref} brings {value} extra public "
+                "value (95% interval {lo} to {hi})"
+            ).format(
+                scheme=r["scenario"],
+                ref=ref["scenario"],
+                value=num(r["extra_value_per_100k_eur"]),
+                lo=num(lo),
+                hi=num(hi),
+            )
             + (
-                "; the interval includes zero, so the extra value is not distinguishable "
-                f"from none with {n} runs."
+                _(
+                    "; the interval includes zero, so the extra value is not distinguishable "
+                    "from none with {n} runs."
+                ).format(n=n)
                 if _includes_zero(lo, hi)
                 else "."
             )
         )
     if len(paid):
         out.append(
-            "Value per euro counts all public value, also what the partnership would have made "
-            "without the money; the extra value per extra euro against the first scenario (when "
-            "the first spends less, e.g. a no-policy reference) is the fairer measure of what "
-            "the money adds."
+            _(
+                "Value per euro counts all public value, also what the partnership would have "
+                "made without the money; the extra value per extra euro against the first "
+                "scenario (when the first spends less, e.g. a no-policy reference) is the fairer "
+                "measure of what the money adds."
+            )
         )
     unpaid = t[t["value_per_100k_eur"].isna()]["scenario"].tolist()
     if unpaid:
         out.append(
-            "No money is spent in the model by " + ", ".join(unpaid) + "; their real costs "
-            "(drafting a mandate, changing rules, the partners' own time) are not modelled, so "
-            "they have no value per euro here."
+            _(
+                "No money is spent in the model by {schemes}; their real costs (drafting a "
+                "mandate, changing rules, the partners' own time) are not modelled, so they have "
+                "no value per euro here."
+            ).format(schemes=", ".join(unpaid))
         )
     out.extend(comparison.notes)
     return out
 
 
 ASSUMPTIONS = [
-    "collabsim is for comparing schemes on the same region, not for forecasting a real "
-    "partnership: its levels are judgements on 0..1 scales, and its mechanisms and sources are in "
-    "the model description (docs/ODD.md).",
-    "Shares use 95% Wilson intervals, means a normal approximation, differences to the first "
-    "scenario the paired differences of the runs (common random numbers), value per euro a ratio "
-    "of means with a delta-method interval, and survival curves exponential Greenwood bands "
-    "(Greenwood's variance on the log(−log) scale).",
-    "When a run has several partnerships, they are counted as separate observations for the "
-    "shares; they share one region, so those intervals can be somewhat too narrow.",
-    f"The cliff is the share of partnerships still going {CLIFF_MONTHS} months after the last "
-    "paying instrument stops, among those going when it stops. Schemes that pay until near the "
-    "horizon (or pay nothing) are measured over the first scenario's window instead.",
-    "Members in the model do not anticipate the end of funding; real partners may prepare for it "
-    "(or leave early).",
-    "Public value is in model units (successful joint actions weighted by relevance), not euros; "
-    "value per euro compares schemes, it is not a return on investment.",
-    "Money counts only as an incentive for the members (with diminishing returns); what it buys "
-    "is not modelled. Mandates and rule changes cost nothing in the model.",
+    N_(
+        "collabsim is for comparing schemes on the same region, not for forecasting a real "
+        "partnership: its levels are judgements on 0..1 scales, and its mechanisms and sources are "
+        "in the model description (docs/ODD.md)."
+    ),
+    N_(
+        "Shares use 95% Wilson intervals, means a normal approximation, differences to the first "
+        "scenario the paired differences of the runs (common random numbers), value per euro a "
+        "ratio of means with a delta-method interval, and survival curves exponential Greenwood "
+        "bands (Greenwood's variance on the log(−log) scale)."
+    ),
+    N_(
+        "When a run has several partnerships, they are counted as separate observations for the "
+        "shares; they share one region, so those intervals can be somewhat too narrow."
+    ),
+    N_(
+        "The cliff is the share of partnerships still going {months} months after the last "
+        "paying instrument stops, among those going when it stops. Schemes that pay until near the "
+        "horizon (or pay nothing) are measured over the first scenario's window instead."
+    ),
+    N_(
+        "Members in the model do not anticipate the end of funding; real partners may prepare for "
+        "it (or leave early)."
+    ),
+    N_(
+        "Public value is in model units (successful joint actions weighted by relevance), not "
+        "euros; value per euro compares schemes, it is not a return on investment."
+    ),
+    N_(
+        "Money counts only as an incentive for the members (with diminishing returns); what it "
+        "buys is not modelled. Mandates and rule changes cost nothing in the model."
+    ),
 ]
 
 
@@ -436,28 +539,35 @@ PLOTTERS = {
 # --------------------------------------------------------------------------- documents
 
 
-def _scenario_lines(comparison: Comparison) -> list[tuple[str, str, str]]:
+def _scenario_lines(comparison: Comparison, language: str = "en") -> list[tuple[str, str, str]]:
     """(label, file, what its instruments are) per scenario."""
+    _ = translator(language)
     out = []
     for arm in comparison.arms:
         parts = []
         for f in arm.scenario.policy.funding:
-            text = f"{f.scheme.replace('_', ' ')} '{f.name}', months {f.start + 1}–{f.end}"
+            text = _("{scheme} '{name}', months {start}–{end}").format(
+                scheme=_(f.scheme.replace("_", " ")), name=f.name, start=f.start + 1, end=f.end
+            )
             if f.scheme in ("mandate",):
                 pass
             elif f.scheme == "relaxed_rules":
-                text += f", rigidity cut {f.rigidity_reduction:.0%}"
+                text += _(", rigidity cut {cut}").format(cut=f"{f.rigidity_reduction:.0%}")
             else:
-                text += f", €{f.amount:,.0f}"
+                text += ", " + decimal(f"€{f.amount:,.0f}", language)
                 if f.scheme == "challenge_fund":
-                    text += f" in {f.awards} awards"
+                    text += _(" in {awards} awards").format(awards=f.awards)
                 if f.scheme == "matched":
-                    text += f", co-investment {f.match_share:.0%}"
+                    text += _(", co-investment {share}").format(share=f"{f.match_share:.0%}")
             parts.append(text)
         desc = arm.scenario.scenario.description
-        what = (desc + ". " if desc else "") + "Instruments: " + ("; ".join(parts) or "none") + "."
+        what = (desc + ". " if desc else "") + _("Instruments: {parts}.").format(
+            parts="; ".join(parts) or _("none")
+        )
         if arm.scale != 1.0:
-            what += f" (amounts ×{arm.scale:.3g} to equal the first scenario's budget)"
+            what += " " + _("(amounts ×{scale} to equal the first scenario's budget)").format(
+                scale=decimal(f"{arm.scale:.3g}", language)
+            )
         out.append((arm.label, arm.path, what))
     return out
 
@@ -485,90 +595,132 @@ def _html_table(header: list[str], rows: list[list[str]], table_id: str) -> str:
     )
 
 
-def uncertainty_text(comparison: Comparison) -> str:
+def intervals_include(comparison: Comparison, language: str = "en") -> str:
+    """What the intervals include, in the language (the posterior's description stays as is)."""
+    _ = translator(language)
+    if comparison.posterior is None:
+        return _("the model's randomness only")
+    return _(
+        "the model's randomness and the calibrated parameters' uncertainty ({posterior})"
+    ).format(posterior=comparison.posterior.describe())
+
+
+def uncertainty_text(comparison: Comparison, language: str = "en") -> str:
     """What the report's intervals include: the model's randomness, and the calibrated
     parameters' uncertainty when the runs drew their parameters from a posterior."""
+    _ = translator(language)
+    include = intervals_include(comparison, language)
     if comparison.posterior is None:
-        return (
-            f"The intervals include {uncertainty(None)}: the runs made, all with the default "
-            "parameters. They do not cover uncertainty in the model's parameters or structure; "
+        return _(
+            "The intervals include {include}: the runs made, all with the default parameters. "
+            "They do not cover uncertainty in the model's parameters or structure; "
             "`--parameters posterior.parquet` (from `collabsim calibrate`) adds the parameters', "
             "a sensitivity analysis (`collabsim sweep`) explores both."
-        )
-    return (
-        f"The intervals include {uncertainty(comparison.posterior)}: each run drew its parameter "
-        "set from the posterior (weights respected), and replicate r of every scheme drew the "
-        "same one with the same model seed (common random numbers). They do not cover "
-        "uncertainty in the model's structure or in the parameters the calibration did not fit."
-    )
+        ).format(include=include)
+    return _(
+        "The intervals include {include}: each run drew its parameter set from the posterior "
+        "(weights respected), and replicate r of every scheme drew the same one with the same "
+        "model seed (common random numbers). They do not cover uncertainty in the model's "
+        "structure or in the parameters the calibration did not fit."
+    ).format(include=include)
 
 
-def assumptions(comparison: Comparison) -> list[str]:
+def assumptions(comparison: Comparison, language: str = "en") -> list[str]:
     """The report's assumptions and limits, what the intervals include second."""
-    return [ASSUMPTIONS[0], uncertainty_text(comparison), *ASSUMPTIONS[1:]]
+    _ = translator(language)
+    texts = [_(a).format(months=CLIFF_MONTHS) for a in ASSUMPTIONS]
+    return [texts[0], uncertainty_text(comparison, language), *texts[1:]]
 
 
-def render_html(comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, bytes]) -> str:
+def render_html(
+    comparison: Comparison, strings: pd.DataFrame, pngs: dict[str, bytes], language: str = "en"
+) -> str:
     """The self-contained HTML report."""
-    header, rows = readable_rows(comparison)
+    _ = translator(language)
+    header, rows = readable_rows(comparison, language)
     n = comparison.replicates
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>collabsim: comparing funding schemes</title>",
+        f'<html lang="{language}"><head><meta charset="utf-8">',
+        f"<title>{html.escape(_('collabsim: comparing funding schemes'))}</title>",
         f"<style>{CSS}</style></head><body>",
-        "<h1>Comparing funding schemes for regional collaboration</h1>",
-        f'<p class="question">{html.escape(QUESTION)}</p>',
-        f"<p>{len(comparison.arms)} scenarios, {n} runs each on common random numbers (root seed "
-        f"{comparison.root_seed}), simulated with collabsim, an agent-based model of "
-        "collaboration between vocational schools, firms and municipalities. Intervals include "
-        f"{html.escape(uncertainty(comparison.posterior))}."
+        f"<h1>{html.escape(_('Comparing funding schemes for regional collaboration'))}</h1>",
+        f'<p class="question">{html.escape(_(QUESTION))}</p>',
+        "<p>"
+        + html.escape(
+            _(
+                "{scenarios} scenarios, {n} runs each on common random numbers (root seed "
+                "{seed}), simulated with collabsim, an agent-based model of collaboration between "
+                "vocational schools, firms and municipalities. Intervals include {include}."
+            ).format(
+                scenarios=len(comparison.arms),
+                n=n,
+                seed=comparison.root_seed,
+                include=intervals_include(comparison, language),
+            )
+        )
         + (
-            " <strong>Budgets normalised to equal planned spending.</strong>"
+            f" <strong>{html.escape(_('Budgets normalised to equal planned spending.'))}</strong>"
             if comparison.budget_normalised
             else ""
         )
         + "</p>",
-        "<h2>Scenarios compared</h2><ol>",
+        f"<h2>{html.escape(_('Scenarios compared'))}</h2><ol>",
     ]
-    for label, path, what in _scenario_lines(comparison):
+    for label, path, what in _scenario_lines(comparison, language):
         parts.append(
             f"<li><strong>{html.escape(label)}</strong> <span class='small'>"
             f"({html.escape(path)})</span>: {html.escape(what)}</li>"
         )
-    parts.append("</ol><p>The first scenario is the reference for the differences.</p>")
-    parts.append("<h2>Findings</h2><ul>")
-    parts.extend(f"<li>{html.escape(f)}</li>" for f in findings(comparison))
-    parts.append("</ul>")
-    parts.append("<h2>The table</h2>")
     parts.append(
-        "<p>Percentages with their 95% interval in brackets. A difference whose interval includes "
-        f"zero is not distinguishable with {n} runs.</p>"
+        f"</ol><p>{html.escape(_('The first scenario is the reference for the differences.'))}</p>"
+    )
+    parts.append(f"<h2>{html.escape(_('Findings'))}</h2><ul>")
+    parts.extend(f"<li>{html.escape(f)}</li>" for f in findings(comparison, language))
+    parts.append("</ul>")
+    parts.append(f"<h2>{html.escape(_('The table'))}</h2>")
+    parts.append(
+        "<p>"
+        + html.escape(
+            _(
+                "Percentages with their 95% interval in brackets. A difference whose interval "
+                "includes zero is not distinguishable with {n} runs."
+            ).format(n=n)
+        )
+        + "</p>"
     )
     parts.append(_html_table(header, rows, "summary"))
-    parts.append("<h2>Figures</h2>")
-    for name, caption in FIGURES.items():
+    parts.append(f"<h2>{html.escape(_('Figures'))}</h2>")
+    for name, caption in captions(language).items():
         parts.append(
             f'<figure id="fig-{name}">{embed_png(pngs[name], caption)}'
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
     if comparison.robust is not None:
         parts.extend(html_section(comparison.robust, pngs["robust"]))
-    parts.append("<h2>Assumptions and limits</h2><ul>")
-    parts.extend(f"<li>{html.escape(a)}</li>" for a in assumptions(comparison))
+    parts.append(f"<h2>{html.escape(_('Assumptions and limits'))}</h2><ul>")
+    parts.extend(f"<li>{html.escape(a)}</li>" for a in assumptions(comparison, language))
     parts.append("</ul>")
-    parts.append("<h2>All numbers (comparison.csv)</h2>")
+    parts.append(f"<h2>{html.escape(_('All numbers (comparison.csv)'))}</h2>")
     parts.append(
-        "<p class='small'>Shares are 0..1; *_low and *_high are 95% intervals; diff_* are paired "
-        "differences to the first scenario (this scenario minus the first); value_per_100k_eur "
-        "is public value per EUR 100,000 actually spent; an empty cell means not defined.</p>"
+        "<p class='small'>"
+        + html.escape(
+            _(
+                "Shares are 0..1; *_low and *_high are 95% intervals; diff_* are paired "
+                "differences to the first scenario (this scenario minus the first); "
+                "value_per_100k_eur is public value per EUR 100,000 actually spent; an empty cell "
+                "means not defined."
+            )
+        )
+        + "</p>"
     )
     parts.append(_html_table(list(strings.columns), strings.values.tolist(), "comparison-csv"))
-    parts.append(
-        f"<p class='small'>Made by collabsim {html.escape(versions()['collabsim'])} "
-        f"(git {html.escape(str(git_revision()))}) on "
-        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.</p>"
+    made = _("Made by collabsim {version} (git {revision}) on {when}.").format(
+        version=versions()["collabsim"],
+        revision=git_revision(),
+        when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
+    parts.append(f"<p class='small'>{html.escape(made)}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -577,54 +729,75 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_markdown(comparison: Comparison) -> str:
+def render_markdown(comparison: Comparison, language: str = "en") -> str:
     """report.md: the same report, figures as files in figures/."""
-    header, rows = readable_rows(comparison)
+    _ = translator(language)
+    header, rows = readable_rows(comparison, language)
     n = comparison.replicates
     lines = [
-        "# Comparing funding schemes for regional collaboration",
+        "# " + _("Comparing funding schemes for regional collaboration"),
         "",
-        f"*{QUESTION}*",
+        f"*{_(QUESTION)}*",
         "",
-        f"{len(comparison.arms)} scenarios, {n} runs each on common random numbers (root seed "
-        f"{comparison.root_seed}). Intervals include {uncertainty(comparison.posterior)}."
+        _(
+            "{scenarios} scenarios, {n} runs each on common random numbers (root seed {seed}). "
+            "Intervals include {include}."
+        ).format(
+            scenarios=len(comparison.arms),
+            n=n,
+            seed=comparison.root_seed,
+            include=intervals_include(comparison, language),
+        )
         + (
-            " **Budgets normalised to equal planned spending.**"
+            " **" + _("Budgets normalised to equal planned spending.") + "**"
             if comparison.budget_normalised
             else ""
         ),
         "",
-        "## Scenarios compared",
+        "## " + _("Scenarios compared"),
         "",
     ]
-    for k, (label, path, what) in enumerate(_scenario_lines(comparison), start=1):
+    for k, (label, path, what) in enumerate(_scenario_lines(comparison, language), start=1):
         lines.append(f"{k}. **{label}** (`{path}`): {what}")
-    lines += ["", "The first scenario is the reference for the differences.", "", "## Findings", ""]
-    lines += [f"- {f}" for f in findings(comparison)]
     lines += [
         "",
-        "## The table",
+        _("The first scenario is the reference for the differences."),
         "",
-        "Percentages with their 95% interval in brackets. A difference whose interval includes "
-        f"zero is not distinguishable with {n} runs. All numbers: `comparison.csv`.",
+        "## " + _("Findings"),
+        "",
+    ]
+    lines += [f"- {f}" for f in findings(comparison, language)]
+    lines += [
+        "",
+        "## " + _("The table"),
+        "",
+        _(
+            "Percentages with their 95% interval in brackets. A difference whose interval "
+            "includes zero is not distinguishable with {n} runs."
+        ).format(n=n)
+        + " "
+        + _("All numbers: `comparison.csv`."),
         "",
         "| " + " | ".join(_md_cell(h) for h in header) + " |",
         "|" + "---|" * len(header),
     ]
     lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-    lines += ["", "## Figures", ""]
-    for name, caption in FIGURES.items():
+    lines += ["", "## " + _("Figures"), ""]
+    for name, caption in captions(language).items():
         lines += [f"![{caption}](figures/{name}.png)", "", f"*{caption}*", ""]
     if comparison.robust is not None:
         lines += markdown_section(comparison.robust)
-    lines += ["## Assumptions and limits", ""]
-    lines += [f"- {a}" for a in assumptions(comparison)]
+    lines += ["## " + _("Assumptions and limits"), ""]
+    lines += [f"- {a}" for a in assumptions(comparison, language)]
     lines.append("")
     return "\n".join(lines)
 
 
-def write_report(comparison: Comparison, out: Path, manifest: dict | None = None) -> Path:
-    """Write comparison.csv, runs.csv, figures/, report.html, report.md and manifest.json."""
+def write_report(
+    comparison: Comparison, out: Path, manifest: dict | None = None, language: str = "en"
+) -> Path:
+    """Write comparison.csv, runs.csv, figures/, report.html, report.md and manifest.json;
+    the reports in the language (en or nl), the CSV and manifest as they are."""
     with writing_folder(out) as tmp:
         strings = table_strings(comparison.table)
         strings.to_csv(tmp / "comparison.csv", index=False)
@@ -641,8 +814,10 @@ def write_report(comparison: Comparison, out: Path, manifest: dict | None = None
             pngs[name] = path.read_bytes()
         if comparison.robust is not None:
             pngs["robust"] = write_robust(comparison.robust, tmp)
-        (tmp / "report.html").write_text(render_html(comparison, strings, pngs), encoding="utf-8")
-        (tmp / "report.md").write_text(render_markdown(comparison), encoding="utf-8")
+        (tmp / "report.html").write_text(
+            render_html(comparison, strings, pngs, language), encoding="utf-8"
+        )
+        (tmp / "report.md").write_text(render_markdown(comparison, language), encoding="utf-8")
         (tmp / "manifest.json").write_text(json_text(manifest or {}), encoding="utf-8")
     return Path(out)
 

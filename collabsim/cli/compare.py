@@ -28,6 +28,7 @@ def compare_command(
     parameters: Path | None = None,
     across: Path | None = None,
     across_posterior: int | None = None,
+    language: str = "en",
 ) -> Path:
     """What `collabsim compare` does: check, run on common seeds, write the report, summarise."""
     from collabsim.analysis.comparison import (
@@ -36,8 +37,10 @@ def compare_command(
         effective_workers,
         n_tasks,
     )
+    from collabsim.locale import check_language, decimal, translator
     from collabsim.runs.outputs import check_out_dir, default_out_dir
 
+    _ = translator(check_language(language))
     check_numbers(replicates, seed, workers)
     futures = compare_across.check_across(
         scenarios,
@@ -73,33 +76,50 @@ def compare_command(
     manifest = manifest_for(comparison, time.perf_counter() - started)
     if futures is not None:
         manifest["across"] = compare_across.manifest_part(comparison.robust)
-    write_report(comparison, out, manifest)
-    table = Table(title=f"{comparison.replicates} runs per scenario, common random numbers")
-    for col in ("scenario", "alive 5 y", "alive 10 y", "value/€100k", "cliff", "Δ10 y vs first"):
-        table.add_column(col, justify="left" if col == "scenario" else "right")
+    write_report(comparison, out, manifest, language)
+    table = Table(
+        title=_("{n} runs per scenario, common random numbers").format(n=comparison.replicates)
+    )
+    columns = (
+        _("scenario"),
+        _("alive 5 y"),
+        _("alive 10 y"),
+        _("value/€100k"),
+        _("cliff"),
+        _("Δ10 y vs first"),
+    )
+    for k, col in enumerate(columns):
+        table.add_column(col, justify="left" if k == 0 else "right")
     for k, r in comparison.table.iterrows():
         table.add_row(
             str(r["scenario"]),
             f"{r['survival_5y']:.0%}",
             f"{r['survival_10y']:.0%}" if r["survival_10y"] == r["survival_10y"] else "–",
-            f"{r['value_per_100k_eur']:.2f}"
+            decimal(f"{r['value_per_100k_eur']:.2f}", language)
             if r["value_per_100k_eur"] == r["value_per_100k_eur"]
             else "–",
             f"{r['cliff_survival']:.0%}" if r["cliff_survival"] == r["cliff_survival"] else "–",
-            "ref"
+            _("ref")
             if k == 0
             else f"{100 * r['diff_survival_10y']:+.0f} ({100 * r['diff_survival_10y_low']:+.0f}"
             f"..{100 * r['diff_survival_10y_high']:+.0f})",
         )
     console.print(table)
-    from collabsim.runs.posterior import uncertainty
+    from collabsim.analysis.compare_report import intervals_include
 
-    console.print(f"intervals include {uncertainty(comparison.posterior)}", markup=False)
+    console.print(
+        _("intervals include {include}").format(include=intervals_include(comparison, language)),
+        markup=False,
+    )
     if futures is not None:
         compare_across.print_across(console, comparison.robust)
     for note in comparison.notes:
-        console.print(f"[yellow]note:[/] {note}")
-    console.print(f"report in [bold]{out / 'report.html'}[/] (and report.md, comparison.csv)")
+        console.print(f"[yellow]{_('note:')}[/] {note}")
+    console.print(
+        _("report in [bold]{path}[/] (and report.md, comparison.csv)").format(
+            path=out / "report.html"
+        )
+    )
     return out
 
 
@@ -160,6 +180,9 @@ def register(app: typer.Typer) -> None:
                 "same seeds for every scheme; not with --across",
             ),
         ] = None,
+        lang: Annotated[
+            str, typer.Option(help="language of report.md, report.html and this summary: en or nl")
+        ] = "en",
     ) -> None:
         """Compare funding schemes on common random numbers; writes comparison.csv and a report."""
         compare_command(
@@ -175,4 +198,5 @@ def register(app: typer.Typer) -> None:
             parameters,
             across,
             across_posterior,
+            lang,
         )

@@ -125,8 +125,10 @@ def scan_command(
         read_answers,
         run_scan,
     )
+    from collabsim.locale import check_language
     from collabsim.runs.posterior import read_optional
 
+    check_language(language)
     check_options(replicates, seed)
     read_optional(parameters)  # checked before the first question
     if interactive and answers is not None:
@@ -185,29 +187,43 @@ def scan_command(
             yes=yes,
             parameters=parameters,
         )
-    print_summary(console, outcome.report, outcome.out)
+    print_summary(console, outcome.report, outcome.out, language)
     return outcome.out
 
 
-def print_summary(console: Console, report: dict, out: Path) -> None:
-    """The scan's headline numbers and advice in the terminal."""
+def print_summary(console: Console, report: dict, out: Path, language: str = "en") -> None:
+    """The scan's headline numbers and advice in the terminal, in the language (en or nl)."""
+    from collabsim.locale import check_language, translator
+
+    _ = translator(check_language(language))
+    nl = language == "nl"
     p = report["projection"]
-    table = Table(title=f"collaboration scan: {report['name']}", show_header=False)
+    table = Table(
+        title=_("collaboration scan: {name}").format(name=report["name"]), show_header=False
+    )
     for label, key in (
-        ("still going after 5 years", "survival_5y"),
-        ("after 10 years", "survival_10y"),
+        (_("still going after 5 years"), "survival_5y"),
+        (_("after 10 years"), "survival_10y"),
     ):
         s = p[key]
-        table.add_row(label, f"{s['share']:.0%}  (95% interval {s['low']:.0%}–{s['high']:.0%})")
-    table.add_row("partners disagree on", ", ".join(report["disagreement"]) or "none")
+        table.add_row(
+            label,
+            _("{share}  (95% interval {low}–{high})").format(
+                share=f"{s['share']:.0%}", low=f"{s['low']:.0%}", high=f"{s['high']:.0%}"
+            ),
+        )
+    table.add_row(_("partners disagree on"), ", ".join(report["disagreement"]) or _("none"))
     missing = [m["item"] for m in report["missing"]]
-    table.add_row("missing answers", ", ".join(missing) or "none")
+    table.add_row(_("missing answers"), ", ".join(missing) or _("none"))
     console.print(table)
-    console.print(f"intervals include {report['intervals_include']}", markup=False)
+    console.print(
+        _("intervals include {include}").format(include=_(report["intervals_include"])),
+        markup=False,
+    )
     for a in report["advice"]:
-        console.print(f"{a['rank']}. {a['en']}", highlight=False)
-    console.print(f"[dim]{report['caveat']}[/]", highlight=False)
-    console.print(f"outputs in [bold]{out}[/] (scan.html, scan.json)")
+        console.print(f"{a['rank']}. {a['nl' if nl else 'en']}", highlight=False)
+    console.print(f"[dim]{report['caveat_nl' if nl else 'caveat']}[/]", highlight=False)
+    console.print(_("outputs in [bold]{path}[/] (scan.html, scan.json)").format(path=out))
 
 
 def register(app: typer.Typer) -> None:
@@ -231,7 +247,10 @@ def register(app: typer.Typer) -> None:
             Path | None, options.out("output folder (default results/scan-<name>-<time>)")
         ] = None,
         lang: Annotated[
-            str, typer.Option(help="language of the questions in --interactive: en or nl")
+            str,
+            typer.Option(
+                help="language of the questions in --interactive and of this summary: en or nl"
+            ),
         ] = "en",
         yes: Yes = False,
         parameters: Annotated[Path | None, options.parameters()] = None,
