@@ -112,3 +112,36 @@ def test_compare_refuses_an_unknown_language_before_running(tmp_path):
     )
     assert code != 0 and "choose one of en, nl" in text
     assert not (tmp_path / "x").exists()
+
+
+def test_scan_summary_speaks_dutch_with_lang_nl(tmp_path):
+    """Fails if the scan's printed summary keeps English labels, advice or caveat in Dutch."""
+    from rich.console import Console
+
+    from collabsim.cli.scan import print_summary
+    from collabsim.runs.posterior import MODEL_ONLY
+
+    share = {"share": 0.5, "low": 0.4, "high": 0.6}
+    report = {
+        "name": "voorbeeld",
+        "projection": {"survival_5y": share, "survival_10y": share},
+        "disagreement": [],
+        "missing": [],
+        "intervals_include": MODEL_ONLY,
+        "advice": [{"rank": 1, "en": "Appoint a coordinator.", "nl": "Stel een coördinator aan."}],
+        "caveat": "A thinking tool, not a forecast.",
+        "caveat_nl": "Een denkhulp, geen voorspelling.",
+    }
+    console = Console(record=True, width=120)
+    print_summary(console, report, tmp_path, "nl")
+    text = console.export_text()
+    for phrase in (
+        "samenwerkingsscan: voorbeeld",
+        "nog actief na 5 jaar",
+        "alleen het toeval in het model",
+        "Stel een coördinator aan.",
+        "Een denkhulp",
+        "uitvoer in",
+    ):
+        assert phrase in text, phrase
+    assert "coordinator" not in text and "still going" not in text
