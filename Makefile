@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets chromium demo test lint bench clean
+.PHONY: install assets chromium demo test lint bench docs clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.12 (pyenv: 'pyenv install 3.12')"; exit 2; }
@@ -49,8 +49,13 @@ test: lint chromium
 	$(PY) -m collabsim.model.precompile
 	$(VENV)/bin/pytest -q
 
+# The documentation site (mkdocs.yml) into site/, strictly: a broken link, a missing anchor or an
+# API reference that does not resolve fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 bench: install
 	$(PY) benchmarks/bench_model.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -131,6 +131,10 @@ GUIDES = (
     "docs/classroom.md",
     "docs/extending.md",
     "docs/discover.md",
+    "docs/getting-started.md",
+    "docs/compare.md",
+    "docs/sweeps.md",
+    "docs/limits.md",
 )
 FILE_REF = re.compile(r"collabsim/[\w/]*\w\.py|collabsim/\w+/(?=[\s`),])")
 DOTTED_REF = re.compile(r"`collabsim((?:\.[A-Za-z_]\w*)+)")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -167,7 +168,7 @@ def discover(
     mass_min: float = 0.05,
     tree_depth: int = 4,
     min_density_gain: float = 0.02,
-    on_step=None,
+    on_step: Callable[[str], None] | None = None,
 ) -> DiscoveryResult:
     """PRIM boxes chosen by BOX_RULE and a CART tree for the cases `y` among the inputs `x`.
 
@@ -176,7 +177,8 @@ def discover(
         y: bool array, True for a case of interest; at least one case and one non-case.
         max_boxes: at most this many boxes.
         alpha: the significance level every restriction's quasi-p-value must be below.
-        peel_alpha, mass_min: PRIM's peeling step and smallest box (shares of the rows).
+        peel_alpha: PRIM's peeling step (a share of the rows).
+        mass_min: PRIM's smallest box (a share of the rows).
         tree_depth: the CART tree's depth; its smallest leaf holds mass_min of the rows.
         min_density_gain: a restriction is lifted if the box's density falls by less without it.
         on_step: called with a short description before each box and before the tree.
