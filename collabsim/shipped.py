@@ -61,7 +61,9 @@ def shipped(kind: Kind) -> list[str]:
 
 def resolve(given: str | Path, kind: Kind) -> Path:
     """The file a command argument names: the path itself if it exists, else the shipped file of
-    that name (with or without the suffix, with or without the leading `scenarios/`)."""
+    that name (with or without the suffix, with or without the leading `scenarios/`). A missing
+    path with a suffix or from the root is returned as it is, for its reader's own message; a bare
+    name that matches nothing is one line naming the close ones."""
     path = Path(given)
     if path.exists():
         return path
@@ -69,6 +71,8 @@ def resolve(given: str | Path, kind: Kind) -> Path:
     for candidate in (root() / kind.folder / name, root() / name):
         if candidate.with_suffix(kind.suffix).is_file():
             return candidate.with_suffix(kind.suffix)
+    if path.is_absolute() or path.suffix:
+        return path  # a path, not a name: the file's reader says it is missing
     names = shipped(kind)
     close = difflib.get_close_matches(name, names, n=4, cutoff=0.5) or names[:6]
     raise CollabsimInputError(
