@@ -147,7 +147,7 @@ def test_shipped_names_run_outside_the_repository(installed):
     )
     assert (work / "cmp" / "comparison.csv").is_file()
     _collabsim(installed, "scan", "at_risk", "-n", "3", "--out", "scan")
-    assert any((work / "scan").iterdir())
+    assert (work / "scan" / "scan.html").is_file() and (work / "scan" / "scan.json").is_file()
     assert "--help" in _collabsim(installed, "app", "--help")
 
 
