@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets chromium demo test lint bench docs clean
+.PHONY: install assets chromium demo test lint bench docs archive clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.12 (pyenv: 'pyenv install 3.12')"; exit 2; }
@@ -56,6 +56,11 @@ docs: $(STAMP)
 
 bench: install
 	$(PY) benchmarks/bench_model.py
+
+# The model as a CoMSES Net model-library archive (code/, docs/ with the ODD, data/, results/, the
+# pinned environment, a README for running it): results/collabsim-<version>-model-archive.zip.
+archive:
+	$(PYTHON) tools/model_archive.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -8,7 +8,8 @@ in: a package's `__init__` that imports its own submodules is no cycle (collabsi
 
 The layers, lowest first (each may import from the ones before it, never after):
 
-    shared      collabsim (the package), collabsim.errors, collabsim.limits, collabsim.locale
+    shared      collabsim (the package), collabsim.errors, collabsim.limits, collabsim.locale,
+                collabsim.shipped
     model       collabsim.model and collabsim.mechanisms (one core: they use each other)
     runs        collabsim.runs        running the model: runner, sweeps, experiment files, outputs
     analysis    collabsim.analysis    what runs mean: statistics, sensitivity, comparison, reports
@@ -31,7 +32,7 @@ LAYERS = ("shared", "model", "runs", "analysis", "apps", "cli")
 def layer_of(module: str) -> str:
     """The layer a collabsim module belongs to (see the module docstring)."""
     parts = module.split(".")
-    if len(parts) == 1 or parts[1] in ("errors", "limits", "locale"):
+    if len(parts) == 1 or parts[1] in ("errors", "limits", "locale", "shipped"):
         return "shared"
     if parts[1] in ("model", "mechanisms"):
         return "model"

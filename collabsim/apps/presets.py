@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from collabsim import shipped
+
 
 def scenarios_dir() -> Path:
-    """Folder of the preset scenarios: $COLLABSIM_SCENARIOS, else the project's scenarios/."""
+    """Folder of the preset scenarios: $COLLABSIM_SCENARIOS, else the shipped scenarios/ (the
+    repository's, or the installed package's copy)."""
     env = os.environ.get("COLLABSIM_SCENARIOS")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parents[2] / "scenarios"
-    return here if here.is_dir() else Path.cwd() / "scenarios"
+    return shipped.root() / "scenarios"

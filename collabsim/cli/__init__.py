@@ -1,9 +1,10 @@
 """The `collabsim` command line: the typer app, its commands registered in one place, and `main`.
 
 Each command lives in its own module (`run`, `sweep`, `classroom` for `app`, `sensitivity`,
-`calibrate`, `compare`, `scan`, `discover`) with a `register(app)`; COMMANDS below lists them in
-the order `--help` shows them. Command modules print through `collabsim.cli.console`, share
-options from `collabsim.cli.options`, and never import this package back. `main` maps every error
+`calibrate`, `compare`, `scan`, `discover`, `library` for `scenarios` and `init`) with a
+`register(app)`; COMMANDS below lists them in the order `--help` shows them. Command modules
+print through `collabsim.cli.console`, share options from `collabsim.cli.options`, and never
+import this package back. `main` maps every error
 that reaches the top to one line and an exit code (`collabsim.cli.exit_codes`).
 """
 
@@ -13,7 +14,17 @@ import sys
 
 import typer
 
-from collabsim.cli import calibrate, classroom, compare, discover, run, scan, sensitivity, sweep
+from collabsim.cli import (
+    calibrate,
+    classroom,
+    compare,
+    discover,
+    library,
+    run,
+    scan,
+    sensitivity,
+    sweep,
+)
 from collabsim.cli.console import error_line
 from collabsim.cli.exit_codes import exit_code_for
 from collabsim.errors import deliver_interrupts_outside_finalizers
@@ -21,7 +32,7 @@ from collabsim.errors import deliver_interrupts_outside_finalizers
 HELP = "collabsim: simulate horizontal collaboration between schools, firms and municipalities."
 
 # The one place where commands are registered, in the order `collabsim --help` lists them.
-COMMANDS = (run, sweep, classroom, sensitivity, calibrate, compare, scan, discover)
+COMMANDS = (run, sweep, classroom, sensitivity, calibrate, compare, scan, discover, library)
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help=HELP, pretty_exceptions_enable=False

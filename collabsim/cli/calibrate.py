@@ -26,6 +26,7 @@ from collabsim.cli import options
 from collabsim.cli.console import console, err_console, progress_bar
 from collabsim.cli.options import Scheduler, Workers
 from collabsim.errors import CollabsimInputError
+from collabsim.shipped import TARGETS, resolve
 
 MANIFEST = "manifest.json"
 
@@ -159,7 +160,7 @@ def calibrate_command(
         raise CollabsimInputError(f"--draws {draws}: must be at least 1")
     n_workers = parse_workers(workers)
     address = checked_scheduler(n_workers, scheduler, say)
-    spec = load_targets(list(targets))
+    spec = load_targets([resolve(t, TARGETS) for t in targets])
     out = Path(out) if out is not None else default_out_dir(f"calibration-{spec.name}", False)
     done = checked_folder(out, resume, fingerprint(spec))
     command = shlex.join(

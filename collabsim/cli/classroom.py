@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         scenarios: Annotated[
             Path | None,
-            typer.Option(help="folder of preset scenario files (default: the project's)"),
+            typer.Option(help="folder of preset scenario files (default: the shipped scenarios)"),
         ] = None,
     ) -> None:
         """Start the classroom app: the partnership's bumpy road, live, in a browser (offline)."""

@@ -13,6 +13,7 @@ from rich.table import Table
 from collabsim.cli import compare_across, options
 from collabsim.cli.console import console, progress_bar
 from collabsim.cli.options import Yes
+from collabsim.shipped import EXPERIMENT, SCENARIO, resolve
 
 
 def compare_command(
@@ -40,6 +41,8 @@ def compare_command(
     from collabsim.locale import check_language, decimal, translator
     from collabsim.runs.outputs import check_out_dir, default_out_dir
 
+    scenarios = [resolve(s, SCENARIO) for s in scenarios]
+    across = resolve(across, EXPERIMENT) if across is not None else None
     _ = translator(check_language(language))
     check_numbers(replicates, seed, workers)
     futures = compare_across.check_across(

@@ -19,6 +19,7 @@ from rich.table import Table
 from collabsim.cli import options
 from collabsim.cli.console import console, progress_bar
 from collabsim.cli.options import Yes
+from collabsim.shipped import SCENARIO, resolve
 
 
 def run_command(
@@ -41,6 +42,7 @@ def run_command(
     from collabsim.runs.outputs import check_out_dir, default_out_dir
     from collabsim.runs.posterior import read_optional
 
+    scenario_path = resolve(scenario_path, SCENARIO)
     check_count("--replicates", replicates, 1, MAX_REPLICATES)
     check_count("--steps", steps, 1, 1200, "months")
     check_seed("--seed", seed)

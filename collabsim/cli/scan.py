@@ -13,6 +13,7 @@ from collabsim.cli import options
 from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Yes
 from collabsim.errors import CollabsimInputError
+from collabsim.shipped import SCAN_ANSWERS, resolve
 
 SCALE = {
     "en": "1 = strongly disagree, 2 = disagree, 3 = neutral, 4 = agree, 5 = strongly agree; "
@@ -152,6 +153,7 @@ def scan_command(
             "give an ANSWERS file (CSV or TOML, see scenarios/scan/examples/) or --interactive"
         )
     else:
+        answers = resolve(answers, SCAN_ANSWERS)
         q = load_questionnaire()
         people = read_answers(answers, q)
         name, source = Path(answers).stem, Path(answers).name

@@ -12,6 +12,7 @@ from collabsim.cli import options
 from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
+from collabsim.shipped import EXPERIMENT, resolve
 
 
 def sensitivity_command(
@@ -41,6 +42,7 @@ def sensitivity_command(
     def say(m: str) -> None:
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
+    experiment = resolve(experiment, EXPERIMENT)
     n_workers = parse_workers(workers)
     address = checked_scheduler(n_workers, scheduler, say)
     plans: list = []

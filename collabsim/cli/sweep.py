@@ -16,6 +16,7 @@ from collabsim.cli import options
 from collabsim.cli.console import console, err_console
 from collabsim.cli.options import Scheduler, Workers, Yes
 from collabsim.errors import CollabsimInputError
+from collabsim.shipped import EXPERIMENT, resolve
 
 
 class _RateColumn(ProgressColumn):
@@ -63,6 +64,7 @@ def sweep_command(
     def say(m: str) -> None:
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
+    experiment = resolve(experiment, EXPERIMENT)
     n_workers = parse_workers(workers)
     if limit is not None and limit < 1:
         raise CollabsimInputError(f"--limit {limit}: must be at least 1 run")

@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from collabsim import shipped
 from collabsim.errors import CollabsimInputError
 
-ROOT = Path(__file__).resolve().parents[3]
-QUESTIONNAIRE = ROOT / "scenarios" / "scan" / "questionnaire.toml"
-EXAMPLES = ROOT / "scenarios" / "scan" / "examples"
+QUESTIONNAIRE = shipped.root() / "scenarios" / "scan" / "questionnaire.toml"
+EXAMPLES = shipped.root() / "scenarios" / "scan" / "examples"
 
 BLOCKS = ("drivers", "design", "conditions", "practice")
 DIRECTIONS = ("+", "-", "descriptive")
