@@ -4,7 +4,7 @@
 # Which way of funding keeps partnerships going after the money stops? `compare` runs every
 # scheme on common random numbers (replicate r of each scheme meets the same chance events), so
 # the differences are paired and their intervals narrow. Here 20 replicates of four schemes from
-# the policy library (`scenarios/policies/`); the [compare guide](../compare.md) reads the full
+# the policy library (`scenarios/policies/`); the [compare guide](../../compare/) reads the full
 # comparison. The same as `collabsim compare`.
 
 # %%

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Tutorial 4: extending the model with a new mechanism
 #
-# The [extending guide](../extending.md) shows, as whole diffs, how to add *fatigue*: members
+# The [extending guide](../../extending/) shows, as whole diffs, how to add *fatigue*: members
 # who invest much for long grow tired, and tiredness takes a share of what they invest. This
 # notebook reads that change, tries its equation on its own, and checks that the change still
 # applies to a copy of today's code. It does not compile and run the extended model: that takes

@@ -4,7 +4,7 @@
 # A sweep runs a scenario at many design points, each with replicates, and streams the results
 # to Parquet; a Sobol analysis is a sweep on Saltelli's sample, then the indices. Both here on
 # small sizes (a few seconds); the committed full analysis is in
-# [the Sobol results](../results/sobol_drivers/report.md). The same as
+# [the Sobol results](../../results/sobol_drivers/report/). The same as
 # `collabsim sweep` and `collabsim sensitivity` on an experiment file.
 
 # %%
