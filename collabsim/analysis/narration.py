@@ -1,4 +1,5 @@
-"""Plain-language lines for the timeline: each model event told in English or Dutch.
+"""Plain-language lines for the timeline: each model event told in English or Dutch (the Dutch
+from the one catalogue, collabsim/locale).
 
 "Month 27: the vmbo-2 liaison leaves — trust with mbo-1 falls from 0.62 to 0.41".
 The classroom app shows these; they are also handy in notebooks (``narrate_all(model.events)``).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from collabsim.locale import N_, translator
 from collabsim.model.events import Event
 from collabsim.model.organisation_types import ORGANISATION_TYPES
 
@@ -34,75 +36,39 @@ SEVERITY = {
     "teacher_moment": "teacher",
 }
 
-_T = {
-    "en": {
-        "month": "Month {step}",
-        "liaison_left": "the {who} liaison leaves — trust with {other} {moves} from {a} to {b}",
-        "liaison_left_alone": "the {who} liaison leaves",
-        "tension_raised": "a tension comes up between {who} and {other}",
-        "tension_resolved": (
-            "{who} and {other} work out their tension — trust {moves} from {a} to {b}"
-        ),
-        "tension_escalated": (
-            "the tension between {who} and {other} escalates — trust {moves} from {a} to {b}"
-        ),
-        "crisis": "escalations pile up and the partnership breaks down — trust between the "
-        "partners {moves} from {a} to {b}",
-        "funding_started": "the funding '{who}' starts ({b} a month)",
-        "funding_ended": "the funding '{who}' ends (was {a} a month)",
-        "member_joined": "{who} joins the partnership (now {b} members)",
-        "member_left": "{who} leaves the partnership: it is no longer worth what it costs",
-        "formalised_covenant": "the partners sign a covenant",
-        "formalised_entity": "the partners found a legal entity",
-        "dissolved": "the partnership falls apart: fewer than two members remain",
-        "demand_up": "demand in the region rises sharply",
-        "demand_down": "demand in the region falls sharply",
-        "moment_funding": "teacher moment: the funding stops now",
-        "moment_person": "teacher moment: a key person at {who} leaves",
-        "moment_demand": "teacher moment: demand in the region shifts suddenly",
-        "moment_conflict": "teacher moment: a conflict breaks out between {who} and {other}",
-        "moment_other": "teacher moment: {detail}",
-        "rises": "rises",
-        "falls": "falls",
-        "stays": "stays",
-    },
-    "nl": {
-        "month": "Maand {step}",
-        "liaison_left": (
-            "de contactpersoon van {who} vertrekt — het vertrouwen met {other} {moves} "
-            "van {a} naar {b}"
-        ),
-        "liaison_left_alone": "de contactpersoon van {who} vertrekt",
-        "tension_raised": "er ontstaat een spanning tussen {who} en {other}",
-        "tension_resolved": (
-            "{who} en {other} lossen hun spanning op — het vertrouwen {moves} van {a} naar {b}"
-        ),
-        "tension_escalated": (
-            "de spanning tussen {who} en {other} escaleert — het vertrouwen {moves} "
-            "van {a} naar {b}"
-        ),
-        "crisis": "de escalaties stapelen zich op en de samenwerking loopt vast — het vertrouwen "
-        "tussen de partners {moves} van {a} naar {b}",
-        "funding_started": "de financiering '{who}' begint ({b} per maand)",
-        "funding_ended": "de financiering '{who}' stopt (was {a} per maand)",
-        "member_joined": "{who} sluit zich aan bij het samenwerkingsverband (nu {b} leden)",
-        "member_left": (
-            "{who} stapt uit het samenwerkingsverband: het is niet meer waard wat het kost"
-        ),
-        "formalised_covenant": "de partners tekenen een convenant",
-        "formalised_entity": "de partners richten een rechtspersoon op",
-        "dissolved": "het samenwerkingsverband valt uiteen: er blijven minder dan twee leden over",
-        "demand_up": "de vraag in de regio stijgt sterk",
-        "demand_down": "de vraag in de regio daalt sterk",
-        "moment_funding": "docentmoment: de financiering stopt nu",
-        "moment_person": "docentmoment: een sleutelfiguur bij {who} vertrekt",
-        "moment_demand": "docentmoment: de vraag in de regio verschuift plotseling",
-        "moment_conflict": "docentmoment: er ontstaat een conflict tussen {who} en {other}",
-        "moment_other": "docentmoment: {detail}",
-        "rises": "stijgt",
-        "falls": "daalt",
-        "stays": "blijft",
-    },
+# The sentences, English as the key; their Dutch is in the one catalogue (collabsim/locale).
+_MESSAGES = {
+    "month": N_("Month {step}"),
+    "liaison_left": N_("the {who} liaison leaves — trust with {other} {moves} from {a} to {b}"),
+    "liaison_left_alone": N_("the {who} liaison leaves"),
+    "tension_raised": N_("a tension comes up between {who} and {other}"),
+    "tension_resolved": N_(
+        "{who} and {other} work out their tension — trust {moves} from {a} to {b}"
+    ),
+    "tension_escalated": N_(
+        "the tension between {who} and {other} escalates — trust {moves} from {a} to {b}"
+    ),
+    "crisis": N_(
+        "escalations pile up and the partnership breaks down — trust between the partners "
+        "{moves} from {a} to {b}"
+    ),
+    "funding_started": N_("the funding '{who}' starts ({b} a month)"),
+    "funding_ended": N_("the funding '{who}' ends (was {a} a month)"),
+    "member_joined": N_("{who} joins the partnership (now {b} members)"),
+    "member_left": N_("{who} leaves the partnership: it is no longer worth what it costs"),
+    "formalised_covenant": N_("the partners sign a covenant"),
+    "formalised_entity": N_("the partners found a legal entity"),
+    "dissolved": N_("the partnership falls apart: fewer than two members remain"),
+    "demand_up": N_("demand in the region rises sharply"),
+    "demand_down": N_("demand in the region falls sharply"),
+    "moment_funding": N_("teacher moment: the funding stops now"),
+    "moment_person": N_("teacher moment: a key person at {who} leaves"),
+    "moment_demand": N_("teacher moment: demand in the region shifts suddenly"),
+    "moment_conflict": N_("teacher moment: a conflict breaks out between {who} and {other}"),
+    "moment_other": N_("teacher moment: {detail}"),
+    "rises": N_("rises"),
+    "falls": N_("falls"),
+    "stays": N_("stays"),
 }
 
 
@@ -141,7 +107,8 @@ def _moves(before: float, after: float, t: dict[str, str]) -> str:
 
 def narrate(event: Event, language: str = "en") -> str:
     """One event as a sentence: 'Month 27: the vmbo-2 liaison leaves — trust with ...'."""
-    t = _T[_check_language(language)]
+    _ = translator(_check_language(language))
+    t = {key: _(message) for key, message in _MESSAGES.items()}
     who = org_name(event.who, language)
     other = org_name(event.other, language)
     before, after = event.before, event.after
