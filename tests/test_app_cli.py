@@ -61,3 +61,8 @@ def test_server_settings_are_offline():
     cmd = server_command("127.0.0.1", 8765)
     assert {"--production", "--no-check-version", "--no-open"} <= set(cmd)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+
+
+def test_app_refuses_an_unknown_language(capsys):
+    line = _one_error_line(capsys, "--lang", "fr")
+    assert "choose one of en, nl" in line

@@ -91,13 +91,13 @@ def test_controls_exist(page):
     for label in ("Reset", "▶", "Step"):
         _button(page, label)
     for kind in MOMENTS:
-        _button(page, app.MOMENT_LABEL["en"][kind])
-    for _, label, _ in app.DRIVER_SLIDERS:
+        _button(page, app.MOMENT_LABEL[kind])
+    for _, label in app.DRIVER_SLIDERS:
         slider = _slider(page, label)
         assert slider.min == 0 and slider.max == 1
     _slider(page, "Play Interval (ms)")  # the speed control
     page.find(v.Checkbox, label="Paid coordinator").assert_single()
-    assert set(_select(page, "Governance").items) == {"informal", "covenant", "legal_entity"}
+    assert set(_select(page, "Governance").items) == {"informal", "covenant", "legal entity"}
     assert set(_select(page, "Kind of collaboration").items) == {"operational", "strategic"}
     presets = _select(page, "Preset scenario").items
     assert presets[0] == "baseline"
@@ -105,6 +105,9 @@ def test_controls_exist(page):
         presets
     )
     page.find(v.BtnToggle).assert_single()  # the language switch
+    assert _text(page, "collabsim-preset-text") == [
+        "Technical education chain: one mbo, four vmbo schools, six firms, one municipality"
+    ]
 
 
 def test_step_advances_the_model(page):
@@ -155,7 +158,65 @@ def test_teacher_moment_and_language_switch(page):
     _button(page, "Step").click()
     assert "Month 1: teacher moment: a conflict breaks out between" in _timeline(page)
     assert not _text(page, "collabsim-queued")
-    page.find(v.BtnToggle).widget.v_model = 1  # the "nl" button of the language switch
+    page.find(v.BtnToggle).widget.v_model = 1  # the "Nederlands" button of the language switch
     text = _timeline(page)
     assert "Maand 1: docentmoment: er ontstaat een conflict tussen" in text
     assert "Teacher moments" not in [w.children[0] for w in page.find(v.CardTitle).widgets]
+
+
+def _card_titles(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.CardTitle).widgets if w.children]
+
+
+def test_the_language_switch_puts_the_controls_and_charts_in_dutch(page):
+    """Fails if a label, button, select, chart title or axis stays English after the switch."""
+    _select(page, "Governance").v_model = "covenant"
+    page.find(v.BtnToggle).widget.v_model = 1  # "Nederlands"
+    assert app.language.value == "nl"
+    titles = _card_titles(page)
+    for title in ("Docentmomenten", "Scenario"):
+        assert title in titles, title
+    for english in ("Teacher moments", "Paid coordinator"):
+        assert english not in titles
+    for kind in ("Een conflict", "Financiering stopt", "Sleutelfiguur vertrekt", "Vraagschok"):
+        _button(page, kind)
+    for label in ("Prikkels", "Urgentie", "Gedeeld belang", "Vertrouwen", "Wendbaarheid"):
+        _slider(page, label)
+    page.find(v.Checkbox, label="Betaalde coördinator").assert_single()
+    governance = _select(page, "Governance")
+    assert set(governance.items) == {"informeel", "convenant", "rechtspersoon"}
+    assert governance.v_model == "convenant"
+    assert set(_select(page, "Soort samenwerking").items) == {"operationeel", "strategisch"}
+    assert _text(page, "collabsim-preset-text") == [
+        "Technische onderwijsketen: één mbo, vier vmbo-scholen, zes bedrijven, één gemeente"
+    ]
+    assert _text(page, "collabsim-phase") == ["Maand 0 · fase: opstart · 12 leden"]
+    drivers = _spec(page, "collabsim-drivers")
+    assert len(_series(drivers, "vertrouwen")) == 1 and not _series(drivers, "trust")
+    assert drivers["layer"][0]["encoding"]["x"]["title"] == "maand"
+    assert drivers["layer"][0]["encoding"]["y"]["title"] == "niveau"
+    assert _spec(page, "collabsim-value")["encoding"]["y"]["title"] == "publieke waarde"
+    texts = [
+        w.children[0]
+        for w in _walk(page.container)
+        if isinstance(w, v.Html) and w.children and isinstance(w.children[0], str)
+    ]
+    for title in ("Drijfveren en inzet", "Gecreëerde publieke waarde", "Tijdlijn"):
+        assert title in texts, title
+    # a Dutch label chosen in a select still sets the scenario's own word
+    _select(page, "Governance").v_model = "rechtspersoon"
+    _button(page, "Reset").click()
+    assert app.language.value == "nl"
+    _button(page, "Een conflict").click()
+    assert _text(page, "collabsim-queued") == ["Klaar voor maand 1: Een conflict"]
+    page.find(v.BtnToggle).widget.v_model = 0  # back to English
+    _button(page, "A conflict")
+    assert _select(page, "Governance").v_model == "legal entity"
+
+
+def test_app_lang_sets_the_start_language(monkeypatch):
+    """`collabsim app --lang nl` sets COLLABSIM_APP_LANG for the server: the page starts in it."""
+    monkeypatch.setenv("COLLABSIM_APP_LANG", "nl")
+    assert app.start_language() == "nl"
+    monkeypatch.delenv("COLLABSIM_APP_LANG")
+    assert app.start_language() == "en"

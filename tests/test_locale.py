@@ -28,6 +28,13 @@ def _code_messages() -> set[str]:
     return {message for _file, _line, message, _comments, _context in found}
 
 
+def _preset_descriptions() -> set[str]:
+    """The description of every scenario the classroom app offers as a preset."""
+    from collabsim.apps.classroom import preset_description, presets
+
+    return {preset_description(name) for name in presets()} - {""}
+
+
 def _catalogue():
     from babel.messages.pofile import read_po
 
@@ -41,8 +48,9 @@ def test_every_english_message_has_a_dutch_one():
     catalogue = _catalogue()
     code = _code_messages()
     assert len(code) > 50
-    # funding schemes are translated by their name (compare_report._scenario_lines)
-    wanted = code | {s.replace("_", " ") for s in FUNDING_SCHEMES}
+    # funding schemes are translated by their name (compare_report._scenario_lines), the preset
+    # scenarios by their description (the classroom app shows it under the preset's name)
+    wanted = code | {s.replace("_", " ") for s in FUNDING_SCHEMES} | _preset_descriptions()
     for message in sorted(wanted):
         entry = catalogue.get(message)
         assert entry is not None, f"no Dutch for {message!r}"

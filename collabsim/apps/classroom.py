@@ -9,7 +9,10 @@ that would leave the machine). The page has:
   reset, and the play interval as the speed control);
 - *teacher moments*: buttons that inject an event into the next month;
 - live charts of the drivers (trust, engagement, urgency, incentives, shared interest) and of the
-  public value created, the partnership as a network, and the timeline in English or Dutch.
+  public value created, the partnership as a network, and the timeline;
+- a language switch: every label, button, chart and the timeline in English or Dutch (the Dutch in
+  the one catalogue, collabsim/locale; ``collabsim app --lang nl`` starts the page in Dutch).
+  SolaraViz's own controls (Reset, Step, play, Play Interval) are Mesa's and stay English.
 
 The page shows partnership 0 of the scenario (the classroom scenarios have one).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,7 @@ from mesa.visualization.utils import force_update, update_counter
 from collabsim.analysis.narration import SEVERITY, narrate, org_name
 from collabsim.apps.presets import scenarios_dir
 from collabsim.errors import CollabsimInputError
+from collabsim.locale import N_, check_language, translator
 from collabsim.mechanisms.trust_views import effective_trust
 from collabsim.model.collaboration import COLUMN, DRIVER_SERIES, CollaborationModel
 from collabsim.model.organisation_types import ORGANISATION_TYPES, type_name
@@ -37,19 +42,27 @@ from collabsim.model.teacher_moments import MOMENTS
 
 # ----------------------------------------------------------------------------- settings
 
-DRIVER_SLIDERS: tuple[tuple[str, str, str], ...] = (
-    # (scenario key, English label, Dutch label)
-    ("drivers.incentives", "Incentives", "Prikkels"),
-    ("drivers.urgency", "Urgency", "Urgentie"),
-    ("drivers.shared_interest", "Shared interest", "Gedeeld belang"),
-    ("drivers.trust", "Trust", "Vertrouwen"),
-    ("conditions.agility", "Agility", "Wendbaarheid"),
-    ("conditions.staff_turnover", "Staff turnover (per year)", "Personeelsverloop (per jaar)"),
+DRIVER_SLIDERS: tuple[tuple[str, str], ...] = (
+    # (scenario key, label: English, its Dutch in the catalogue)
+    ("drivers.incentives", N_("Incentives")),
+    ("drivers.urgency", N_("Urgency")),
+    ("drivers.shared_interest", N_("Shared interest")),
+    ("drivers.trust", N_("Trust")),
+    ("conditions.agility", N_("Agility")),
+    ("conditions.staff_turnover", N_("Staff turnover (per year)")),
 )
 GOVERNANCE = ("informal", "covenant", "legal_entity")
 KINDS = ("operational", "strategic")
+# What the governance and kind selects show (the scenario keeps its own words).
+CHOICE_LABEL = {
+    "informal": N_("informal"),
+    "covenant": N_("covenant"),
+    "legal_entity": N_("legal entity"),
+    "operational": N_("operational"),
+    "strategic": N_("strategic"),
+}
 SETTING_KEYS = (
-    *(k for k, _, _ in DRIVER_SLIDERS),
+    *(k for k, _ in DRIVER_SLIDERS),
     "partnership.coordinator",
     "partnership.governance",
     "partnership.kind",
@@ -58,22 +71,12 @@ SETTING_KEYS = (
 
 # The series drawn in the drivers chart, with their colours and labels.
 SERIES_LABEL = {
-    "en": {
-        "trust": "trust",
-        "engagement": "engagement",
-        "urgency": "urgency",
-        "incentives": "incentives",
-        "shared_interest": "shared interest",
-        "public_value": "public value",
-    },
-    "nl": {
-        "trust": "vertrouwen",
-        "engagement": "inzet",
-        "urgency": "urgentie",
-        "incentives": "prikkels",
-        "shared_interest": "gedeeld belang",
-        "public_value": "publieke waarde",
-    },
+    "trust": N_("trust"),
+    "engagement": N_("engagement"),
+    "urgency": N_("urgency"),
+    "incentives": N_("incentives"),
+    "shared_interest": N_("shared interest"),
+    "public_value": N_("public value"),
 }
 SERIES_COLOUR = {
     "trust": "#1f77b4",
@@ -85,79 +88,71 @@ SERIES_COLOUR = {
 SEVERITY_COLOUR = {"good": "#2e7d32", "bad": "#c62828", "minor": "#757575", "teacher": "#6a1b9a"}
 
 MOMENT_LABEL = {
-    "en": {
-        "funding_ends": "Funding ends",
-        "key_person_leaves": "A key person leaves",
-        "demand_shock": "Demand shock",
-        "conflict": "A conflict",
-    },
-    "nl": {
-        "funding_ends": "Financiering stopt",
-        "key_person_leaves": "Sleutelfiguur vertrekt",
-        "demand_shock": "Vraagschok",
-        "conflict": "Een conflict",
-    },
+    "funding_ends": N_("Funding ends"),
+    "key_person_leaves": N_("A key person leaves"),
+    "demand_shock": N_("Demand shock"),
+    "conflict": N_("A conflict"),
 }
 
+# What the page says, English as the key; the Dutch is in the one catalogue (collabsim/locale).
 TEXT = {
-    "en": {
-        "scenario": "Scenario",
-        "preset": "Preset scenario",
-        "coordinator": "Paid coordinator",
-        "governance": "Governance",
-        "kind": "Kind of collaboration",
-        "seed": "Seed",
-        "apply": "Changes apply to the next run: press Reset.",
-        "moments": "Teacher moments",
-        "moments_help": "Each button makes it happen at the start of the next month.",
-        "queued": "Queued for month {month}: {what}",
-        "drivers": "Drivers and engagement",
-        "value": "Public value created",
-        "network": "The partnership as a network",
-        "timeline": "Timeline",
-        "no_events": "Nothing has happened yet: press Step or play.",
-        "month": "month",
-        "level": "level",
-        "phase": "Month {month} · phase: {phase} · {n} members",
-        "one_of": " · partnership '{name}', 1 of {total} (the page follows the first)",
-        "language": "Language",
-        "more": "… and {n} earlier events",
-    },
-    "nl": {
-        "scenario": "Scenario",
-        "preset": "Voorbeeldscenario",
-        "coordinator": "Betaalde coördinator",
-        "governance": "Governance",
-        "kind": "Soort samenwerking",
-        "seed": "Startgetal (seed)",
-        "apply": "Wijzigingen gelden voor de volgende run: druk op Reset.",
-        "moments": "Docentmomenten",
-        "moments_help": "Elke knop laat het gebeuren aan het begin van de volgende maand.",
-        "queued": "Klaar voor maand {month}: {what}",
-        "drivers": "Drijfveren en inzet",
-        "value": "Gecreëerde publieke waarde",
-        "network": "Het samenwerkingsverband als netwerk",
-        "timeline": "Tijdlijn",
-        "no_events": "Er is nog niets gebeurd: druk op Step of afspelen.",
-        "month": "maand",
-        "level": "niveau",
-        "phase": "Maand {month} · fase: {phase} · {n} leden",
-        "one_of": " · samenwerkingsverband '{name}', 1 van {total} (de pagina volgt het eerste)",
-        "language": "Taal",
-        "more": "… en {n} eerdere gebeurtenissen",
-    },
+    "title": N_("collabsim — the bumpy road of collaboration"),
+    "scenario": N_("Scenario"),
+    "preset": N_("Preset scenario"),
+    "coordinator": N_("Paid coordinator"),
+    "governance": N_("Governance"),
+    "kind": N_("Kind of collaboration"),
+    "seed": N_("Seed"),
+    "apply": N_("Changes apply to the next run: press Reset."),
+    "moments": N_("Teacher moments"),
+    "moments_help": N_("Each button makes it happen at the start of the next month."),
+    "queued": N_("Queued for month {month}: {what}"),
+    "drivers": N_("Drivers and engagement"),
+    "value": N_("Public value created"),
+    "network": N_("The partnership as a network"),
+    "timeline": N_("Timeline"),
+    "no_events": N_("Nothing has happened yet: press Step or play."),
+    "month": N_("month"),
+    "level": N_("level"),
+    "phase": N_("Month {month} · phase: {phase} · {n} members"),
+    "one_of": N_(" · partnership '{name}', 1 of {total} (the page follows the first)"),
+    "more": N_("… and {n} earlier events"),
 }
-PHASE_NL = {
-    "forming": "opstart",
-    "active": "actief",
-    "struggling": "moeizaam",
-    "dormant": "slapend",
-    "dissolved": "opgeheven",
+PHASE_LABEL = {
+    "forming": N_("forming"),
+    "active": N_("active"),
+    "struggling": N_("struggling"),
+    "dormant": N_("dormant"),
+    "dissolved": N_("dissolved"),
 }
+# The language switch's buttons (each language named in itself, so either reader finds theirs).
+LANGUAGE_LABEL = {"en": "English", "nl": "Nederlands"}
 TIMELINE_MAX = 80  # most recent events listed (the rest are counted)
 
-# Per browser session (Solara keeps a reactive's value per connection): the timeline language.
-language = solara.reactive("en")
+
+def start_language() -> str:
+    """The page's first language: English unless `collabsim app --lang nl` set
+    COLLABSIM_APP_LANG."""
+    return check_language(os.environ.get("COLLABSIM_APP_LANG", "en"))
+
+
+# Per browser session (Solara keeps a reactive's value per connection): the page's language.
+language = solara.reactive(start_language())
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The page's texts in a language."""
+    _ = translator(lang)
+    return {key: _(message) for key, message in TEXT.items()}
+
+
+def preset_description(name: str, lang: str = "en") -> str:
+    """The preset's one-line description (its file's scenario.description), in the language."""
+    files = presets()
+    if name not in files:
+        return ""
+    text = str(_get(read_toml(files[name]), "scenario.description", ""))
+    return translator(lang)(text) if text else ""
 
 
 def presets() -> dict[str, Path]:
@@ -191,7 +186,7 @@ def settings_from_preset(name: str) -> dict[str, Any]:
     out: dict[str, Any] = {"preset": name}
     for key in SETTING_KEYS:
         out[key] = _get(data, key, _get(defaults, key, None))
-    for key, _, _ in DRIVER_SLIDERS:
+    for key, _label in DRIVER_SLIDERS:
         out[key] = float(out[key])
     out["scenario.seed"] = int(out["scenario.seed"])
     out["partnership.coordinator"] = bool(out["partnership.coordinator"])
@@ -292,14 +287,15 @@ def _history(model: CollaborationModel) -> np.ndarray:
 def drivers_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dict[str, Any]:
     """Vega-Lite spec: the drivers and engagement of partnership p, month by month."""
     hist = _history(model)[:, p, :]
-    labels = SERIES_LABEL[lang]
+    _ = translator(lang)
+    labels = {key: _(label) for key, label in SERIES_LABEL.items()}
     rows = ["m,s,v"]
     for name in DRIVER_SERIES:
         col = hist[:, getattr(COLUMN, name)]
         label = labels[name]
         rows.extend(f"{m},{label},{v:.4f}" for m, v in enumerate(col))
     marks = _moment_rules(model, lang, p)
-    t = TEXT[lang]
+    t = texts(lang)
     lines = {
         "mark": {"type": "line", "strokeWidth": 2},
         "data": _csv(rows, m="number", v="number"),
@@ -370,7 +366,7 @@ def value_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dict[
     hist = _history(model)[:, p, :]
     col = hist[:, COLUMN.public_value]
     rows = ["m,v", *(f"{m},{v:.4f}" for m, v in enumerate(col))]
-    t = TEXT[lang]
+    t = texts(lang)
     return {
         "$schema": _SCHEMA,
         "width": 440,
@@ -382,7 +378,7 @@ def value_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dict[
             "y": {
                 "field": "v",
                 "type": "quantitative",
-                "title": SERIES_LABEL[lang]["public_value"],
+                "title": translator(lang)(SERIES_LABEL["public_value"]),
             },
         },
     }
@@ -482,7 +478,10 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
                         "condition": {"test": "datum.member", "value": 0.9},
                         "value": 0.1,
                     },
-                    "tooltip": [{"field": "name"}, {"field": "e", "title": "engagement"}],
+                    "tooltip": [
+                        {"field": "name"},
+                        {"field": "e", "title": translator(lang)(SERIES_LABEL["engagement"])},
+                    ],
                 },
             },
             {
@@ -511,7 +510,7 @@ def DriversChart(model: CollaborationModel):
     update_counter.get()
     lang = language.value
     with solara.Column(classes=["collabsim-drivers"]) as main:
-        solara.Text(TEXT[lang]["drivers"], style={"font-weight": "bold"})
+        solara.Text(texts(lang)["drivers"], style={"font-weight": "bold"})
         _vega(drivers_spec(model, lang))
     return main
 
@@ -524,18 +523,18 @@ def ValueChart(model: CollaborationModel):
     st = model.state
     phase = model.phase_names[int(st.phase[0])]
     with solara.Column(classes=["collabsim-value"]) as main:
-        solara.Text(TEXT[lang]["value"], style={"font-weight": "bold"})
+        solara.Text(texts(lang)["value"], style={"font-weight": "bold"})
         solara.Text(
-            TEXT[lang]["phase"].format(
+            texts(lang)["phase"].format(
                 month=model.steps,
-                phase=PHASE_NL.get(phase, phase) if lang == "nl" else phase,
+                phase=translator(lang)(PHASE_LABEL[phase]) if phase in PHASE_LABEL else phase,
                 n=int(st.member[0].sum()),
             ),
             classes=["collabsim-phase"],
         )
         if len(st.names) > 1:
             solara.Text(
-                TEXT[lang]["one_of"].format(name=st.names[0], total=len(st.names)),
+                texts(lang)["one_of"].format(name=st.names[0], total=len(st.names)),
                 style={"font-size": "0.8em", "color": "#757575"},
             )
         _vega(value_spec(model, lang))
@@ -548,7 +547,7 @@ def NetworkView(model: CollaborationModel):
     update_counter.get()
     lang = language.value
     with solara.Column(classes=["collabsim-network"]) as main:
-        solara.Text(TEXT[lang]["network"], style={"font-weight": "bold"})
+        solara.Text(texts(lang)["network"], style={"font-weight": "bold"})
         _vega(network_spec(model, lang))
     return main
 
@@ -560,7 +559,7 @@ def timeline_html(model: CollaborationModel, lang: str = "en", p: int = 0) -> st
     if not events:
         return (
             '<div class="collabsim-timeline"><p class="collabsim-empty">'
-            f"{html.escape(TEXT[lang]['no_events'])}</p></div>"
+            f"{html.escape(texts(lang)['no_events'])}</p></div>"
         )
     shown = events[::-1][:TIMELINE_MAX]
     items = []
@@ -575,7 +574,7 @@ def timeline_html(model: CollaborationModel, lang: str = "en", p: int = 0) -> st
     if more > 0:
         items.append(
             f'<li style="list-style:none;color:#757575">'
-            f"{html.escape(TEXT[lang]['more'].format(n=more))}</li>"
+            f"{html.escape(texts(lang)['more'].format(n=more))}</li>"
         )
     return (
         '<div class="collabsim-timeline" style="max-height:300px;overflow-y:auto">'
@@ -585,22 +584,38 @@ def timeline_html(model: CollaborationModel, lang: str = "en", p: int = 0) -> st
 
 @solara.component
 def TimelineView(model: CollaborationModel):
-    """The events as they happen, in plain English or Dutch (with the language switch)."""
+    """The events as they happen, in plain English or Dutch."""
     update_counter.get()
     lang = language.value
     with solara.Column(classes=["collabsim-timeline-card"]) as main:
-        with solara.Row(style={"align-items": "center"}):
-            solara.Text(TEXT[lang]["timeline"], style={"font-weight": "bold"})
-            solara.ToggleButtonsSingle(value=language, values=["en", "nl"])
+        solara.Text(texts(lang)["timeline"], style={"font-weight": "bold"})
         solara.HTML(tag="div", unsafe_innerHTML=timeline_html(model, lang))
     return main
+
+
+@solara.component
+def LanguageSwitch():
+    """The page's language: English or Dutch, for every label, chart and the timeline."""
+    names = list(LANGUAGE_LABEL.values())
+
+    def choose(name):
+        language.set(next(code for code, label in LANGUAGE_LABEL.items() if label == name))
+
+    with solara.Card("Taal · Language"):
+        solara.ToggleButtonsSingle(
+            value=LANGUAGE_LABEL[language.value],
+            values=names,
+            on_value=choose,
+            classes=["collabsim-language"],
+        )
 
 
 @solara.component
 def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
     """Preset, drivers, conditions and design of the next run."""
     lang = language.value
-    t = TEXT[lang]
+    _ = translator(lang)
+    t = texts(lang)
     values = settings.value
     names = list(presets())
 
@@ -610,14 +625,29 @@ def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
 
         return on_value
 
+    def set_choice(key, choices):
+        shown = {_(CHOICE_LABEL[c]): c for c in choices}
+
+        def on_value(label):
+            settings.value = {**settings.value, key: shown.get(label, label)}
+
+        return on_value
+
     def choose_preset(name):
         settings.value = settings_from_preset(name)
 
     with solara.Card(t["scenario"]):
         solara.Select(t["preset"], value=values["preset"], values=names, on_value=choose_preset)
-        for key, en, nl in DRIVER_SLIDERS:
+        description = preset_description(values["preset"], lang)
+        if description:
+            solara.Text(
+                description,
+                classes=["collabsim-preset-text"],
+                style={"font-size": "0.85em", "color": "#455a64"},
+            )
+        for key, label in DRIVER_SLIDERS:
             solara.SliderFloat(
-                f"{en if lang == 'en' else nl}: {values[key]:.2f}",
+                f"{_(label)}: {values[key]:.2f}",
                 value=values[key],
                 min=0.0,
                 max=1.0,
@@ -630,18 +660,17 @@ def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
             value=values["partnership.coordinator"],
             on_value=set_key("partnership.coordinator"),
         )
-        solara.Select(
-            t["governance"],
-            value=values["partnership.governance"],
-            values=list(GOVERNANCE),
-            on_value=set_key("partnership.governance"),
-        )
-        solara.Select(
-            t["kind"],
-            value=values["partnership.kind"],
-            values=list(KINDS),
-            on_value=set_key("partnership.kind"),
-        )
+        for key, label, choices in (
+            ("partnership.governance", t["governance"], GOVERNANCE),
+            ("partnership.kind", t["kind"], KINDS),
+        ):
+            current = values[key]
+            solara.Select(
+                label,
+                value=_(CHOICE_LABEL[current]) if current in CHOICE_LABEL else current,
+                values=[_(CHOICE_LABEL[c]) for c in choices],
+                on_value=set_choice(key, choices),
+            )
         solara.InputInt(t["seed"], value=values["scenario.seed"], on_value=set_key("scenario.seed"))
         current = getattr(model.value, "settings", None)
         if current != values:
@@ -653,7 +682,8 @@ def TeacherMoments(model: solara.Reactive):
     """Buttons that inject an event into the next month."""
     update_counter.get()
     lang = language.value
-    t = TEXT[lang]
+    _ = translator(lang)
+    t = texts(lang)
     m = model.value
 
     def inject(kind):
@@ -663,12 +693,15 @@ def TeacherMoments(model: solara.Reactive):
 
         return on_click
 
+    def label(kind):
+        return _(MOMENT_LABEL[kind]) if kind in MOMENT_LABEL else kind
+
     with solara.Card(t["moments"]):
         solara.Text(t["moments_help"], style={"font-size": "0.85em"})
         with solara.Column(gap="4px"):
             for kind in MOMENTS:
                 solara.Button(
-                    MOMENT_LABEL[lang].get(kind, kind),
+                    label(kind),
                     on_click=inject(kind),
                     color="deep-purple",
                     outlined=True,
@@ -677,7 +710,7 @@ def TeacherMoments(model: solara.Reactive):
                 )
         pending = getattr(m, "pending_moments", [])
         if pending:
-            what = ", ".join(MOMENT_LABEL[lang].get(k, k) for k in pending)
+            what = ", ".join(label(k) for k in pending)
             solara.Text(
                 t["queued"].format(month=m.steps + 1, what=what), classes=["collabsim-queued"]
             )
@@ -702,6 +735,7 @@ def _Deeper(child):
 @solara.component
 def _SidebarCards(settings: solara.Reactive, model: solara.Reactive):
     with solara.Sidebar():
+        LanguageSwitch()
         TeacherMoments(model)
     _Deeper(_ScenarioCard(settings, model))
 
@@ -716,10 +750,11 @@ def _ScenarioCard(settings: solara.Reactive, model: solara.Reactive):
 def Page():
     """The classroom page: SolaraViz with the teacher moments and scenario card below its controls.
 
-    SolaraViz's own cards (controls: reset, play/pause, step, speed) come first in the sidebar,
-    then the teacher moments, then the scenario; the main area holds the charts, the network and
-    the timeline.
+    SolaraViz's own cards (controls: reset, play/pause, step, speed; Mesa's, in English) come
+    first in the sidebar, then the language switch, the teacher moments, then the scenario; the
+    main area holds the charts, the network and the timeline.
     """
+    lang = language.value
     settings = solara.use_reactive(solara.use_memo(default_settings, []))
     first = solara.use_memo(lambda: ClassroomModel(settings.peek()), [])
     model = solara.use_reactive(first)
@@ -728,7 +763,7 @@ def Page():
         model,
         components=[(c, 0) for c in COMPONENTS],
         model_params={"settings": settings},
-        name="collabsim — the bumpy road of collaboration",
+        name=texts(lang)["title"],
         play_interval=300,
     )
     _Deeper(_Deeper(_SidebarCards(settings, model)))

@@ -21,6 +21,7 @@ import typer
 from collabsim.apps.presets import scenarios_dir
 from collabsim.cli.console import console, fail
 from collabsim.errors import CollabsimInputError
+from collabsim.locale import check_language
 
 # A cache miss must fail here, visibly, rather than fetch from the internet (port 9: discard).
 DEAD_CDN = "http://127.0.0.1:9/npm/"
@@ -127,8 +128,15 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="folder of preset scenario files (default: the shipped scenarios)"),
         ] = None,
+        lang: Annotated[
+            str,
+            typer.Option(
+                "--lang", help="the page's start language, en or nl (switchable on the page)"
+            ),
+        ] = "en",
     ) -> None:
         """Start the classroom app: the partnership's bumpy road, live, in a browser (offline)."""
+        check_language(lang)
         check_ready(host, port, scenarios)
         if host not in ("127.0.0.1", "localhost", "::1"):
             console.print(
@@ -139,6 +147,7 @@ def register(app: typer.Typer) -> None:
             f"collabsim app: http://{host}:{port}/ (offline; Ctrl-C stops it)", highlight=False
         )
         os.environ.update(offline_env(scenarios=scenarios.resolve() if scenarios else None))
+        os.environ["COLLABSIM_APP_LANG"] = lang
         code = serve(host, port, open_browser)
         if code:
             fail(f"the app server stopped with exit code {code}", code=1)
