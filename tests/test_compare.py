@@ -161,15 +161,53 @@ class _Collector(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory):
+def comparison():
     paths = [
         POLICIES / "no_policy.toml",
         POLICIES / "one_off_subsidy.toml",
         POLICIES / "challenge_fund.toml",
         POLICIES / "mandated_collaboration.toml",
     ]
-    c = compare(paths, replicates=20, seed=4)
-    return write_report(c, tmp_path_factory.mktemp("cmp") / "report")
+    return compare(paths, replicates=20, seed=4)
+
+
+@pytest.fixture(scope="module")
+def report_dir(comparison, tmp_path_factory):
+    return write_report(comparison, tmp_path_factory.mktemp("cmp") / "report")
+
+
+def _figure_text(plot, comparison, path: Path, language: str) -> str:
+    """The text a figure draws (written as SVG with its text kept as text)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        plot(comparison, path, language)
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_figures_speak_dutch_with_lang_nl(comparison, tmp_path):
+    """Fails if a figure's title, axis or legend stays English in a Dutch report."""
+    from collabsim.analysis.compare_figures import PLOTTERS
+
+    dutch = {
+        "survival": ("Overleving van de samenwerkingsverbanden", "aandeel samenwerkingsverbanden"),
+        "cliff": ("De klif aan het eind van de financiering", "geld stopt in maand"),
+        "trajectories": ("Vertrouwen en inzet van de samenwerkingsverbanden", "maand"),
+        "value_per_euro": ("Wat het geld oplevert", "publieke waarde (modeleenheden)"),
+    }
+    english = {
+        "survival": "Survival of the partnerships",
+        "cliff": "money stops in month",
+        "trajectories": "Trust and engagement",
+        "value_per_euro": "What the money buys",
+    }
+    for name, plot in PLOTTERS.items():
+        nl = _figure_text(plot, comparison, tmp_path / f"{name}_nl.svg", "nl")
+        for phrase in dutch[name]:
+            assert phrase in nl, (name, phrase)
+        assert english[name] not in nl, name
+        en = _figure_text(plot, comparison, tmp_path / f"{name}_en.svg", "en")
+        assert english[name] in en, name
 
 
 def test_the_report_renders_self_contained_with_every_figure_embedded(report_dir):

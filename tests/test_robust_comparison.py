@@ -153,6 +153,41 @@ def test_compare_across_end_to_end(tmp_path):
     assert "beats no_policy" in text
 
 
+def test_compare_across_lang_nl_writes_the_section_and_its_figure_in_dutch(tmp_path, monkeypatch):
+    """Fails if "Where it works and where it does not" or its figure stays English in Dutch."""
+    import matplotlib
+
+    from collabsim.analysis import robust_report
+
+    drawn = {}
+    plot = robust_report.plot_robust
+
+    def plot_and_keep_text(robust, path, language="en"):
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            drawn["svg"] = plot(robust, tmp_path / "robust.svg", language).read_text()
+        return plot(robust, path, language)
+
+    monkeypatch.setattr(robust_report, "plot_robust", plot_and_keep_text)
+    out = tmp_path / "nl"
+    code, text = invoke("compare", *SCHEMES, "-n", "2", "--across", experiment(tmp_path),
+                        "--out", out, "--lang", "nl")  # fmt: skip
+    assert code == 0, text
+    for doc in ((out / "report.html").read_text(), (out / "report.md").read_text()):
+        for phrase in (
+            "Waar het werkt en waar niet",
+            "Grenzen van het antwoord over toekomsten",
+            "Elk van de 2 regelingen is doorgerekend in dezelfde 5 toekomsten",
+            "aandeel samenwerkingsverbanden dat na tien jaar nog actief is",
+            "(de referentie)",
+        ):
+            assert phrase in doc, phrase
+        for english in ("Where it works and where it does not", "Limits of the answer"):
+            assert english not in doc, english
+    for phrase in ("Hoe vaak helpt het?", "2 regelingen over 5 toekomsten", "referentie"):
+        assert phrase in drawn["svg"], phrase
+    assert "How often" not in drawn["svg"]
+
+
 def bad(tmp_path: Path, change) -> Path:
     return experiment(tmp_path, change(TINY))
 

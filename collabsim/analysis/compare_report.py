@@ -545,7 +545,7 @@ def render_html(
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
     if comparison.robust is not None:
-        parts.extend(html_section(comparison.robust, pngs["robust"]))
+        parts.extend(html_section(comparison.robust, pngs["robust"], language))
     parts.append(f"<h2>{html.escape(_('Assumptions and limits'))}</h2><ul>")
     parts.extend(f"<li>{html.escape(a)}</li>" for a in assumptions(comparison, language))
     parts.append("</ul>")
@@ -634,7 +634,7 @@ def render_markdown(comparison: Comparison, language: str = "en") -> str:
     for name, caption in captions(language).items():
         lines += [f"![{caption}](figures/{name}.png)", "", f"*{caption}*", ""]
     if comparison.robust is not None:
-        lines += markdown_section(comparison.robust)
+        lines += markdown_section(comparison.robust, language)
     lines += ["## " + _("Assumptions and limits"), ""]
     lines += [f"- {a}" for a in assumptions(comparison, language)]
     lines.append("")
@@ -658,10 +658,10 @@ def write_report(
         (tmp / "figures").mkdir()
         pngs = {}
         for name, plot in PLOTTERS.items():
-            path = plot(comparison, tmp / "figures" / f"{name}.png")
+            path = plot(comparison, tmp / "figures" / f"{name}.png", language)
             pngs[name] = path.read_bytes()
         if comparison.robust is not None:
-            pngs["robust"] = write_robust(comparison.robust, tmp)
+            pngs["robust"] = write_robust(comparison.robust, tmp, language)
         (tmp / "report.html").write_text(
             render_html(comparison, strings, pngs, language), encoding="utf-8"
         )

@@ -49,6 +49,7 @@ import pandas as pd
 
 from collabsim.analysis.stats import Z95, wilson_interval
 from collabsim.errors import CollabsimInputError
+from collabsim.locale import N_
 from collabsim.model.scenario import Scenario, load_scenario, read_toml, validate_scenario
 from collabsim.runs.design import point_scenario_data, run_seed
 from collabsim.runs.pools import process_pool
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
     from collabsim.analysis.discovery import DiscoveryResult
 
 MEASURE = "survival_10y"
-MEASURE_WORDS = "share of partnerships still going after ten years"
+MEASURE_WORDS = N_("share of partnerships still going after ten years")
 MEASURE_MONTH = 120  # or the horizon, when a future's horizon is shorter
 MAX_BOXES = 2
 KEPT_PER_RUN = 600  # bytes held per run until the end: one record of a few numbers
