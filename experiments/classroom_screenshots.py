@@ -38,12 +38,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app() -> tuple[subprocess.Popen, str]:
-    """`collabsim app` on a free port, waited for until it answers."""
+def start_app(extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`collabsim app` on a free port (with any extra options), waited for until it answers."""
     port = _free_port()
     cli = Path(sys.executable).with_name("collabsim")
     proc = subprocess.Popen(
-        [str(cli), "app", "--port", str(port)],
+        [str(cli), "app", "--port", str(port), *(extra or [])],
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
@@ -135,7 +135,7 @@ def main() -> None:
             step_to(page, 60, CRISIS)
             shot("classroom_3_crisis_low_trust.png")
 
-            page.get_by_role("button", name="nl", exact=True).click()
+            page.get_by_role("button", name="Nederlands", exact=True).click()
             page.wait_for_timeout(800)
             shot("classroom_timeline_nl.png")
             browser.close()

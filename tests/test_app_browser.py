@@ -205,8 +205,10 @@ def test_app_in_chromium(app_server, tmp_path):
                 assert _drawn(page, card), f"{card} is a blank panel"
             assert page.locator(".collabsim-event").count() >= 2
 
-            page.get_by_role("button", name="nl", exact=True).click()
+            page.get_by_role("button", name="Nederlands", exact=True).click()
             expect(page.locator(".collabsim-timeline")).to_contain_text("Maand 6: docentmoment")
+            expect(page.get_by_role("button", name="Een conflict")).to_be_visible()
+            expect(page.locator(".collabsim-phase")).to_contain_text("Maand ")
 
             page.screenshot(path=str(tmp_path / "classroom_app.png"), full_page=True)
         finally:
