@@ -1,11 +1,13 @@
 """One translation table for what collabsim says to people: gettext catalogues, English as the key.
 
 The Dutch catalogue is ``collabsim/locale/nl/LC_MESSAGES/collabsim.po``, the only place a Dutch
-string of the reports and the CLI lives. It is compiled to a gettext .mo catalogue in memory by
-Babel on first use (once per process) and read by the standard library's ``gettext``: the .po is
-the single source, there is no generated binary in the repository or the wheel to fall out of step
-with it, and a wheel needs no build step of its own. ``tests/test_locale.py`` checks that every
-message marked in the code (``_("...")``) has a Dutch translation.
+string of the reports, the CLI, the classroom app and its timeline lives (the app's language switch
+names the two languages in themselves, "English" and "Nederlands"). It is compiled to a gettext .mo
+catalogue in memory by Babel on first use (once per process) and read by the standard library's
+``gettext``: the .po is the single source, there is no generated binary in the repository or the
+wheel to fall out of step with it, and a wheel needs no build step of its own.
+``tests/test_locale.py`` checks that every message marked in the code (``_("...")`` or
+``N_("...")``) and every preset scenario's description (the app shows it) has a Dutch translation.
 
 Code marks a message with ``_ = translator(language)`` and ``_("Findings")``; messages with
 values use named placeholders, ``_("{n} runs").format(n=n)``, so a translation can reorder them.
