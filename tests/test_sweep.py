@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import io
 import json
 import os
 import signal
@@ -29,6 +27,8 @@ from collabsim.runs.experiment import load_experiment
 from collabsim.runs.results import load_sweep, sweep_meta
 from collabsim.runs.runner import replicate_seeds
 from collabsim.runs.sweep import TEST_HOOK_ENV, run_design, run_sweep
+
+from .conftest import invoke as invoke_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -87,14 +87,7 @@ class Invoked:
 
 def invoke(*args: str) -> Invoked:
     """Run `collabsim` in this process through its one error path, `collabsim.cli.main`."""
-    buffer = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return Invoked(code, buffer.getvalue())
+    return Invoked(*invoke_cli(*args))
 
 
 def error_lines(text: str) -> list[str]:

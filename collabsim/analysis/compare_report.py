@@ -22,6 +22,7 @@ from collabsim.analysis.comparison import (
     Arm,
     Comparison,
 )
+from collabsim.analysis.html_table import html_table
 from collabsim.analysis.robust_report import html_section, markdown_section, write_robust
 from collabsim.locale import N_, decimal, translator
 from collabsim.runs.outputs import git_revision, json_text, versions, writing_folder
@@ -432,17 +433,6 @@ figure{margin:1.2em 0}figcaption{font-size:.9em;color:#444}img{max-width:100%}
 """
 
 
-def _html_table(header: list[str], rows: list[list[str]], table_id: str) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return (
-        f'<div class="wide"><table id="{table_id}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
-
-
 def intervals_include(comparison: Comparison, language: str = "en") -> str:
     """What the intervals include, in the language (the posterior's description stays as is)."""
     _ = translator(language)
@@ -537,7 +527,7 @@ def render_html(
         )
         + "</p>"
     )
-    parts.append(_html_table(header, rows, "summary"))
+    parts.append(html_table(header, rows, "summary"))
     parts.append(f"<h2>{html.escape(_('Figures'))}</h2>")
     for name, caption in captions(language).items():
         parts.append(
@@ -562,7 +552,7 @@ def render_html(
         )
         + "</p>"
     )
-    parts.append(_html_table(list(strings.columns), strings.values.tolist(), "comparison-csv"))
+    parts.append(html_table(list(strings.columns), strings.values.tolist(), "comparison-csv"))
     made = _("Made by collabsim {version} (git {revision}) on {when}.").format(
         version=versions()["collabsim"],
         revision=git_revision(),

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.analysis.discovery import conditions_words
+from collabsim.analysis.html_table import html_table
 from collabsim.analysis.robust_comparison import MEASURE, MEASURE_WORDS, Edge, RobustComparison
 from collabsim.locale import N_, translator
 from collabsim.runs.plotting import plt
@@ -366,17 +367,6 @@ def plot_robust(robust: RobustComparison, path: Path, language: str = "en") -> P
 # --------------------------------------------------------------------------- the section
 
 
-def _html_table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return (
-        f'<div class="wide"><table id="robust"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
-
-
 def html_section(robust: RobustComparison, png: bytes, language: str = "en") -> list[str]:
     """The section as HTML parts."""
     _ = translator(language)
@@ -392,7 +382,7 @@ def html_section(robust: RobustComparison, png: bytes, language: str = "en") -> 
     for e in robust.edges:
         parts += [f"<li>{html.escape(t)}</li>" for t in edge_sentences(e, robust, language)]
     parts.append("</ul>")
-    parts.append(_html_table(*readable_rows(robust, language)))
+    parts.append(html_table(*readable_rows(robust, language), "robust"))
     parts.append(f"<h3>{html.escape(_(LIMITS_TITLE))}</h3><ul>")
     parts += [f"<li>{html.escape(a)}</li>" for a in limits(robust, language)]
     parts.append("</ul>")
