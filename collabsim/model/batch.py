@@ -1,12 +1,12 @@
-"""The batch path: a whole run in one compiled call, for many-run work that needs no monthly series.
+"""The batch path: a whole run in one compiled call, what every run of runs.runner takes.
 
 Every month of the run, the policy's decisions and all the draws happen in `run_whole`, with no
 Python between months. It calls the compiled month the month-by-month model calls
 (mechanisms.month.run_month) and, where that model's step pauses for draws, the same compiled
 kernels it calls there (the demand shocks, the jury and the funding switches); numba draws from
-the numpy Generator itself, the same numbers in the same order, so a run gives the same summary
-and events to the last bit (tests/test_batch_path.py). It keeps no monthly series and has no
-teacher moments: those need the month-by-month model (collabsim.model.collaboration).
+the numpy Generator itself, the same numbers in the same order, so a run gives the same summary,
+events and monthly series (kept only when asked for) to the last bit (tests/test_batch_path.py).
+It has no teacher moments: those need the month-by-month model (collabsim.model.collaboration).
 
 `BatchRuns` builds what does not depend on the seed once per scenario (parameters, the region's
 layout and its undrawn state, the policy's calendar, work arrays) and each run copies the
