@@ -29,10 +29,11 @@ def _code_messages() -> set[str]:
 
 
 def _preset_descriptions() -> set[str]:
-    """The description of every scenario the classroom app offers as a preset."""
-    from collabsim.apps.classroom import preset_description, presets
+    """The description and lesson text of every scenario the classroom app offers as a preset."""
+    from collabsim.apps.classroom import preset_description, preset_lesson, presets
 
-    return {preset_description(name) for name in presets()} - {""}
+    texts = {preset_description(name) for name in presets()}
+    return (texts | {preset_lesson(name) for name in presets()}) - {""}
 
 
 def _catalogue():
@@ -49,7 +50,7 @@ def test_every_english_message_has_a_dutch_one():
     code = _code_messages()
     assert len(code) > 50
     # funding schemes are translated by their name (compare_report._scenario_lines), the preset
-    # scenarios by their description (the classroom app shows it under the preset's name)
+    # scenarios by their description and lesson (the classroom app shows them under the preset)
     wanted = code | {s.replace("_", " ") for s in FUNDING_SCHEMES} | _preset_descriptions()
     for message in sorted(wanted):
         entry = catalogue.get(message)

@@ -1,18 +1,19 @@
-"""The classroom app: the bumpy road of a partnership, live, on Mesa's SolaraViz.
+"""The classroom app: the bumpy road of a partnership, live, on the app's own Solara page.
 
 Start it with ``collabsim app`` (see collabsim/cli/classroom.py, which also switches off everything
-that would leave the machine). The page has:
+that would leave the machine). The page has, in its sidebar:
 
-- a *Scenario* card: preset scenarios from ``scenarios/*.toml``, sliders and switches for the four
-  drivers, agility, staff turnover, coordinator, governance and kind, and the seed; changes apply
-  to the next model, made when Reset is pressed (SolaraViz's Controls card: play, pause, step,
-  reset, and the play interval as the speed control);
-- *teacher moments*: buttons that inject an event into the next month;
-- live charts of the drivers (trust, engagement, urgency, incentives, shared interest) and of the
-  public value created, the partnership as a network, and the timeline;
+- the *run controls* (collabsim/apps/classroom_controls.py): the month, large Step, Play/Pause and
+  Reset buttons, and the speed in months per second;
 - a language switch: every label, button, chart and the timeline in English or Dutch (the Dutch in
-  the one catalogue, collabsim/locale; ``collabsim app --lang nl`` starts the page in Dutch).
-  SolaraViz's own controls (Reset, Step, play, Play Interval) are Mesa's and stay English.
+  the one catalogue, collabsim/locale; ``collabsim app --lang nl`` starts the page in Dutch);
+- *teacher moments*: buttons that inject an event into the next month;
+- a *Scenario* card: preset scenarios from ``scenarios/*.toml`` with the preset's description and
+  lesson text, sliders and switches for the four drivers, agility, staff turnover, coordinator,
+  governance and kind, and the seed; changes apply to the next model, made when Reset is pressed;
+
+and in its main area live charts of the drivers (trust, engagement, urgency, incentives, shared
+interest) and of the public value created, the partnership as a network, and the timeline.
 
 The page shows partnership 0 of the scenario (the classroom scenarios have one).
 """
@@ -27,10 +28,9 @@ from typing import Any
 
 import numpy as np
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update, update_counter
 
 from collabsim.analysis.narration import SEVERITY, narrate, org_name
+from collabsim.apps.classroom_controls import RunControls, redraw, tick
 from collabsim.apps.presets import scenarios_dir
 from collabsim.errors import CollabsimInputError
 from collabsim.locale import N_, check_language, translator
@@ -146,13 +146,23 @@ def texts(lang: str) -> dict[str, str]:
     return {key: _(message) for key, message in TEXT.items()}
 
 
-def preset_description(name: str, lang: str = "en") -> str:
-    """The preset's one-line description (its file's scenario.description), in the language."""
+def preset_text(name: str, key: str, lang: str = "en") -> str:
+    """A text of the preset's file (scenario.description or scenario.lesson), in the language."""
     files = presets()
     if name not in files:
         return ""
-    text = str(_get(read_toml(files[name]), "scenario.description", ""))
+    text = str(_get(read_toml(files[name]), f"scenario.{key}", "")).strip()
     return translator(lang)(text) if text else ""
+
+
+def preset_description(name: str, lang: str = "en") -> str:
+    """The preset's one-line description (its file's scenario.description), in the language."""
+    return preset_text(name, "description", lang)
+
+
+def preset_lesson(name: str, lang: str = "en") -> str:
+    """The preset's lesson text (its file's scenario.lesson; empty if it has none)."""
+    return preset_text(name, "lesson", lang)
 
 
 def presets() -> dict[str, Path]:
@@ -226,8 +236,8 @@ def build_scenario(settings: dict[str, Any]):
 class ClassroomModel(CollaborationModel):
     """The collaboration model built from the app's settings (a dict or a reactive holding one).
 
-    SolaraViz re-creates the model on Reset as ``ClassroomModel(settings=...)``; the app passes
-    the session's reactive settings, so a Reset picks up whatever the sliders say then.
+    The page makes a new one on Reset from the session's settings, so a Reset picks up whatever
+    the sliders say then.
     """
 
     def __init__(self, settings: Any = None):
@@ -507,7 +517,7 @@ def _vega(spec: dict[str, Any]):
 @solara.component
 def DriversChart(model: CollaborationModel):
     """Live line chart of the drivers and engagement."""
-    update_counter.get()
+    tick.get()
     lang = language.value
     with solara.Column(classes=["collabsim-drivers"]) as main:
         solara.Text(texts(lang)["drivers"], style={"font-weight": "bold"})
@@ -518,7 +528,7 @@ def DriversChart(model: CollaborationModel):
 @solara.component
 def ValueChart(model: CollaborationModel):
     """Live chart of the public value created so far, and the phase."""
-    update_counter.get()
+    tick.get()
     lang = language.value
     st = model.state
     phase = model.phase_names[int(st.phase[0])]
@@ -544,7 +554,7 @@ def ValueChart(model: CollaborationModel):
 @solara.component
 def NetworkView(model: CollaborationModel):
     """The partnership as a network, redrawn every month."""
-    update_counter.get()
+    tick.get()
     lang = language.value
     with solara.Column(classes=["collabsim-network"]) as main:
         solara.Text(texts(lang)["network"], style={"font-weight": "bold"})
@@ -585,7 +595,7 @@ def timeline_html(model: CollaborationModel, lang: str = "en", p: int = 0) -> st
 @solara.component
 def TimelineView(model: CollaborationModel):
     """The events as they happen, in plain English or Dutch."""
-    update_counter.get()
+    tick.get()
     lang = language.value
     with solara.Column(classes=["collabsim-timeline-card"]) as main:
         solara.Text(texts(lang)["timeline"], style={"font-weight": "bold"})
@@ -643,7 +653,14 @@ def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
             solara.Text(
                 description,
                 classes=["collabsim-preset-text"],
-                style={"font-size": "0.85em", "color": "#455a64"},
+                style={"font-size": "0.9em", "color": "#37474f", "font-weight": "bold"},
+            )
+        lesson = preset_lesson(values["preset"], lang)
+        if lesson:
+            solara.Text(
+                lesson,
+                classes=["collabsim-lesson"],
+                style={"font-size": "0.9em", "color": "#37474f", "margin-bottom": "8px"},
             )
         for key, label in DRIVER_SLIDERS:
             solara.SliderFloat(
@@ -680,7 +697,7 @@ def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
 @solara.component
 def TeacherMoments(model: solara.Reactive):
     """Buttons that inject an event into the next month."""
-    update_counter.get()
+    tick.get()
     lang = language.value
     _ = translator(lang)
     t = texts(lang)
@@ -689,7 +706,7 @@ def TeacherMoments(model: solara.Reactive):
     def inject(kind):
         def on_click():
             model.value.inject(kind)
-            force_update()
+            redraw()
 
         return on_click
 
@@ -716,54 +733,33 @@ def TeacherMoments(model: solara.Reactive):
             )
 
 
-COMPONENTS = [DriversChart, NetworkView, TimelineView, ValueChart]
-
-# SolaraViz's sidebar holds a "Model Parameters" card that stays empty here (the scenario card
-# replaces it); hide it. Cards are otherwise left as SolaraViz draws them.
+# The sidebar is wider than Solara's default, for the large buttons and the lesson text.
 CSS = """
-.v-navigation-drawer .v-card:has(> .v-card__text:empty),
-.v-navigation-drawer .v-card:has(> .v-card__text > div:empty:only-child) { display: none; }
+.v-navigation-drawer { width: 400px !important; max-width: 100vw; }
+.collabsim-controls .v-btn { text-transform: none; }
+.collabsim-main .v-card { height: 100%; }
 """
 
 
 @solara.component
-def _Deeper(child):
-    """Render child one level deeper (the sidebar lists portals from shallow to deep)."""
-    return child
-
-
-@solara.component
-def _SidebarCards(settings: solara.Reactive, model: solara.Reactive):
-    with solara.Sidebar():
-        LanguageSwitch()
-        TeacherMoments(model)
-    _Deeper(_ScenarioCard(settings, model))
-
-
-@solara.component
-def _ScenarioCard(settings: solara.Reactive, model: solara.Reactive):
-    with solara.Sidebar():
-        ScenarioControls(settings, model)
-
-
-@solara.component
 def Page():
-    """The classroom page: SolaraViz with the teacher moments and scenario card below its controls.
-
-    SolaraViz's own cards (controls: reset, play/pause, step, speed; Mesa's, in English) come
-    first in the sidebar, then the language switch, the teacher moments, then the scenario; the
-    main area holds the charts, the network and the timeline.
-    """
+    """The classroom page: run controls, language, teacher moments and the scenario in the
+    sidebar; the charts, the network and the timeline in the main area."""
     lang = language.value
+    t = texts(lang)
     settings = solara.use_reactive(solara.use_memo(default_settings, []))
     first = solara.use_memo(lambda: ClassroomModel(settings.peek()), [])
     model = solara.use_reactive(first)
     solara.Style(CSS)
-    SolaraViz(
-        model,
-        components=[(c, 0) for c in COMPONENTS],
-        model_params={"settings": settings},
-        name=texts(lang)["title"],
-        play_interval=300,
-    )
-    _Deeper(_Deeper(_SidebarCards(settings, model)))
+    solara.Title(t["title"])
+    solara.AppBarTitle(t["title"])
+    with solara.Sidebar():
+        with solara.Column(gap="12px"):
+            RunControls(model, lambda: ClassroomModel(settings.peek()), lang)
+            LanguageSwitch()
+            TeacherMoments(model)
+            ScenarioControls(settings, model)
+    with solara.ColumnsResponsive(12, large=6, classes=["collabsim-main"]):
+        for component in (DriversChart, ValueChart, NetworkView, TimelineView):
+            with solara.Card():
+                component(model.value)

@@ -30,10 +30,13 @@ FUNDING_SCHEMES = get_args(SchemeName)
 
 
 class ScenarioMeta(StrictTable):
-    """[scenario]: name, description, horizon and root seed."""
+    """[scenario]: name, description, lesson text, horizon and root seed."""
 
     name: str = "unnamed"
     description: str = ""
+    lesson: str = Field(
+        "", description="what the scenario shows in class (the classroom app shows it)"
+    )
     steps: int = Field(120, ge=1, le=1200, description="months to simulate")
     seed: int = Field(1, ge=0, le=MAX_SEED, description="root seed")
     partnerships: int = Field(
