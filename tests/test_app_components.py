@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 
 import ipyvuetify as v
 import pytest
@@ -87,15 +89,40 @@ def _text(rc, css_class: str) -> list[str]:
     return [w.children[0] for w in _with_class(rc, v.Html, css_class)]
 
 
+def _toggle(rc, css_class: str):
+    (toggle,) = _with_class(rc, v.BtnToggle, css_class)
+    return toggle
+
+
+def _month(rc) -> int:
+    (text,) = _text(rc, "collabsim-month")
+    return int(text.split()[1])
+
+
+def _all_text(rc) -> str:
+    """Every string the page shows (labels, buttons, titles, texts), joined."""
+    found = []
+    for w in _walk(rc.container):
+        for child in getattr(w, "children", None) or []:
+            if isinstance(child, str):
+                found.append(child)
+        for name in ("label", "v_model"):
+            value = getattr(w, name, None)
+            if isinstance(value, str):
+                found.append(value)
+    return "\n".join(found)
+
+
 def test_controls_exist(page):
-    for label in ("Reset", "▶", "Step"):
-        _button(page, label)
+    for label in ("Reset", "Play", "Step"):
+        assert _button(page, label).x_large  # large buttons for a classroom screen
     for kind in MOMENTS:
         _button(page, app.MOMENT_LABEL[kind])
     for _, label in app.DRIVER_SLIDERS:
         slider = _slider(page, label)
         assert slider.min == 0 and slider.max == 1
-    _slider(page, "Play Interval (ms)")  # the speed control
+    assert _text(page, "collabsim-speed-label") == ["Speed (months per second)"]
+    assert _toggle(page, "collabsim-speed").children  # 0.5, 1, 2, 4 months per second
     page.find(v.Checkbox, label="Paid coordinator").assert_single()
     assert set(_select(page, "Governance").items) == {"informal", "covenant", "legal entity"}
     assert set(_select(page, "Kind of collaboration").items) == {"operational", "strategic"}
@@ -104,23 +131,68 @@ def test_controls_exist(page):
     assert {"classroom_lasting", "classroom_funding_cliff", "classroom_crisis_trust"} <= set(
         presets
     )
-    page.find(v.BtnToggle).assert_single()  # the language switch
+    _toggle(page, "collabsim-language")
     assert _text(page, "collabsim-preset-text") == [
         "Technical education chain: one mbo, four vmbo schools, six firms, one municipality"
     ]
+    (lesson,) = _text(page, "collabsim-lesson")
+    assert "grant ends in month 48" in lesson
+
+
+def test_no_developer_controls_in_either_language(page):
+    for lang in (0, 1):  # English, Nederlands
+        _toggle(page, "collabsim-language").v_model = lang
+        shown = _all_text(page)
+        for developer in ("Page 0", "Use Threads", "Render Interval", "Play Interval"):
+            assert developer not in shown, (lang, developer)
+
+
+def test_play_runs_the_months_and_pause_stops_them(page):
+    _toggle(page, "collabsim-speed").v_model = 3  # 4 months per second
+    _button(page, "Play").click()
+    assert _button(page, "Step").disabled, "Step waits while the model plays"
+    time.sleep(1.6)
+    _button(page, "Pause").click()
+    time.sleep(0.4)
+    paused_at = _month(page)
+    assert paused_at >= 3, f"playing 1.6 s at 4 months/s reached month {paused_at}"
+    time.sleep(0.8)
+    assert _month(page) == paused_at, "Pause did not stop the months"
+    assert not _button(page, "Step").disabled
+    _button(page, "Reset").click()
+    assert _month(page) == 0
+
+
+def test_play_stops_when_the_run_ends():
+    from collabsim.apps.classroom_controls import play
+
+    class Ends:
+        running, steps = True, 0
+
+        def step(self):
+            self.steps += 1
+            self.running = self.steps < 3
+
+    model, months = Ends(), []
+    assert play(model, 1000.0, lambda: True, threading.Event(), lambda: months.append(1)) == 3
+    assert len(months) == 3 and not model.running
+    stopped = threading.Event()
+    stopped.set()
+    assert play(Ends(), 1000.0, lambda: True, stopped, lambda: None) == 0
 
 
 def test_step_advances_the_model(page):
     before = _spec(page, "collabsim-drivers")
     assert len(_series(before, "trust")) == 1
     assert _text(page, "collabsim-phase") == ["Month 0 · phase: forming · 12 members"]
+    assert _month(page) == 0
     step = _button(page, "Step")
     for _ in range(3):
         step.click()
     after = _spec(page, "collabsim-drivers")
     assert len(_series(after, "trust")) == 4  # months 0..3
     (phase,) = _text(page, "collabsim-phase")
-    assert phase.startswith("Month 3 ")
+    assert phase.startswith("Month 3 ") and _month(page) == 3
     assert "Month 1:" in _timeline(page)  # the first month's events are on the timeline
     network = _spec(page, "collabsim-network")
     nodes = _rows(network["layer"][1]["data"])
@@ -158,7 +230,7 @@ def test_teacher_moment_and_language_switch(page):
     _button(page, "Step").click()
     assert "Month 1: teacher moment: a conflict breaks out between" in _timeline(page)
     assert not _text(page, "collabsim-queued")
-    page.find(v.BtnToggle).widget.v_model = 1  # the "Nederlands" button of the language switch
+    _toggle(page, "collabsim-language").v_model = 1  # the switch's "Nederlands" button
     text = _timeline(page)
     assert "Maand 1: docentmoment: er ontstaat een conflict tussen" in text
     assert "Teacher moments" not in [w.children[0] for w in page.find(v.CardTitle).widgets]
@@ -171,7 +243,7 @@ def _card_titles(rc) -> list[str]:
 def test_the_language_switch_puts_the_controls_and_charts_in_dutch(page):
     """Fails if a label, button, select, chart title or axis stays English after the switch."""
     _select(page, "Governance").v_model = "covenant"
-    page.find(v.BtnToggle).widget.v_model = 1  # "Nederlands"
+    _toggle(page, "collabsim-language").v_model = 1  # "Nederlands"
     assert app.language.value == "nl"
     titles = _card_titles(page)
     for title in ("Docentmomenten", "Scenario"):
@@ -191,6 +263,16 @@ def test_the_language_switch_puts_the_controls_and_charts_in_dutch(page):
         "Technische onderwijsketen: één mbo, vier vmbo-scholen, zes bedrijven, één gemeente"
     ]
     assert _text(page, "collabsim-phase") == ["Maand 0 · fase: opstart · 12 leden"]
+    for button in ("Stap", "Afspelen", "Opnieuw"):
+        assert _button(page, button).x_large
+    assert _text(page, "collabsim-speed-label") == ["Snelheid (maanden per seconde)"]
+    assert [b.children[0] for b in _toggle(page, "collabsim-speed").children] == [
+        "0,5",
+        "1",
+        "2",
+        "4",
+    ]
+    assert _text(page, "collabsim-lesson")[0].startswith("Een gewone regionale keten")
     drivers = _spec(page, "collabsim-drivers")
     assert len(_series(drivers, "vertrouwen")) == 1 and not _series(drivers, "trust")
     assert drivers["layer"][0]["encoding"]["x"]["title"] == "maand"
@@ -205,11 +287,11 @@ def test_the_language_switch_puts_the_controls_and_charts_in_dutch(page):
         assert title in texts, title
     # a Dutch label chosen in a select still sets the scenario's own word
     _select(page, "Governance").v_model = "rechtspersoon"
-    _button(page, "Reset").click()
+    _button(page, "Opnieuw").click()
     assert app.language.value == "nl"
     _button(page, "Een conflict").click()
     assert _text(page, "collabsim-queued") == ["Klaar voor maand 1: Een conflict"]
-    page.find(v.BtnToggle).widget.v_model = 0  # back to English
+    _toggle(page, "collabsim-language").v_model = 0  # back to English
     _button(page, "A conflict")
     assert _select(page, "Governance").v_model == "legal entity"
 
