@@ -1,10 +1,12 @@
 """The classroom app in a real browser: Debian's Chromium driven by Playwright, fully offline.
 
-The test starts `collabsim app` on 127.0.0.1 itself, opens the page, steps the model, plays and
-pauses, injects a teacher moment, switches the timeline to Dutch, and checks that the charts and
-the network are drawn (canvases with ink on them), that the timeline shows events, that the
-browser logged no errors, and that every request stayed on this machine (any other request is
-aborted and fails the test). A screenshot goes to the test's temporary folder.
+The test starts `collabsim app` on 127.0.0.1 itself, opens the page, checks that it shows no
+developer controls (no "Page 0", "Use Threads", "Render Interval") in either language, that the
+speed is labelled in months per second and that the preset's lesson text is shown, steps the
+model, plays and pauses, injects a teacher moment, switches the page to Dutch, and checks that the
+charts and the network are drawn (canvases with ink on them), that the timeline shows events,
+that the browser logged no errors, and that every request stayed on this machine (any other
+request is aborted and fails the test). A screenshot goes to the test's temporary folder.
 
 It installs nothing: `make test` installs Debian's chromium when it is missing (as root); without
 /usr/bin/chromium the test is skipped with that reason.
@@ -137,9 +139,18 @@ def _drawn(page, selector: str) -> bool:
     return bool(inked or info["svgs"] or info["imgs"])
 
 
+DEVELOPER_WORDS = ("Page 0", "Use Threads", "Render Interval", "Play Interval")
+
+
 def _month(page) -> int:
-    text = page.locator(".collabsim-phase").inner_text()
+    text = page.locator(".collabsim-month").inner_text()
     return int(text.split()[1])
+
+
+def _no_developer_controls(page) -> None:
+    body = page.locator("body").inner_text()
+    for word in DEVELOPER_WORDS:
+        assert word not in body, f"the page shows the developer control {word!r}"
 
 
 def test_app_in_chromium(app_server, tmp_path):
@@ -179,9 +190,14 @@ def test_app_in_chromium(app_server, tmp_path):
             step = page.get_by_role("button", name="Step", exact=True)
             expect(step).to_be_enabled(timeout=30_000)
             expect(page.locator(".collabsim-phase")).to_contain_text("Month 0", timeout=10_000)
+            expect(page.locator(".collabsim-month")).to_have_text("Month 0")
+            _no_developer_controls(page)
+            expect(page.locator(".collabsim-speed-label")).to_have_text("Speed (months per second)")
+            expect(page.locator(".collabsim-lesson")).to_contain_text("grant ends in month 48")
 
             for month in range(1, 6):
                 step.click()
+                expect(page.locator(".collabsim-month")).to_have_text(f"Month {month}")
                 expect(page.locator(".collabsim-phase")).to_contain_text(f"Month {month} ")
 
             # a teacher moment lands in the next month and on the timeline
@@ -193,12 +209,16 @@ def test_app_in_chromium(app_server, tmp_path):
             )
 
             # play for a while, then pause: the months run on by themselves
-            page.get_by_role("button", name="▶").click()
+            page.locator(".collabsim-speed").get_by_role("button", name="4", exact=True).click()
+            page.get_by_role("button", name="Play", exact=True).click()
+            expect(step).to_be_disabled()
             page.wait_for_timeout(2000)
-            page.get_by_role("button", name="❚❚").click()
+            page.get_by_role("button", name="Pause", exact=True).click()
             expect(step).to_be_enabled()
             played_to = _month(page)
             assert played_to > 7, f"playing for 2 s only reached month {played_to}"
+            page.wait_for_timeout(1000)
+            assert _month(page) == played_to, "Pause did not stop the months"
 
             page.wait_for_timeout(800)  # let vega finish drawing the last month
             for card in (".collabsim-drivers", ".collabsim-network", ".collabsim-value"):
@@ -209,6 +229,14 @@ def test_app_in_chromium(app_server, tmp_path):
             expect(page.locator(".collabsim-timeline")).to_contain_text("Maand 6: docentmoment")
             expect(page.get_by_role("button", name="Een conflict")).to_be_visible()
             expect(page.locator(".collabsim-phase")).to_contain_text("Maand ")
+            expect(page.locator(".collabsim-month")).to_have_text(f"Maand {played_to}")
+            expect(page.get_by_role("button", name="Stap", exact=True)).to_be_visible()
+            expect(page.get_by_role("button", name="Afspelen", exact=True)).to_be_visible()
+            expect(page.locator(".collabsim-speed-label")).to_have_text(
+                "Snelheid (maanden per seconde)"
+            )
+            expect(page.locator(".collabsim-lesson")).to_contain_text("Een gewone regionale keten")
+            _no_developer_controls(page)
 
             page.screenshot(path=str(tmp_path / "classroom_app.png"), full_page=True)
         finally:
