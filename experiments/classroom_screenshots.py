@@ -65,14 +65,15 @@ def choose_preset(page: Page, name: str) -> None:
     page.get_by_role("option", name=name, exact=True).click()
     expect(page.locator(".collabsim-apply")).to_be_visible()
     page.get_by_role("button", name="Reset", exact=True).click()
-    expect(page.locator(".collabsim-phase")).to_contain_text("Month 0 ")
+    expect(page.locator(".collabsim-month")).to_have_text("Month 0")
 
 
 def step_to(page: Page, month: int, moments: dict[int, list[str]] | None = None) -> None:
-    """Press Step until the month, pressing the teacher-moment buttons on the way."""
-    phase = page.locator(".collabsim-phase")
+    """Press Step until the month, pressing the teacher-moment buttons on the way (Step, not
+    Play: the screenshots show the same months every time)."""
+    shown = page.locator(".collabsim-month")
     step = page.get_by_role("button", name="Step", exact=True)
-    current = int(phase.inner_text().split()[1])
+    current = int(shown.inner_text().split()[1])
     while current < month:
         for kind in (moments or {}).get(current + 1, []):
             page.get_by_role("button", name=MOMENT_BUTTON[kind]).click()
@@ -80,7 +81,7 @@ def step_to(page: Page, month: int, moments: dict[int, list[str]] | None = None)
             break  # the partnership dissolved: the run has ended
         step.click()
         current += 1
-        expect(phase).to_contain_text(f"Month {current} ")
+        expect(shown).to_have_text(f"Month {current}")
     page.wait_for_timeout(1000)  # let vega finish drawing
 
 
@@ -131,7 +132,7 @@ def main() -> None:
             set_slider(page, "Trust", -12)  # 0.80 -> 0.20
             expect(page.locator(".v-input").filter(has_text="Trust: 0.20")).to_be_visible()
             page.get_by_role("button", name="Reset", exact=True).click()
-            expect(page.locator(".collabsim-phase")).to_contain_text("Month 0 ")
+            expect(page.locator(".collabsim-month")).to_have_text("Month 0")
             step_to(page, 60, CRISIS)
             shot("classroom_3_crisis_low_trust.png")
 

@@ -36,13 +36,13 @@ def app_nl(browser, out: Path) -> None:
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
-        step = page.get_by_role("button", name="Step", exact=True)
+        step = page.get_by_role("button", name="Stap", exact=True)  # the page's own Dutch buttons
         expect(step).to_be_enabled(timeout=60_000)
-        expect(page.locator(".collabsim-phase")).to_contain_text("Maand 0 ")
+        expect(page.locator(".collabsim-month")).to_have_text("Maand 0")
         page.get_by_role("button", name="Een conflict").click()
         for month in range(1, 9):
             step.click()
-            expect(page.locator(".collabsim-phase")).to_contain_text(f"Maand {month} ")
+            expect(page.locator(".collabsim-month")).to_have_text(f"Maand {month}")
         page.wait_for_timeout(1000)  # let vega finish drawing
         page.screenshot(path=str(out / "app_nl.png"))
         print("wrote", out / "app_nl.png")

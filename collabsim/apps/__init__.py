@@ -1,4 +1,4 @@
 """The applications built on the model for people who do not program: the classroom app
-(`classroom`, a Solara page through Mesa's SolaraViz, with its offline front-end assets in
-`classroom_assets`) and the Samenwerkingsscan (`scan`: a partnership's questionnaire answers turned
-into a scenario, a forecast and a report)."""
+(`classroom`, the app's own Solara page with its run controls in `classroom_controls` and its
+offline front-end assets in `classroom_assets`) and the Samenwerkingsscan (`scan`: a
+partnership's questionnaire answers turned into a scenario, a forecast and a report)."""
