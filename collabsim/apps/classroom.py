@@ -331,7 +331,7 @@ def drivers_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
     }
     return {
         "$schema": _SCHEMA,
-        "width": 440,
+        "width": 380,
         "height": 220,
         "layer": [lines, *marks],
     }
@@ -379,7 +379,7 @@ def value_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dict[
     t = texts(lang)
     return {
         "$schema": _SCHEMA,
-        "width": 440,
+        "width": 380,
         "height": 200,
         "data": _csv(rows, m="number", v="number"),
         "mark": {"type": "area", "line": {"color": "#00695c"}, "color": "#80cbc4"},
@@ -437,8 +437,8 @@ def network_spec(model: CollaborationModel, lang: str = "en", p: int = 0) -> dic
     axis = {"axis": None, "scale": {"domain": [-1.3, 1.3]}}
     return {
         "$schema": _SCHEMA,
-        "width": 380,
-        "height": 300,
+        "width": 300,
+        "height": 280,
         "view": {"stroke": None},
         "layer": [
             {
@@ -653,14 +653,24 @@ def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
             solara.Text(
                 description,
                 classes=["collabsim-preset-text"],
-                style={"font-size": "0.9em", "color": "#37474f", "font-weight": "bold"},
+                style={
+                    "display": "block",
+                    "font-size": "0.9em",
+                    "color": "#37474f",
+                    "font-weight": "bold",
+                },
             )
         lesson = preset_lesson(values["preset"], lang)
         if lesson:
             solara.Text(
                 lesson,
                 classes=["collabsim-lesson"],
-                style={"font-size": "0.9em", "color": "#37474f", "margin-bottom": "8px"},
+                style={
+                    "display": "block",
+                    "font-size": "0.9em",
+                    "color": "#37474f",
+                    "margin": "4px 0 8px",
+                },
             )
         for key, label in DRIVER_SLIDERS:
             solara.SliderFloat(
@@ -733,18 +743,16 @@ def TeacherMoments(model: solara.Reactive):
             )
 
 
-# The sidebar is wider than Solara's default, for the large buttons and the lesson text.
 CSS = """
-.v-navigation-drawer { width: 400px !important; max-width: 100vw; }
 .collabsim-controls .v-btn { text-transform: none; }
-.collabsim-main .v-card { height: 100%; }
+.collabsim-main .v-card { height: 100%; overflow-x: auto; }
 """
 
 
 @solara.component
 def Page():
-    """The classroom page: run controls, language, teacher moments and the scenario in the
-    sidebar; the charts, the network and the timeline in the main area."""
+    """The classroom page: the run controls across the top; the language, the teacher moments and
+    the scenario in the sidebar; the charts, the network and the timeline below the controls."""
     lang = language.value
     t = texts(lang)
     settings = solara.use_reactive(solara.use_memo(default_settings, []))
@@ -755,10 +763,10 @@ def Page():
     solara.AppBarTitle(t["title"])
     with solara.Sidebar():
         with solara.Column(gap="12px"):
-            RunControls(model, lambda: ClassroomModel(settings.peek()), lang)
             LanguageSwitch()
             TeacherMoments(model)
             ScenarioControls(settings, model)
+    RunControls(model, lambda: ClassroomModel(settings.peek()), lang)
     with solara.ColumnsResponsive(12, large=6, classes=["collabsim-main"]):
         for component in (DriversChart, ValueChart, NetworkView, TimelineView):
             with solara.Card():

@@ -23,7 +23,6 @@ SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
 START_SPEED = 2.0
 
 TEXT = {
-    "controls": N_("Run the model"),
     "step": N_("Step"),
     "play": N_("Play"),
     "pause": N_("Pause"),
@@ -78,7 +77,8 @@ def play(
 
 @solara.component
 def RunControls(model: solara.Reactive, new_model: Callable[[], Any], lang: str):
-    """The run controls card: the month, Step, Play/Pause, Reset and the speed.
+    """The run controls, one row across the page: the month, Step, Play/Pause, Reset and the
+    speed.
 
     model holds the running model; new_model() makes the next one (from the scenario card's
     settings) when Reset is pressed.
@@ -112,14 +112,14 @@ def RunControls(model: solara.Reactive, new_model: Callable[[], Any], lang: str)
         redraw()
 
     labels = {speed_label(s, lang): s for s in SPEEDS}
-    big = {"x_large": True, "style": {"min-width": "7.5em", "font-size": "1.1em"}}
-    with solara.Card(t["controls"], classes=["collabsim-controls"]):
-        solara.Text(
-            t["month"].format(month=m.steps),
-            classes=["collabsim-month"],
-            style={"font-size": "1.6em", "font-weight": "bold"},
-        )
-        with solara.Row(gap="8px", style={"flex-wrap": "wrap", "margin": "8px 0"}):
+    big = {"x_large": True, "style": {"min-width": "8em", "font-size": "1.15em"}}
+    with solara.Card(classes=["collabsim-controls"]):
+        with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.Text(
+                t["month"].format(month=m.steps),
+                classes=["collabsim-month"],
+                style={"font-size": "2em", "font-weight": "bold", "min-width": "5.5em"},
+            )
             solara.Button(
                 t["step"],
                 on_click=step,
@@ -139,12 +139,15 @@ def RunControls(model: solara.Reactive, new_model: Callable[[], Any], lang: str)
             solara.Button(
                 t["reset"], on_click=reset, outlined=True, classes=["collabsim-reset"], **big
             )
-        solara.Text(t["speed"], classes=["collabsim-speed-label"], style={"font-weight": "bold"})
-        solara.ToggleButtonsSingle(
-            value=speed_label(speed.value, lang),
-            values=list(labels),
-            on_value=lambda label: speed.set(labels.get(label, START_SPEED)),
-            classes=["collabsim-speed"],
-        )
+            with solara.Column(gap="2px", style={"margin-left": "16px"}):
+                solara.Text(
+                    t["speed"], classes=["collabsim-speed-label"], style={"font-weight": "bold"}
+                )
+                solara.ToggleButtonsSingle(
+                    value=speed_label(speed.value, lang),
+                    values=list(labels),
+                    on_value=lambda label: speed.set(labels.get(label, START_SPEED)),
+                    classes=["collabsim-speed"],
+                )
         if not running:
             solara.Info(t["ended"], dense=True, classes=["collabsim-ended"])
