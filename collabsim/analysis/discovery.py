@@ -531,7 +531,7 @@ def number_text(v: float, language: str = "en") -> str:
     return decimal(f"{v:.3g}" if isinstance(v, float) else str(v), language)
 
 
-UNITS = {"run": N_("runs"), "point": N_("points")}
+UNITS = {"run": N_("runs"), "point": N_("points"), "partnership": N_("partnerships")}
 
 
 def limit_words(limit: Limit, keys: list[str], integer: bool = False, language: str = "en") -> str:
