@@ -128,17 +128,28 @@ def test_sweep_prints_its_summary_in_dutch(dutch_sweep):
     )
 
 
-def test_discover_prints_its_boxes_in_dutch(dutch_sweep, tmp_path):
+def test_discover_prints_its_boxes_and_writes_its_report_in_dutch(dutch_sweep, tmp_path):
     sweep, _ = dutch_sweep
+    out = tmp_path / "found"
     code, text = invoke(
         "discover", sweep, "--outcome", "public_value", "--threshold", "<50%",
-        "--out", tmp_path / "found", "--lang", "nl",
+        "--out", out, "--lang", "nl",
     )  # fmt: skip
     assert code == 0, text
     says(text, "van de 24 samenwerkingsverbanden zijn gevallen", "partnerships are cases")
     says(text, "rapport in", "report in")
     if "box 1:" in text:
         says(text, "van alle gevallen", "which covers")
+    report = (out / "report.md").read_text(encoding="utf-8")
+    for dutch, english in (
+        ("Waar ontstaan de gevallen?", "Where do the"),
+        ("## Bevindingen", "## Findings"),
+        ("## Hoe de boxen gekozen zijn", "## How the boxes were chosen"),
+        ("## Aannames en beperkingen", "## Assumptions and limits"),
+        ("Elke rij is één samenwerkingsverband", "Each row is one"),
+    ):
+        says(report, dutch, english)
+    assert json.loads((out / "manifest.json").read_text())["per"] == "partnership"  # English
 
 
 def test_sensitivity_prints_its_summary_in_dutch(tmp_path):

@@ -35,7 +35,7 @@ import pandas as pd
 from collabsim.locale import N_, decimal, translator
 
 # The rule that picks one box on each peeling trajectory (stated in every report).
-BOX_RULE = (
+BOX_RULE = N_(
     "On each PRIM peeling trajectory, the candidate boxes restrict at least one factor and are "
     "denser than the whole data. The chosen box is the candidate with the highest score: the "
     "harmonic mean of its coverage c (of the cases not yet in an earlier box) and its density "
@@ -47,7 +47,7 @@ BOX_RULE = (
     "the rows outside the boxes found, up to {max_boxes} boxes, and stops when a trajectory has "
     "no candidate or no restriction is left."
 )
-RULE_WHY = (
+RULE_WHY = N_(
     "A box is a claim with two halves: 'here the cases are far more common' (density gain) and "
     "'this is where most of them are' (coverage). Peeling trades one for the other; the harmonic "
     "mean weighs them equally and falls as soon as either gives way, so it stops both at a corner "

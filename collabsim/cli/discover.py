@@ -27,7 +27,7 @@ def discover_command(
     language: str = "en",
 ) -> Path:
     """What `collabsim discover` does: check everything, find the boxes, write, summarise (the
-    summary in the language, en or nl; the report stays English)."""
+    summary and report.md in the language, en or nl; the other files stay English)."""
     from collabsim.analysis.discovery_cases import case_table, select_cases
     from collabsim.locale import check_language
     from collabsim.runs.outputs import check_out_dir, default_out_dir, safe_name
@@ -67,7 +67,7 @@ def discover_command(
         result = discover(table.x, cases, max_boxes=max_boxes, on_step=step)
         step("writing the report")
         manifest = manifest_for(result, question, table.meta, time.perf_counter() - started)
-        write_discovery(result, question, table.x, out, manifest)
+        write_discovery(result, question, table.x, out, manifest, language)
     print_result(console, result, question, table.x, out, language)
     return out
 
