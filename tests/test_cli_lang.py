@@ -197,7 +197,7 @@ def test_the_box_sentence_and_the_posterior_in_dutch():
         "covers 64% of all collapses (20% of all runs)"
     )
     assert box_words(box, keys, "instortingen", "run", language="nl") == (
-        "instortingen in 81% van de runs als urgency is onder 0,35 en er is geen coordinator; "
+        "instortingen in 81% van de runs als urgency onder 0,35 ligt en er geen coordinator is; "
         "dat dekt 64% van alle instortingen (20% van alle runs)"
     )
     assert uncertainty(None, "nl") == "alleen het toeval in het model"
