@@ -434,13 +434,13 @@ figure{margin:1.2em 0}figcaption{font-size:.9em;color:#444}img{max-width:100%}
 
 
 def intervals_include(comparison: Comparison, language: str = "en") -> str:
-    """What the intervals include, in the language (the posterior's description stays as is)."""
+    """What the intervals include, in the language."""
     _ = translator(language)
     if comparison.posterior is None:
         return _("the model's randomness only")
     return _(
         "the model's randomness and the calibrated parameters' uncertainty ({posterior})"
-    ).format(posterior=comparison.posterior.describe())
+    ).format(posterior=comparison.posterior.describe(language))
 
 
 def uncertainty_text(comparison: Comparison, language: str = "en") -> str:

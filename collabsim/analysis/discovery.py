@@ -32,8 +32,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from collabsim.locale import N_, decimal, translator
+
 # The rule that picks one box on each peeling trajectory (stated in every report).
-BOX_RULE = (
+BOX_RULE = N_(
     "On each PRIM peeling trajectory, the candidate boxes restrict at least one factor and are "
     "denser than the whole data. The chosen box is the candidate with the highest score: the "
     "harmonic mean of its coverage c (of the cases not yet in an earlier box) and its density "
@@ -45,7 +47,7 @@ BOX_RULE = (
     "the rows outside the boxes found, up to {max_boxes} boxes, and stops when a trajectory has "
     "no candidate or no restriction is left."
 )
-RULE_WHY = (
+RULE_WHY = N_(
     "A box is a claim with two halves: 'here the cases are far more common' (density gain) and "
     "'this is where most of them are' (coverage). Peeling trades one for the other; the harmonic "
     "mean weighs them equally and falls as soon as either gives way, so it stops both at a corner "
@@ -523,50 +525,76 @@ def factor_name(key: str, keys: list[str]) -> str:
     return (key if clash else short).replace("_", " ")
 
 
-def number_text(v: float) -> str:
-    """A limit as a reader wants it: three significant digits, no trailing zeros."""
-    return f"{v:.3g}" if isinstance(v, float) else str(v)
+def number_text(v: float, language: str = "en") -> str:
+    """A limit as a reader wants it: three significant digits, no trailing zeros (a decimal
+    comma in Dutch)."""
+    return decimal(f"{v:.3g}" if isinstance(v, float) else str(v), language)
 
 
-def limit_words(limit: Limit, keys: list[str], integer: bool = False) -> str:
+UNITS = {"run": N_("runs"), "point": N_("points"), "partnership": N_("partnerships")}
+
+
+def limit_words(limit: Limit, keys: list[str], integer: bool = False, language: str = "en") -> str:
     """One restriction in words: 'urgency is below 0.35', 'there is no coordinator'."""
+    _ = translator(language)
     name = factor_name(limit.factor, keys)
     if limit.values is not None:
         if all(isinstance(v, bool) for v in limit.values):
             if len(limit.values) == 1:
-                return f"there is {'a' if limit.values[0] else 'no'} {name}"
-            return f"{name} either way"
-        return f"{name} is {' or '.join(str(v) for v in limit.values)}"
+                there = _("there is a {name}") if limit.values[0] else _("there is no {name}")
+                return there.format(name=name)
+            return _("{name} either way").format(name=name)
+        return _("{name} is {values}").format(
+            name=name, values=_(" or ").join(str(v) for v in limit.values)
+        )
     lo, hi = limit.low, limit.high
     if integer:  # PRIM and CART may cut between two whole numbers (4.5): say the whole ones
         lo = None if lo is None else math.floor(lo) + 1 if lo != int(lo) else int(lo)
         hi = None if hi is None else math.floor(hi) if hi != int(hi) else int(hi)
-    below, above = ("at most", "at least") if integer else ("below", "above")
     if lo is not None and hi is not None:
-        return f"{name} is between {number_text(lo)} and {number_text(hi)}"
+        return _("{name} is between {low} and {high}").format(
+            name=name, low=number_text(lo, language), high=number_text(hi, language)
+        )
     if hi is not None:
-        return f"{name} is {below} {number_text(hi)}"
-    return f"{name} is {above} {number_text(lo)}"
+        words = _("{name} is at most {value}") if integer else _("{name} is below {value}")
+        return words.format(name=name, value=number_text(hi, language))
+    words = _("{name} is at least {value}") if integer else _("{name} is above {value}")
+    return words.format(name=name, value=number_text(lo, language))
 
 
-def conditions_words(limits, keys: list[str], integers: set[str] = frozenset()) -> str:
+def conditions_words(
+    limits, keys: list[str], integers: set[str] = frozenset(), language: str = "en"
+) -> str:
     """Restrictions in words, joined: 'urgency is below 0.35, trust is above 0.2 and there is no
     coordinator' ('everywhere' if there are none)."""
-    parts = [limit_words(lim, keys, lim.factor in integers) for lim in limits]
+    _ = translator(language)
+    parts = [limit_words(lim, keys, lim.factor in integers, language) for lim in limits]
     if not parts:
-        return "everywhere"
-    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        return _("everywhere")
+    return ", ".join(parts[:-1]) + (_(" and ") if len(parts) > 1 else "") + parts[-1]
 
 
 def box_words(
-    box: Box, keys: list[str], label: str, unit: str, integers: set[str] = frozenset()
+    box: Box,
+    keys: list[str],
+    label: str,
+    unit: str,
+    integers: set[str] = frozenset(),
+    language: str = "en",
 ) -> str:
     """A box in one sentence: '<label> in 81% of runs when urgency is below 0.35 and there is no
     coordinator, which covers 64% of all <label> (20% of all runs)'."""
-    return (
-        f"{label} in {box.density:.0%} of {unit}s when "
-        f"{conditions_words(box.limits, keys, integers)}, which covers {box.coverage:.0%} of all "
-        f"{label} ({box.mass:.0%} of all {unit}s)"
+    _ = translator(language)
+    return _(
+        "{label} in {density} of {units} when {conditions}, which covers {coverage} of all "
+        "{label} ({mass} of all {units})"
+    ).format(
+        label=label,
+        density=f"{box.density:.0%}",
+        units=_(UNITS.get(unit, unit + "s")),
+        conditions=conditions_words(box.limits, keys, integers, language),
+        coverage=f"{box.coverage:.0%}",
+        mass=f"{box.mass:.0%}",
     )
 
 

@@ -18,7 +18,9 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from collabsim.analysis.discovery import (
+    BOX_RULE,
     RULE_WHY,
+    UNITS,
     Box,
     DiscoveryResult,
     Limit,
@@ -28,28 +30,44 @@ from collabsim.analysis.discovery import (
     limit_words,
     number_text,
 )
+from collabsim.locale import N_, decimal, translator
 from collabsim.runs.outputs import git_revision, json_text, versions, writing_folder
 from collabsim.runs.plotting import plt
 
 FIGURES = {
-    "trajectory": "PRIM's peeling trajectories: coverage against density of every box on the way, "
-    "the chosen one ringed",
-    "boxes": "The chosen boxes: each restricted factor's range (bar) within its swept range "
-    "(line), with the quasi-p-value of each limit",
-    "cart": "The CART tree fitted for comparison (blue leaves predict a case, orange ones not)",
+    "trajectory": N_(
+        "PRIM's peeling trajectories: coverage against density of every box on the way, the "
+        "chosen one ringed"
+    ),
+    "boxes": N_(
+        "The chosen boxes: each restricted factor's range (bar) within its swept range (line), "
+        "with the quasi-p-value of each limit"
+    ),
+    "cart": N_("The CART tree fitted for comparison (blue leaves predict a case, orange ones not)"),
 }
 ASSUMPTIONS = (
-    "The boxes describe the sweep's design: they say where, within the ranges swept, the cases "
-    "gather, and nothing about values outside them.",
-    "Each row is one {unit}; with --per run the replicates of a design point share their inputs, "
-    "so even a perfect box holds non-cases wherever chance decides the outcome.",
-    "A quasi-p-value is a one-sided binomial test of one restriction (Bryant and Lempert 2010): "
-    "how likely the box's density would be reached without it. It is computed on the same data "
-    "the box was found in, so it flatters; a small p-value says the restriction matters, not how "
-    "much.",
-    "Box 2 (and 3) describe the rows outside the earlier boxes: their density counts those rows.",
-    "CART splits the whole space into leaves; its leaves and PRIM's boxes are two readings of the "
-    "same data, and where they agree the conditions are more credible.",
+    N_(
+        "The boxes describe the sweep's design: they say where, within the ranges swept, the "
+        "cases gather, and nothing about values outside them."
+    ),
+    N_(
+        "Each row is one {unit}; with --per run the replicates of a design point share their "
+        "inputs, so even a perfect box holds non-cases wherever chance decides the outcome."
+    ),
+    N_(
+        "A quasi-p-value is a one-sided binomial test of one restriction (Bryant and Lempert "
+        "2010): how likely the box's density would be reached without it. It is computed on the "
+        "same data the box was found in, so it flatters; a small p-value says the restriction "
+        "matters, not how much."
+    ),
+    N_(
+        "Box 2 (and 3) describe the rows outside the earlier boxes: their density counts those "
+        "rows."
+    ),
+    N_(
+        "CART splits the whole space into leaves; its leaves and PRIM's boxes are two readings "
+        "of the same data, and where they agree the conditions are more credible."
+    ),
 )
 
 
@@ -247,63 +265,109 @@ def integer_factors(x: pd.DataFrame) -> set[str]:
     }
 
 
-def render_report(result: DiscoveryResult, q: Question, x: pd.DataFrame) -> str:
-    """report.md: the question, the boxes in words, tables, figures, the rule, the limits."""
+def render_report(
+    result: DiscoveryResult, q: Question, x: pd.DataFrame, language: str = "en"
+) -> str:
+    """report.md: the question, the boxes in words, tables, figures, the rule, the limits; in the
+    language (en or nl: the factors' names, the outcome expression and the reasons a restriction
+    was lifted stay as written)."""
+    _ = translator(language)
     sections = (
-        _question(result, q),
-        _findings(result, q, x),
-        _box_tables(result, q, x),
-        _cart_section(result, q, x),
-        _figures(),
-        _rule(result),
-        _limits(q),
+        _question(result, q, _, language),
+        _findings(result, q, x, _, language),
+        _box_tables(result, q, x, _, language),
+        _cart_section(result, q, x, _, language),
+        _figures(_),
+        _rule(result, _),
+        _limits(q, _),
     )
     return "\n".join(line for section in sections for line in section) + "\n"
 
 
-def _question(result: DiscoveryResult, q: Question) -> list[str]:
+def _count(n: int, language: str) -> str:
+    """A whole number with thousands separators in the language's way (1,000 or 1.000)."""
+    return decimal(f"{n:,}", language)
+
+
+def _units(unit: str, _) -> str:
+    return _(UNITS.get(unit, unit + "s"))
+
+
+def _label(q: Question, _) -> str:
+    return _("cases") if q.label == "cases" else q.label
+
+
+def _question(result: DiscoveryResult, q: Question, _, language: str) -> list[str]:
     factors = ", ".join(f"`{f}`" for f in result.factors)
-    unit = q.unit
+    label, units = _label(q, _), _units(q.unit, _)
+    runs = " " + _("({n} runs)").format(n=_count(q.runs, language)) if q.unit == "point" else ""
     return [
-        f"# Where do the {q.label} happen? Scenario discovery on {q.experiment or q.sweep.name}",
+        "# "
+        + _("Where do the {label} happen? Scenario discovery on {name}").format(
+            label=label, name=q.experiment or q.sweep.name
+        ),
         "",
-        f"**Question:** under which conditions do the {q.label} ({q.cases_text}) happen, among "
-        f"the {result.rows:,} {unit}s of the sweep in `{q.sweep}`"
-        + (f" ({q.runs:,} runs)" if unit == "point" else "")
-        + "? The inputs "
-        f"are its {len(result.factors)} varied factors: {factors}.",
+        _(
+            "**Question:** under which conditions do the {label} ({cases}) happen, among the "
+            "{rows} {units} of the sweep in `{sweep}`{runs}? The inputs are its {k} varied "
+            "factors: {factors}."
+        ).format(
+            label=label,
+            cases=q.cases_text,
+            rows=_count(result.rows, language),
+            units=units,
+            sweep=q.sweep,
+            runs=runs,
+            k=len(result.factors),
+            factors=factors,
+        ),
         "",
-        f"{result.cases:,} of the {result.rows:,} {unit}s are {q.label} ({result.base_rate:.0%}).",
+        _("{cases} of the {rows} {units} are {label} ({share}).").format(
+            cases=_count(result.cases, language),
+            rows=_count(result.rows, language),
+            units=units,
+            label=label,
+            share=f"{result.base_rate:.0%}",
+        ),
         "",
         *(f"- {n}" for n in q.notes),
         *([""] if q.notes else []),
     ]
 
 
-def _findings(result: DiscoveryResult, q: Question, x: pd.DataFrame) -> list[str]:
+def _findings(result: DiscoveryResult, q: Question, x: pd.DataFrame, _, language) -> list[str]:
     ints = integer_factors(x)
-    lines = ["## Findings", ""]
+    label, units = _label(q, _), _units(q.unit, _)
+    lines = ["## " + _("Findings"), ""]
     if not result.boxes:
         lines += [
-            f"PRIM found no box: no part of the swept space holds the {q.label} clearly more "
-            "often than the whole, with a restriction that is significant. They are spread over "
-            "the space, or depend on factors the sweep did not vary.",
+            _(
+                "PRIM found no box: no part of the swept space holds the {label} clearly more "
+                "often than the whole, with a restriction that is significant. They are spread "
+                "over the space, or depend on factors the sweep did not vary."
+            ).format(label=label),
             "",
         ]
     for b in result.boxes:
-        earlier = " and ".join(str(n) for n in range(1, b.number))
-        where = f"outside box{'es' if b.number > 2 else ''} {earlier}: " if b.number > 1 else ""
-        words = box_words(b, result.factors, q.label, q.unit, ints)
-        lines.append(f"- **Box {b.number}.** {_capital(where + words)}.")
+        earlier = _(" and ").join(str(n) for n in range(1, b.number))
+        where = ""
+        if b.number > 1:
+            where = _("outside boxes {numbers}: ") if b.number > 2 else _("outside box {numbers}: ")
+            where = where.format(numbers=earlier)
+        words = box_words(b, result.factors, label, q.unit, ints, language)
+        lines.append(
+            "- **" + _("Box {number}.").format(number=b.number) + f"** {_capital(where + words)}."
+        )
     if result.boxes:
         inside = result.prim_inside
         held = sum(b.cases for b in result.boxes) / result.cases
         lines += [
             "",
-            f"Together the boxes hold {held:.0%} of all {q.label} in {inside.mean():.0%} of the "
-            f"{q.unit}s.",
+            _("Together the boxes hold {held} of all {label} in {share} of the {units}.").format(
+                held=f"{held:.0%}", label=label, share=f"{inside.mean():.0%}", units=units
+            ),
         ]
-    lines += ["", _agreement_words(result, q), ""]
+    lines += ["", _agreement_words(result, q, _), ""]
     return lines
 
 
@@ -311,124 +375,190 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _agreement_words(result: DiscoveryResult, q: Question) -> str:
+def _agreement_words(result: DiscoveryResult, q: Question, _=None) -> str:
+    _ = _ or translator("en")
+    label, units = _label(q, _), _units(q.unit, _)
     leaves = [leaf for leaf in result.leaves if leaf.case_leaf]
     if not leaves:
-        return (
-            f"The CART tree has no leaf in which most {q.unit}s are {q.label}; it cannot confirm "
-            "or contradict the boxes (its densest leaves are listed below)."
-        )
+        return _(
+            "The CART tree has no leaf in which most {units} are {label}; it cannot confirm or "
+            "contradict the boxes (its densest leaves are listed below)."
+        ).format(units=units, label=label)
     inside = result.cart_inside
     k = int(sum(leaf.cases for leaf in leaves))
     agree = result.agreement
+    if math.isnan(agree):
+        return _("Neither PRIM nor CART marks any {units}.").format(units=units)
     verdict = (
-        "agrees with PRIM"
+        _("agrees with PRIM")
         if agree >= 0.7
-        else "partly agrees with PRIM"
+        else _("partly agrees with PRIM")
         if agree >= 0.4
-        else "tells another story than PRIM"
+        else _("tells another story than PRIM")
     )
-    return (
-        f"The CART tree {verdict}: its {len(leaves)} leaves that predict {q.label} hold "
-        f"{k / result.cases:.0%} of them in {inside.mean():.0%} of the {q.unit}s, and they share "
-        f"{agree:.0%} of their {q.unit}s with PRIM's boxes (Jaccard index of the two sets)."
-        if not math.isnan(agree)
-        else f"Neither PRIM nor CART marks any {q.unit}s."
+    return _(
+        "The CART tree {verdict}: its {leaves} leaves that predict {label} hold {held} of them "
+        "in {share} of the {units}, and they share {agree} of their {units} with PRIM's boxes "
+        "(Jaccard index of the two sets)."
+    ).format(
+        verdict=verdict,
+        leaves=len(leaves),
+        label=label,
+        held=f"{k / result.cases:.0%}",
+        share=f"{inside.mean():.0%}",
+        units=units,
+        agree=f"{agree:.0%}",
     )
 
 
-def _box_tables(result: DiscoveryResult, q: Question, x: pd.DataFrame) -> list[str]:
+def _box_tables(result: DiscoveryResult, q: Question, x: pd.DataFrame, _, language) -> list[str]:
     ints = integer_factors(x)
-    lines = ["## The boxes", ""]
+    label, units = _label(q, _), _units(q.unit, _)
+    lines = ["## " + _("The boxes"), ""]
     for b in result.boxes:
         lines += [
-            f"**Box {b.number}**: density {b.density:.1%} ({b.cases:,} of {b.rows:,} {q.unit}s), "
-            f"coverage {b.coverage:.1%} of all {q.label}, mass {b.mass:.1%}.",
+            "**"
+            + _("Box {number}").format(number=b.number)
+            + "**: "
+            + _(
+                "density {density} ({cases} of {rows} {units}), coverage {coverage} of all "
+                "{label}, mass {mass}."
+            ).format(
+                density=decimal(f"{b.density:.1%}", language),
+                cases=_count(b.cases, language),
+                rows=_count(b.rows, language),
+                units=units,
+                coverage=decimal(f"{b.coverage:.1%}", language),
+                label=label,
+                mass=decimal(f"{b.mass:.1%}", language),
+            ),
             "",
-            "| factor | restriction | quasi-p (low limit) | quasi-p (high limit) |",
+            "| "
+            + " | ".join(
+                (
+                    _("factor"),
+                    _("restriction"),
+                    _("quasi-p (low limit)"),
+                    _("quasi-p (high limit)"),
+                )
+            )
+            + " |",
             "|---|---|---|---|",
         ]
         for lim in b.limits:
-            words = limit_words(lim, result.factors, lim.factor in ints)
-            high = "" if lim.values is not None else p_text(lim.p_high)
-            lines.append(f"| `{lim.factor}` | {words} | {p_text(lim.p_low)} | {high} |")
-        lines += ["", *_lifted(result, b), ""]
+            words = limit_words(lim, result.factors, lim.factor in ints, language)
+            low = decimal(p_text(lim.p_low), language)
+            high = "" if lim.values is not None else decimal(p_text(lim.p_high), language)
+            lines.append(f"| `{lim.factor}` | {words} | {low} | {high} |")
+        lines += ["", *_lifted(result, b, _), ""]
     if not result.boxes:
-        lines += ["(none)", ""]
+        lines += [_("(none)"), ""]
     lines += [
-        "Every box on the trajectories is in `trajectory.csv`; the chosen ones' limits in "
-        "`boxes.csv`.",
+        _(
+            "Every box on the trajectories is in `trajectory.csv`; the chosen ones' limits in "
+            "`boxes.csv`."
+        ),
         "",
     ]
     return lines
 
 
-def _lifted(result: DiscoveryResult, box: Box) -> list[str]:
+def _lifted(result: DiscoveryResult, box: Box, _) -> list[str]:
     """The restrictions PRIM had and the rule lifted, with why."""
     t = result.trajectory
     lifted = t[(t.box == box.number) & (t.dropped != "")] if t is not None else []
     if not len(lifted):
         return []
     said = "; ".join(f"`{r.dropped}` ({r.why})" for r in lifted.itertuples())
-    return [f"Restrictions lifted from PRIM's box: {said}."]
+    return [_("Restrictions lifted from PRIM's box: {said}.").format(said=said)]
 
 
-def _cart_section(result: DiscoveryResult, q: Question, x: pd.DataFrame) -> list[str]:
+def _cart_section(result: DiscoveryResult, q: Question, x: pd.DataFrame, _, language) -> list[str]:
     ints = integer_factors(x)
+    label, units = _label(q, _), _units(q.unit, _)
     depth = result.settings.get("tree_depth")
     lines = [
-        "## CART for comparison",
+        "## " + _("CART for comparison"),
         "",
-        f"A classification tree (depth at most {depth}, every leaf at least "
-        f"{result.settings.get('mass_min', 0):.0%} of the {q.unit}s) fitted to the same cases. "
-        "Its leaves, densest first:",
+        _(
+            "A classification tree (depth at most {depth}, every leaf at least {mass} of the "
+            "{units}) fitted to the same cases. Its leaves, densest first:"
+        ).format(depth=depth, mass=f"{result.settings.get('mass_min', 0):.0%}", units=units),
         "",
     ]
     for leaf in result.leaves[:6]:
-        mark = "predicts a case" if leaf.case_leaf else "predicts no case"
-        when = conditions_words(leaf.limits, result.factors, ints)
+        mark = _("predicts a case") if leaf.case_leaf else _("predicts no case")
+        when = conditions_words(leaf.limits, result.factors, ints, language)
         lines.append(
-            f"- leaf {leaf.number} ({mark}): {leaf.density:.0%} {q.label} when {when}; "
-            f"{leaf.coverage:.0%} of all {q.label}, {leaf.mass:.0%} of the {q.unit}s"
+            _(
+                "- leaf {number} ({mark}): {density} {label} when {when}; {coverage} of all "
+                "{label}, {mass} of the {units}"
+            ).format(
+                number=leaf.number,
+                mark=mark,
+                density=f"{leaf.density:.0%}",
+                label=label,
+                when=when,
+                coverage=f"{leaf.coverage:.0%}",
+                mass=f"{leaf.mass:.0%}",
+                units=units,
+            )
         )
-    lines += ["", "All leaves are in `cart_leaves.csv`; the tree as text in `cart.txt`.", ""]
+    lines += [
+        "",
+        _("All leaves are in `cart_leaves.csv`; the tree as text in `cart.txt`."),
+        "",
+    ]
     return lines
 
 
-def _figures() -> list[str]:
-    lines = ["## Figures", ""]
+def _figures(_) -> list[str]:
+    lines = ["## " + _("Figures"), ""]
     for name, caption in FIGURES.items():
-        lines += [f"![{caption}]({name}.png)", "", f"*{caption}*", ""]
+        lines += [f"![{_(caption)}]({name}.png)", "", f"*{_(caption)}*", ""]
     return lines
 
 
-def _rule(result: DiscoveryResult) -> list[str]:
+def _rule(result: DiscoveryResult, _) -> list[str]:
     s = result.settings
     return [
-        "## How the boxes were chosen",
+        "## " + _("How the boxes were chosen"),
         "",
-        result.rule,
+        _(BOX_RULE).format(**s, points=100 * s["min_density_gain"]),
         "",
-        RULE_WHY,
+        _(RULE_WHY),
         "",
-        f"PRIM settings: peeling and pasting step {s['peel_alpha']:.0%} of the rows, smallest "
-        f"box {s['mass_min']:.0%} of the rows (EMA Workbench's `Prim`, lenient objective).",
+        _(
+            "PRIM settings: peeling and pasting step {alpha} of the rows, smallest box {mass} of "
+            "the rows (EMA Workbench's `Prim`, lenient objective)."
+        ).format(alpha=f"{s['peel_alpha']:.0%}", mass=f"{s['mass_min']:.0%}"),
         "",
     ]
 
 
-def _limits(q: Question) -> list[str]:
-    return ["## Assumptions and limits", "", *(f"- {a.format(unit=q.unit)}" for a in ASSUMPTIONS)]
+UNIT = {"run": N_("run"), "point": N_("point"), "partnership": N_("partnership")}
+
+
+def _limits(q: Question, _) -> list[str]:
+    unit = _(UNIT.get(q.unit, q.unit))
+    lines = ["## " + _("Assumptions and limits"), ""]
+    return lines + [f"- {_(a).format(unit=unit)}" for a in ASSUMPTIONS]
 
 
 # --------------------------------------------------------------------------- writing
 
 
 def write_discovery(
-    result: DiscoveryResult, q: Question, x: pd.DataFrame, out: Path, manifest: dict
+    result: DiscoveryResult,
+    q: Question,
+    x: pd.DataFrame,
+    out: Path,
+    manifest: dict,
+    language: str = "en",
 ) -> Path:
-    """Write trajectory.csv, boxes.csv, cart_leaves.csv, cart.txt, the figures, report.md and
-    manifest.json into a temporary folder beside `out`, then rename it into place."""
+    """Write trajectory.csv, boxes.csv, cart_leaves.csv, cart.txt, the figures, report.md (in the
+    language) and manifest.json into a temporary folder beside `out`, then rename it into
+    place."""
     with writing_folder(out) as tmp:
         trajectory_table(result).to_csv(tmp / "trajectory.csv", index=False)
         boxes_table(result.boxes).to_csv(tmp / "boxes.csv", index=False)
@@ -437,7 +567,7 @@ def write_discovery(
         plot_trajectory(result, tmp / "trajectory.png")
         plot_boxes(result, x, tmp / "boxes.png")
         plot_tree(result, tmp / "cart.png")
-        (tmp / "report.md").write_text(render_report(result, q, x), encoding="utf-8")
+        (tmp / "report.md").write_text(render_report(result, q, x, language), encoding="utf-8")
         (tmp / "manifest.json").write_text(json_text(manifest), encoding="utf-8")
     return Path(out)
 

@@ -122,12 +122,12 @@ def scheme_finding(row: pd.Series, robust: RobustComparison, language: str = "en
 def box_sentence(
     edge: Edge, box, robust: RobustComparison, integers: set[str], language: str = "en"
 ) -> str:
-    """One PRIM box of a scheme's edge in plain words (the conditions stay in English)."""
+    """One PRIM box of a scheme's edge in plain words, in the language."""
     _ = translator(language)
     res = edge.result
     values = {
         "scheme": edge.scheme,
-        "where": conditions_words(box.limits, res.factors, integers),
+        "where": conditions_words(box.limits, res.factors, integers, language),
         "reference": robust.reference,
         "density": _pct(box.density),
         "base": _pct(res.base_rate),

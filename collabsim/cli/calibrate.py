@@ -127,6 +127,7 @@ class Fit:
     executor: object | None  # a Dask executor (collabsim.runs.executors), else None
     label: str  # where the particles run, in words
     command: str
+    language: str = "en"  # of the closing line (en or nl)
 
     @property
     def remaining(self) -> int:
@@ -142,16 +143,20 @@ def calibrate_command(
     scheduler: str | None,
     resume: bool,
     out: Path | None,
+    language: str = "en",
 ) -> int:
-    """What `collabsim calibrate` does; returns the exit code."""
+    """What `collabsim calibrate` does; returns the exit code. Its closing line is in the
+    language (en or nl)."""
     from collabsim.analysis.calibration_targets import load_targets
     from collabsim.cli.sweep import checked_scheduler
+    from collabsim.locale import check_language
     from collabsim.runs.executors import default_workers, make_executor, parse_workers
     from collabsim.runs.outputs import default_out_dir
 
     def say(m: str) -> None:
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
+    check_language(language)
     if particles < 4:
         raise CollabsimInputError(f"--particles {particles}: must be at least 4")
     if generations < 1:
@@ -176,7 +181,7 @@ def calibrate_command(
         n_workers = default_workers() if n_workers is None else n_workers
         label = f"{n_workers} process{'es' if n_workers != 1 else ''}"
     fit = Fit(spec, out, particles, generations, done, draws or min(particles, 50), n_workers,
-              executor, label, command)  # fmt: skip
+              executor, label, command, language)  # fmt: skip
     try:
         out.mkdir(parents=True, exist_ok=True)
         with fitting_lock(out):
@@ -227,9 +232,19 @@ def run_fit(fit: Fit, say) -> int:
     except KeyboardInterrupt:
         say(f"interrupted; {kept[0]} generations are kept: continue with --resume --out {out}")
         return 130
+    from collabsim.locale import translator
+
+    _ = translator(fit.language)
     console.print(
-        f"calibration {spec.name}: {kept[0]} generations in {time.perf_counter() - t0:.0f} s; "
-        f"posterior, figures and report in {out} (report.md)",
+        _(
+            "calibration {name}: {generations} generations in {seconds} s; posterior, figures "
+            "and report in {out} (report.md)"
+        ).format(
+            name=spec.name,
+            generations=kept[0],
+            seconds=f"{time.perf_counter() - t0:.0f}",
+            out=out,
+        ),
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -342,6 +357,7 @@ def register(app: typer.Typer) -> None:
                 help="posterior draws for the predictive check (default min(particles, 50))"
             ),
         ] = None,
+        lang: Annotated[str, options.lang()] = "en",
         workers: Workers = None,
         scheduler: Scheduler = None,
         resume: Annotated[
@@ -355,7 +371,7 @@ def register(app: typer.Typer) -> None:
         """Fit the free parameters to the targets with ABC-SMC; the posterior carries the
         uncertainty."""
         code = calibrate_command(
-            targets, particles, generations, draws, workers, scheduler, resume, out
+            targets, particles, generations, draws, workers, scheduler, resume, out, lang
         )
         if code:
             raise typer.Exit(code)

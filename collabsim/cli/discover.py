@@ -24,11 +24,15 @@ def discover_command(
     out: Path | None,
     console: Console,
     err_console: Console,
+    language: str = "en",
 ) -> Path:
-    """What `collabsim discover` does: check everything, find the boxes, write, summarise."""
+    """What `collabsim discover` does: check everything, find the boxes, write, summarise (the
+    summary and report.md in the language, en or nl; the other files stay English)."""
     from collabsim.analysis.discovery_cases import case_table, select_cases
+    from collabsim.locale import check_language
     from collabsim.runs.outputs import check_out_dir, default_out_dir, safe_name
 
+    check_language(language)
     if not 1 <= max_boxes <= 10:
         raise CollabsimInputError(f"--max-boxes {max_boxes}: must be from 1 to 10")
     if label is not None and not label.strip():
@@ -63,29 +67,51 @@ def discover_command(
         result = discover(table.x, cases, max_boxes=max_boxes, on_step=step)
         step("writing the report")
         manifest = manifest_for(result, question, table.meta, time.perf_counter() - started)
-        write_discovery(result, question, table.x, out, manifest)
-    print_result(console, result, question, table.x, out)
+        write_discovery(result, question, table.x, out, manifest, language)
+    print_result(console, result, question, table.x, out, language)
     return out
 
 
-def print_result(console: Console, result, q, x, out: Path) -> None:
-    """The boxes in a few lines and where the report is."""
-    from collabsim.analysis.discovery import box_words
+def print_result(console: Console, result, q, x, out: Path, language: str = "en") -> None:
+    """The boxes in a few lines and where the report is, in the language."""
+    from collabsim.analysis.discovery import UNITS, box_words
     from collabsim.analysis.discovery_report import integer_factors
+    from collabsim.locale import translator
+
+    _ = translator(language)
+    units = _(UNITS.get(q.unit, q.unit + "s"))
+    label = _("cases") if q.label == "cases" else q.label  # the default name, or the user's
 
     def say(text: str) -> None:
         console.print(text, markup=False, highlight=False, soft_wrap=True)
 
+    n = len(result.boxes)
     say(
-        f"{result.cases:,} of {result.rows:,} {q.unit}s are {q.label} ({result.base_rate:.0%}); "
-        f"{len(result.boxes)} box{'es' if len(result.boxes) != 1 else ''} found"
+        _("{cases} of {rows} {units} are {label} ({share}); {boxes}").format(
+            cases=f"{result.cases:,}".replace(",", "." if language == "nl" else ","),
+            rows=f"{result.rows:,}".replace(",", "." if language == "nl" else ","),
+            units=units,
+            label=label,
+            share=f"{result.base_rate:.0%}",
+            boxes=(_("1 box found") if n == 1 else _("{n} boxes found").format(n=n)),
+        )
     )
     ints = integer_factors(x)
     for b in result.boxes:
-        say(f"  box {b.number}: {box_words(b, result.factors, q.label, q.unit, ints)}")
+        words = box_words(b, result.factors, label, q.unit, ints, language)
+        say("  " + _("box {number}: {words}").format(number=b.number, words=words))
     if result.agreement == result.agreement:
-        say(f"  CART's case leaves share {result.agreement:.0%} of their {q.unit}s with the boxes")
-    say(f"report in {out / 'report.md'} (boxes.csv, trajectory.csv, figures, manifest.json)")
+        say(
+            "  "
+            + _("CART's case leaves share {share} of their {units} with the boxes").format(
+                share=f"{result.agreement:.0%}", units=units
+            )
+        )
+    say(
+        _("report in {path} (boxes.csv, trajectory.csv, figures, manifest.json)").format(
+            path=out / "report.md"
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -127,8 +153,9 @@ def register(app: typer.Typer) -> None:
             Path | None,
             options.out("folder for the report (default results/SWEEP-discover-TIMESTAMP)"),
         ] = None,
+        lang: Annotated[str, options.lang()] = "en",
     ) -> None:
         """Scenario discovery: the conditions (PRIM boxes, a CART tree) under which cases happen."""
         discover_command(
-            sweep, outcome, threshold, per, label, max_boxes, out, console, err_console
+            sweep, outcome, threshold, per, label, max_boxes, out, console, err_console, lang
         )

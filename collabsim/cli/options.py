@@ -56,3 +56,12 @@ def parameters() -> Any:
         help="posterior.parquet from collabsim calibrate: each run draws its parameter set from "
         "it (weights respected, seeded), so the intervals include parameter uncertainty",
     )
+
+
+def lang() -> Any:
+    """--lang: the language of what the command prints (its files stay English)."""
+    return typer.Option(
+        "--lang",
+        help="language of the summary printed here: en or nl (files written, such as CSV, "
+        "Parquet and JSON, keep English names: they are for machines)",
+    )

@@ -35,13 +35,17 @@ def run_command(
     series: bool = True,
     yes: bool = False,
     parameters: Path | None = None,
+    language: str = "en",
 ) -> Path:
-    """What `collabsim run` does: validate, check the size, run with a progress bar, write."""
+    """What `collabsim run` does: validate, check the size, run with a progress bar, write;
+    the summary in the language (en or nl)."""
     from collabsim.limits import MAX_REPLICATES, check_count, check_seed, check_work, run_size
+    from collabsim.locale import check_language
     from collabsim.model.scenario import load_scenario, with_steps
     from collabsim.runs.outputs import check_out_dir, default_out_dir
     from collabsim.runs.posterior import read_optional
 
+    check_language(language)
     scenario_path = resolve(scenario_path, SCENARIO)
     check_count("--replicates", replicates, 1, MAX_REPLICATES)
     check_count("--steps", steps, 1, 1200, "months")
@@ -79,7 +83,7 @@ def run_command(
     from collabsim.runs.outputs import write_outputs
 
     write_outputs(result, out, manifest, plots=plots and series)
-    print_summary(console, result, out, posterior)
+    print_summary(console, result, out, posterior, language)
     return out
 
 
@@ -149,30 +153,49 @@ def run_manifest(
     }
 
 
-def print_summary(console: Console, result, out: Path, posterior=None) -> None:
+def print_summary(console: Console, result, out: Path, posterior=None, language="en") -> None:
     """A rich table: survival with its 95% interval, median lifetime, public value; and what
-    the interval includes."""
+    the interval includes; in the language (en or nl)."""
     from collabsim.analysis.stats import summary_figures
+    from collabsim.locale import decimal, translator
     from collabsim.runs.posterior import uncertainty
 
+    _ = translator(language)
+
+    def num(text: str) -> str:
+        return decimal(text, language)
+
     f = summary_figures(result.summary)
-    table = Table(title=f"{result.scenario.name}: {f['runs']} runs", show_header=True)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row(
-        f"survival after {result.scenario.scenario.steps} months",
-        f"{f['survival_share']:.0%}  (95% CI {f['survival_low']:.0%}–{f['survival_high']:.0%})",
+    table = Table(
+        title=_("{name}: {n} runs").format(name=result.scenario.name, n=f["runs"]),
+        show_header=True,
     )
-    table.add_row("median lifetime", f"{f['median_lifetime_months']:.0f} months")
-    table.add_row("public value (mean)", f"{f['mean_public_value']:.1f}")
-    table.add_row("trust (mean over months)", f"{f['mean_trust']:.2f}")
+    table.add_column(_("measure"))
+    table.add_column(_("value"), justify="right")
     table.add_row(
-        "tensions per run / share resolved",
-        f"{f['tensions_per_run']:.1f} / {f['resolved_share']:.0%}",
+        _("survival after {months} months").format(months=result.scenario.scenario.steps),
+        _("{share}  (95% CI {low}–{high})").format(
+            share=f"{f['survival_share']:.0%}",
+            low=f"{f['survival_low']:.0%}",
+            high=f"{f['survival_high']:.0%}",
+        ),
+    )
+    table.add_row(
+        _("median lifetime"),
+        _("{months} months").format(months=f"{f['median_lifetime_months']:.0f}"),
+    )
+    table.add_row(_("public value (mean)"), num(f"{f['mean_public_value']:.1f}"))
+    table.add_row(_("trust (mean over months)"), num(f"{f['mean_trust']:.2f}"))
+    table.add_row(
+        _("tensions per run / share resolved"),
+        num(f"{f['tensions_per_run']:.1f}") + f" / {f['resolved_share']:.0%}",
     )
     console.print(table)
-    console.print(f"intervals include {uncertainty(posterior)}", markup=False)
-    console.print(f"outputs in [bold]{out}[/]")
+    console.print(
+        _("intervals include {include}").format(include=uncertainty(posterior, language)),
+        markup=False,
+    )
+    console.print(_("outputs in [bold]{path}[/]").format(path=out))
 
 
 def run(
@@ -209,6 +232,7 @@ def run(
     ] = True,
     yes: Yes = False,
     parameters: Annotated[Path | None, options.parameters()] = None,
+    lang: Annotated[str, options.lang()] = "en",
 ) -> None:
     """Run a scenario's replicates and write summary, time series, events, manifest and figures."""
     run_command(
@@ -224,6 +248,7 @@ def run(
         series,
         yes,
         parameters,
+        lang,
     )
 
 

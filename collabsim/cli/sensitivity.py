@@ -28,13 +28,16 @@ def sensitivity_command(
     console,
     err_console,
     yes: bool = False,
+    language: str = "en",
 ) -> int:
-    """What `collabsim sensitivity` does; returns the exit code."""
+    """What `collabsim sensitivity` does; returns the exit code. The summary is in the
+    language (en or nl)."""
     import time
 
     from rich.markup import escape
 
     from collabsim.cli.sweep import checked_scheduler, default_workers_for
+    from collabsim.locale import check_language
     from collabsim.runs.executors import parse_workers
     from collabsim.runs.sweep_folder import check_out_folder
     from collabsim.runs.sweep_size import check_sweep_work
@@ -42,6 +45,7 @@ def sensitivity_command(
     def say(m: str) -> None:
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
+    check_language(language)
     experiment = resolve(experiment, EXPERIMENT)
     n_workers = parse_workers(workers)
     address = checked_scheduler(n_workers, scheduler, say)
@@ -101,17 +105,24 @@ def sensitivity_command(
     except KeyboardInterrupt:
         say(f"interrupted; finished chunks are kept: continue with --resume --out {out}")
         return 130
-    print_result(console, res, time.perf_counter() - t0)
+    print_result(console, res, time.perf_counter() - t0, language)
     return 0
 
 
-def print_result(console, res, wall: float) -> None:
-    """Where the analysis is and how long it took; with Sobol, each output's ΣS1."""
+def print_result(console, res, wall: float, language: str = "en") -> None:
+    """Where the analysis is and how long it took; with Sobol, each output's ΣS1; in the
+    language."""
+    from collabsim.locale import decimal, translator
+
+    _ = translator(language)
     spec, out, t = res.spec, res.out, res.timings
+    times = _("runs {seconds} s").format(seconds=f"{t['runs_seconds']:.0f}")
+    if "surface_seconds" in t:
+        times += ", " + _("surfaces {seconds} s").format(seconds=f"{t['surface_seconds']:.0f}")
     console.print(
-        f"{spec.method} analysis of {spec.name} in {wall:.0f} s (runs {t['runs_seconds']:.0f} s"
-        + (f", surfaces {t['surface_seconds']:.0f} s" if "surface_seconds" in t else "")
-        + f"); results in {out} (report.md)",
+        _(
+            "{method} analysis of {name} in {seconds} s ({times}); results in {out} (report.md)"
+        ).format(method=spec.method, name=spec.name, seconds=f"{wall:.0f}", times=times, out=out),
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -120,7 +131,9 @@ def print_result(console, res, wall: float) -> None:
         for o in spec.outputs:
             s1 = res.indices[res.indices.output == o].S1.sum()
             console.print(
-                f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", markup=False, highlight=False
+                decimal(f"  {o}: ΣS1 = {s1:.2f}, 1 − ΣS1 = {1 - s1:.2f}", language),
+                markup=False,
+                highlight=False,
             )
 
 
@@ -167,6 +180,7 @@ def register(app: typer.Typer) -> None:
         ] = True,
         plots: Annotated[bool, typer.Option(help="write the figures")] = True,
         yes: Yes = False,
+        lang: Annotated[str, options.lang()] = "en",
     ) -> None:
         """Global sensitivity analysis (SALib): Sobol indices or Morris screening."""
         code = sensitivity_command(
@@ -182,6 +196,7 @@ def register(app: typer.Typer) -> None:
             console,
             err_console,
             yes=yes,
+            language=lang,
         )
         if code:
             raise typer.Exit(code)

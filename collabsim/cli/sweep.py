@@ -52,8 +52,11 @@ def sweep_command(
     err_console: Console,
     yes: bool = False,
     parameters: Path | None = None,
+    language: str = "en",
 ) -> int:
-    """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed)."""
+    """What `collabsim sweep` does; returns the exit code (0 fine, 1 some runs failed); the
+    summary in the language (en or nl)."""
+    from collabsim.locale import check_language
     from collabsim.runs.executors import parse_workers
     from collabsim.runs.experiment import load_experiment
     from collabsim.runs.posterior import check_factors, read_optional
@@ -64,6 +67,7 @@ def sweep_command(
     def say(m: str) -> None:
         err_console.print(m, markup=False, highlight=False, soft_wrap=True)
 
+    check_language(language)
     experiment = resolve(experiment, EXPERIMENT)
     n_workers = parse_workers(workers)
     if limit is not None and limit < 1:
@@ -116,7 +120,9 @@ def sweep_command(
         return 130
     finally:
         progress.stop()
-    return print_outcome(console, outcome, experiment, out_dir, limit, parameters)
+    return print_outcome(
+        console, outcome, experiment, out_dir, limit, parameters, posterior, language
+    )
 
 
 class SweepProgress:
@@ -163,45 +169,63 @@ class SweepProgress:
 
 
 def print_outcome(
-    console: Console, outcome, experiment: Path, out: Path, limit: int | None, parameters=None
+    console: Console,
+    outcome,
+    experiment: Path,
+    out: Path,
+    limit: int | None,
+    parameters=None,
+    posterior=None,
+    language: str = "en",
 ) -> int:
-    """The sweep's result in a few lines, with what the runs' spread includes (sweep.json
-    says it too); the exit code (1 if some runs failed)."""
-    from collabsim.runs.posterior import MODEL_ONLY
+    """The sweep's result in a few lines, in the language, with what the runs' spread includes
+    (sweep.json says it too, in English); the exit code (1 if some runs failed)."""
+    from collabsim.locale import decimal, translator
+    from collabsim.runs.posterior import uncertainty
+
+    _ = translator(language)
+
+    def say(text: str, markup: bool = False) -> None:
+        console.print(text, markup=markup, highlight=False, soft_wrap=True)
 
     rate = outcome.runs_this_session / outcome.wall_seconds if outcome.wall_seconds else 0.0
-    console.print(
-        f"{outcome.runs_this_session} runs in {outcome.wall_seconds:.1f} s ({rate:.1f} runs/s, "
-        f"{outcome.label or 'no workers needed'}); {outcome.runs_done} of "
-        f"{outcome.total_runs} runs done; results in {out}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
+    say(
+        _(
+            "{runs} runs in {seconds} s ({rate} runs/s, {workers}); {done} of {total} runs done; "
+            "results in {out}"
+        ).format(
+            runs=outcome.runs_this_session,
+            seconds=decimal(f"{outcome.wall_seconds:.1f}", language),
+            rate=decimal(f"{rate:.1f}", language),
+            workers=outcome.label or _("no workers needed"),
+            done=outcome.runs_done,
+            total=outcome.total_runs,
+            out=out,
+        )
     )
-    console.print(
-        f"each point's runs vary by {outcome.meta.get('intervals_include', MODEL_ONLY)}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(_("each point's runs vary by {include}").format(include=uncertainty(posterior, language)))
     if not outcome.complete:
-        console.print(
-            f"stopped after --limit {limit}: {outcome.total_runs - outcome.runs_done} runs left; "
-            f"continue with: collabsim sweep {experiment} --out {out} --resume"
-            + (f" --parameters {parameters}" if parameters is not None else ""),
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+        say(
+            _("stopped after --limit {limit}: {left} runs left; continue with: {command}").format(
+                limit=limit,
+                left=outcome.total_runs - outcome.runs_done,
+                command=f"collabsim sweep {experiment} --out {out} --resume"
+                + (f" --parameters {parameters}" if parameters is not None else "")
+                + (f" --lang {language}" if language != "en" else ""),
+            )
         )
     if outcome.runs_failed:
-        console.print(
-            f"[bold red]{outcome.runs_failed} of {outcome.runs_done} runs failed[/] "
-            f"(point, seed, error in {escape(str(out / 'failures.parquet'))})",
-            highlight=False,
-            soft_wrap=True,
+        say(
+            "[bold red]"
+            + _("{failed} of {done} runs failed").format(
+                failed=outcome.runs_failed, done=outcome.runs_done
+            )
+            + "[/] "
+            + escape(_("(point, seed, error in {path})").format(path=out / "failures.parquet")),
+            markup=True,
         )
         return 1
-    console.print(f"0 of {outcome.runs_done} runs failed", highlight=False)
+    say(_("{failed} of {done} runs failed").format(failed=0, done=outcome.runs_done))
     return 0
 
 
@@ -262,6 +286,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         yes: Yes = False,
         parameters: Annotated[Path | None, options.parameters()] = None,
+        lang: Annotated[str, options.lang()] = "en",
     ) -> None:
         """Run an experiment's design points and replicates; results stream to Parquet chunks."""
         code = sweep_command(
@@ -275,6 +300,7 @@ def register(app: typer.Typer) -> None:
             err_console,
             yes=yes,
             parameters=parameters,
+            language=lang,
         )
         if code:
             raise typer.Exit(code)

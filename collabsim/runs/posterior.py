@@ -131,19 +131,25 @@ class Posterior:
         h.update(np.ascontiguousarray(self.weights, dtype="<f8").tobytes())
         return h.hexdigest()
 
-    def describe(self) -> str:
+    def describe(self, language: str = "en") -> str:
         """The posterior in a report: its file and number of particles."""
-        return f"posterior: {self.path}, {self.particles} particles"
+        from collabsim.locale import translator
+
+        _ = translator(language)
+        return _("posterior: {path}, {n} particles").format(path=self.path, n=self.particles)
 
 
-def uncertainty(posterior: Posterior | None) -> str:
-    """What a command's intervals include, in words for its report."""
+def uncertainty(posterior: Posterior | None, language: str = "en") -> str:
+    """What a command's intervals include, in words for its report (in the language; the
+    manifests keep the English)."""
+    from collabsim.locale import translator
+
+    _ = translator(language)
     if posterior is None:
-        return MODEL_ONLY
-    return (
-        "the model's randomness and the calibrated parameters' uncertainty "
-        f"({posterior.describe()})"
-    )
+        return _(MODEL_ONLY)
+    return _(
+        "the model's randomness and the calibrated parameters' uncertainty ({posterior})"
+    ).format(posterior=posterior.describe(language))
 
 
 def uncertainty_record(posterior: Posterior | None) -> dict:
