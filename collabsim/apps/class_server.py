@@ -193,7 +193,7 @@ def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
     async def decide(request: Request) -> Response:
         data = await _json_body(request)
         team = session.submit(team_token(request), data)
-        return JSONResponse({"ok": True, "decision": team.decision.as_dict()})
+        return JSONResponse({"ok": True, "decision": team.decision_dict()})
 
     async def teacher_state(request: Request) -> Response:
         teacher(request)

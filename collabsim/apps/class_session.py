@@ -18,14 +18,14 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from collabsim.analysis.narration import SEVERITY, narrate, org_name
 from collabsim.errors import CollabsimInputError
-from collabsim.locale import check_language
+from collabsim.locale import N_, check_language, translator
 from collabsim.mechanisms.trust_views import effective_trust
 from collabsim.model.collaboration import COLUMN, DRIVER_SERIES, CollaborationModel
 from collabsim.model.scenario import Scenario
@@ -35,8 +35,14 @@ from collabsim.model.teacher_moments import MOMENTS
 PARTNERSHIP = 0  # the classroom presets have one partnership; the session plays the first
 TEAM_NAME_MAX = 40
 ROUND_MONTHS = range(1, 13)
-# what a team has decided before it decides anything: half its staff time, means in kind, stay
-FIRST_DECISION = SeatDecision(staff_time=0.5, tension="none", contribution="in_kind", stay=True)
+# a team's decision until take_seat gives it its organisation's course
+FIRST_DECISION = SeatDecision()
+THEME_LABEL = {
+    "skilled_technicians": N_("enough skilled technicians"),
+    "current_curriculum": N_("a current curriculum"),
+    "lifelong_learning": N_("lifelong learning"),
+    "regional_innovation": N_("regional innovation"),
+}
 PHASES = ("lobby", "playing", "paused", "ended")
 
 
@@ -59,6 +65,10 @@ class Team:
     last_seen: float
     decision: SeatDecision = FIRST_DECISION
     decided_round: int = -1
+
+    def decision_dict(self) -> dict[str, Any]:
+        """The team's decisions in force, as plain values."""
+        return asdict(self.decision)
 
 
 @dataclass
@@ -116,8 +126,8 @@ class ClassSession:
             self.round_started = time.monotonic()
             self.queued_moments: list[str] = []
             for team in getattr(self, "teams", {}).values():
-                take_seat(self.model, team.slot, PARTNERSHIP)
-                team.decision, team.decided_round = FIRST_DECISION, -1
+                team.decision = take_seat(self.model, team.slot, PARTNERSHIP)
+                team.decided_round = -1
             if not hasattr(self, "teams"):
                 self.teams: dict[int, Team] = {}
             self._changed()
@@ -174,8 +184,7 @@ class ClassSession:
                 last_seen=time.monotonic(),
             )
             self.teams[slot] = team
-            take_seat(self.model, slot, PARTNERSHIP)
-            decide(self.model, slot, team.decision, PARTNERSHIP)
+            team.decision = take_seat(self.model, slot, PARTNERSHIP)  # keeps its course
             self._changed()
             return team
 
@@ -208,6 +217,8 @@ class ClassSession:
                 raise SessionError(
                     "a decision has staff_time, tension, contribution and stay only"
                 ) from None
+            except CollabsimInputError as exc:
+                raise SessionError(str(exc)) from None
             team.decision, team.decided_round = chosen, len(self.rounds)
             decide(self.model, team.slot, chosen, PARTNERSHIP)
             self._changed()
@@ -260,7 +271,7 @@ class ClassSession:
                 return None
             first = self.month + 1
             decisions = {
-                slot: {"team": t.name, **t.decision.as_dict()} for slot, t in self.teams.items()
+                slot: {"team": t.name, **t.decision_dict()} for slot, t in self.teams.items()
             }
             for slot, team in self.teams.items():
                 decide(self.model, slot, team.decision, PARTNERSHIP)
@@ -299,7 +310,9 @@ class ClassSession:
         language = check_language(language or self.language)
         with self.lock:
             team = self.team_of(token)
-            view = seat_view(self.model, team.slot, PARTNERSHIP, language)
+            view = team_view(
+                seat_view(self.model, team.slot, PARTNERSHIP, language=language), language
+            )
             return {
                 "version": self.version,
                 "phase": self.phase,
@@ -311,7 +324,7 @@ class ClassSession:
                 "slot": team.slot,
                 "seat_key": team.seat_key,
                 "decided": team.decided_round == len(self.rounds),
-                "decision": team.decision.as_dict(),
+                "decision": team.decision_dict(),
                 "view": view,
                 "last_round": self._last_round_lines(language),
             }
@@ -339,7 +352,7 @@ class ClassSession:
                     {
                         "slot": s.slot,
                         "name": org_name(s.name, language),
-                        "kind": s.kind,
+                        "kind": s.type,
                         "taken": s.slot in self.teams,
                     }
                     for s in self.seats()
@@ -379,7 +392,7 @@ class ClassSession:
         row = {
             "slot": seat.slot,
             "name": org_name(seat.name, language),
-            "kind": seat.kind,
+            "kind": seat.type,
             "member": bool(st.member[PARTNERSHIP, seat.slot]),
             "engagement": round(float(st.engagement[PARTNERSHIP, seat.slot]), 3),
             "team": None,
@@ -389,7 +402,7 @@ class ClassSession:
                 team=team.name,
                 seen_seconds_ago=round(now - team.last_seen, 1),
                 decided=team.decided_round == len(self.rounds),
-                decision=team.decision.as_dict(),
+                decision=team.decision_dict(),
             )
         return row
 
@@ -437,6 +450,36 @@ class ClassSession:
             }
             for e in events[-last:]
         ]
+
+
+def team_view(view: dict[str, Any], language: str) -> dict[str, Any]:
+    """The seat's view (collabsim.model.seats.seat_view) as the team page draws it: names in
+    the language, themes and partners as lists."""
+    _ = translator(language)
+    return {
+        "name": org_name(view["organisation"], language),
+        "at_table": view["at_table"],
+        "engagement": view["engagement"],
+        "urgency": view["urgency"],
+        "incentives": view["incentives"],
+        "shared_interest": view["shared_interest"],
+        "worth_it": view["worth_it"] if view["worth_it"] is not None else 0.0,
+        "themes": [
+            {
+                "name": _(THEME_LABEL.get(theme, theme)),
+                "interest": view["interests"][theme],
+                "agenda": view["agenda"][theme],
+            }
+            for theme in view["interests"]
+        ],
+        "trust": [
+            {"name": org_name(who, language), "trust": t} for who, t in view["trust"].items()
+        ],
+        "tensions": [
+            {"with": org_name(t["with"], language), "age_months": t["age_months"]}
+            for t in view["open_tensions"]
+        ],
+    }
 
 
 def _event_record(event) -> dict[str, Any]:
