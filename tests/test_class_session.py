@@ -147,9 +147,9 @@ def _call(url: str, body=None, headers=None, raw: bytes | None = None):
     )
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"{}"), dict(r.headers)
+            return r.status, json.loads(r.read() or b"{}"), r.headers
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}"), dict(exc.headers)
+        return exc.code, json.loads(exc.read() or b"{}"), exc.headers
 
 
 def test_over_http(server):

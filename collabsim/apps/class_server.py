@@ -18,15 +18,16 @@ and talk to the session (collabsim.apps.class_session) through a JSON API:
 
 Safe on a classroom network: the server listens where the CLI says (127.0.0.1 unless the teacher
 asks for the local network); every student request needs the join code or a team token; a body
-is at most MAX_BODY_BYTES of JSON; each address gets RATE_PER_SECOND requests a second (burst
-RATE_BURST) and WRONG_CODES_PER_MINUTE wrong join codes a minute; nothing is read from or
-written to the file system after start; each page forbids requests to anywhere but this server
-(Content-Security-Policy).
+is at most MAX_BODY_BYTES of JSON; the teacher, each seated team and each other address get
+RATE_PER_SECOND requests a second (burst RATE_BURST), and an address WRONG_CODES_PER_MINUTE wrong
+join codes a minute; nothing is read from or written to the file system after start; each page
+forbids requests to anywhere but this server (Content-Security-Policy).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -135,7 +136,7 @@ def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
         """Rate limit, one-line refusals for bad input, and the safety headers."""
 
         async def endpoint(request: Request) -> Response:
-            if not limit.allow(_client(request)):
+            if not limit.allow(who(request)):
                 return _refuse("too many requests: wait a moment", 429)
             try:
                 response = await handler(request)
@@ -147,6 +148,20 @@ def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
             return response
 
         return endpoint
+
+    def who(request: Request) -> str:
+        """Whose requests a request counts with: the teacher, a seated team, else its address
+        (a room of laptops behind one address, or all on this computer, share no bucket)."""
+        key = request.headers.get("x-teacher-key") or request.query_params.get("key", "")
+        if key and _same(key, session.teacher_key):
+            return "teacher"
+        token = team_token(request)
+        if token:
+            try:
+                return f"team {session.team_of(token).slot}"
+            except SessionError:
+                pass
+        return _client(request)
 
     def teacher(request: Request) -> None:
         key = request.headers.get("x-teacher-key") or request.query_params.get("key", "")
@@ -279,6 +294,7 @@ def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
             if session.due():
                 session.next_round()
 
+    @contextlib.asynccontextmanager
     async def lifespan(app):
         task = asyncio.create_task(ticker()) if tick else None
         yield
