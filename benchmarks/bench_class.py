@@ -43,7 +43,7 @@ WATCH_JS = """([slot, percent]) => { window.__seen = new Promise((resolve) => {
     if (seen()) { observer.disconnect(); resolve(Date.now()); }
   });
   observer.observe(document.body, {childList: true, subtree: true, characterData: true});
-})"""
+}); }"""
 
 
 def start_server(port: int, log: Path):
@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8791)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     log = Path("/tmp/collabsim-bench-class.log")
     proc, teacher_url = start_server(args.port, log)
@@ -94,9 +94,7 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             teacher = browser.new_context().new_page()
             teacher.goto(teacher_url)
-            teacher.wait_for_function(
-                "/^\\d{6}$/.test(document.getElementById('join-code').textContent)"
-            )
+            expect(teacher.locator("#join-code")).to_have_text(re.compile(r"^\d{6}$"))
             code = teacher.locator("#join-code").inner_text()
             screen = browser.new_context().new_page()
             screen.goto(f"{base}/screen?key={key}")

@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("--lang", default="en", choices=["en", "nl"])
     parser.add_argument("--port", type=int, default=8792)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     suffix = "" if args.lang == "en" else "_nl"
     proc, teacher_url = start(args.port, args.lang, Path("/tmp/collabsim-class-shots.log"))
@@ -85,9 +85,7 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             teacher = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
             teacher.goto(teacher_url)
-            teacher.wait_for_function(
-                "/^\\d{6}$/.test(document.getElementById('join-code').textContent)"
-            )
+            expect(teacher.locator("#join-code")).to_have_text(re.compile(r"^\d{6}$"))
             code = teacher.locator("#join-code").inner_text()
             teams = {}
             for slot, (name, *_rest) in TEAMS.items():
@@ -110,16 +108,14 @@ def main() -> None:
                 if r == 4:
                     teacher.locator("[data-moment=funding_ends]").click()
                 teacher.locator("[data-action=next]").click()
-                teacher.wait_for_function(
-                    f"document.querySelectorAll('#log .round').length === {r + 1}"
-                )
+                expect(teacher.locator("#log .round")).to_have_count(r + 1)
             teacher.wait_for_timeout(500)
             IMG.mkdir(parents=True, exist_ok=True)
             teams[0].screenshot(path=str(IMG / f"class_team{suffix}.png"), full_page=True)
             teacher.screenshot(path=str(IMG / f"class_teacher{suffix}.png"), full_page=True)
             screen = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
             screen.goto(f"{base}/screen?key={key}&lang={args.lang}")
-            screen.wait_for_function("document.querySelectorAll('#timeline li').length > 0")
+            expect(screen.locator("#timeline li").first).to_be_visible()
             screen.screenshot(path=str(IMG / f"class_screen{suffix}.png"))
             debrief = browser.new_context(viewport={"width": 1100, "height": 1400}).new_page()
             debrief.goto(f"{base}/debrief?key={key}&lang={args.lang}")

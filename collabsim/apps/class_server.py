@@ -18,10 +18,11 @@ and talk to the session (collabsim.apps.class_session) through a JSON API:
 
 Safe on a classroom network: the server listens where the CLI says (127.0.0.1 unless the teacher
 asks for the local network); every student request needs the join code or a team token; a body
-is at most MAX_BODY_BYTES of JSON; the teacher, each seated team and each other address get
-RATE_PER_SECOND requests a second (burst RATE_BURST), and an address WRONG_CODES_PER_MINUTE wrong
-join codes a minute; nothing is read from or written to the file system after start; each page
-forbids requests to anywhere but this server (Content-Security-Policy).
+is at most MAX_BODY_BYTES of JSON; each seated team and each other address get RATE_PER_SECOND
+requests a second (burst RATE_BURST), and an address WRONG_CODES_PER_MINUTE wrong join codes a
+minute (the teacher's pages, with the key, are not limited); nothing is read from or written to
+the file system after start; each page forbids requests to anywhere but this server
+(Content-Security-Policy).
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
         """Rate limit, one-line refusals for bad input, and the safety headers."""
 
         async def endpoint(request: Request) -> Response:
-            if not limit.allow(who(request)):
+            client = who(request)
+            if client != "teacher" and not limit.allow(client):
                 return _refuse("too many requests: wait a moment", 429)
             try:
                 response = await handler(request)
@@ -240,18 +242,29 @@ def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
 
     async def stream(request: Request) -> Response:
         key = request.query_params.get("key", "")
-        if not _same(key, session.teacher_key):
-            session.team_of(request.query_params.get("token", ""))  # refuses a stranger
+        token = request.query_params.get("token", "")
+        if _same(key, session.teacher_key):
+
+            def version():
+                return session.version
+        else:
+            session.team_of(token)  # refuses a stranger
+
+            def version():
+                return session.team_version(token)
 
         async def versions():
-            seen, quiet = -1, 0.0
+            seen, quiet, n = None, 0.0, 0
             while True:
                 if await request.is_disconnected():
                     return
-                if session.version != seen:
-                    seen = session.version
-                    quiet = 0.0
-                    yield f"data: {seen}\n\n"
+                try:
+                    now = version()
+                except SessionError:
+                    return  # the seat was freed or taken back on another laptop
+                if now != seen:
+                    seen, quiet, n = now, 0.0, n + 1
+                    yield f"data: {n}\n\n"
                 elif quiet >= STREAM_KEEPALIVE_SECONDS:
                     quiet = 0.0
                     yield ": keepalive\n\n"

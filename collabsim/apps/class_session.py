@@ -65,6 +65,7 @@ class Team:
     last_seen: float
     decision: SeatDecision = FIRST_DECISION
     decided_round: int = -1
+    version: int = 0  # goes up when the team's own seat changes
 
     def decision_dict(self) -> dict[str, Any]:
         """The team's decisions in force, as plain values."""
@@ -111,7 +112,8 @@ class ClassSession:
         self.join_code = f"{secrets.randbelow(10**6):06d}"
         self.teacher_key = secrets.token_urlsafe(18)
         self.lock = threading.RLock()
-        self.version = 0  # goes up with every change anyone should see
+        self.version = 0  # goes up with every change the teacher should see
+        self.shared_version = 0  # goes up with every change every team should see
         self.address = ""  # where students open the join page (the server sets it)
         self.reset()
 
@@ -130,7 +132,7 @@ class ClassSession:
                 team.decided_round = -1
             if not hasattr(self, "teams"):
                 self.teams: dict[int, Team] = {}
-            self._changed()
+            self._changed(everyone=True)
 
     @property
     def month(self) -> int:
@@ -152,8 +154,19 @@ class ClassSession:
                 return seat
         raise SessionError(f"seat {slot}: no such seat in this partnership", 404)
 
-    def _changed(self) -> None:
+    def _changed(self, team: Team | None = None, everyone: bool = False) -> None:
+        """Something changed: the teacher's pages always look again; a team's page looks again
+        when its own seat changed or something every team sees (a round, the phase)."""
         self.version += 1
+        if everyone:
+            self.shared_version += 1
+        if team is not None:
+            team.version += 1
+
+    def team_version(self, token: str) -> tuple[int, int]:
+        """What a team's page watches: the changes every team sees, and its own."""
+        team = self.team_of(token)
+        return self.shared_version, team.version
 
     # ------------------------------------------------------------------ teams
 
@@ -168,7 +181,7 @@ class ClassSession:
                 if seat_key and secrets.compare_digest(str(seat_key).strip(), held.seat_key):
                     held.token = secrets.token_urlsafe(18)  # the old laptop is out
                     held.last_seen = time.monotonic()
-                    self._changed()
+                    self._changed(held)
                     return held
                 raise SessionError(
                     f"seat {seat.name} is taken by team '{held.name}': choose another seat, or "
@@ -185,7 +198,7 @@ class ClassSession:
             )
             self.teams[slot] = team
             team.decision = take_seat(self.model, slot, PARTNERSHIP)  # keeps its course
-            self._changed()
+            self._changed(team)
             return team
 
     def team_of(self, token: str) -> Team:
@@ -221,7 +234,7 @@ class ClassSession:
                 raise SessionError(str(exc)) from None
             team.decision, team.decided_round = chosen, len(self.rounds)
             decide(self.model, team.slot, chosen, PARTNERSHIP)
-            self._changed()
+            self._changed(team)
             return team
 
     def all_decided(self) -> bool:
@@ -237,14 +250,14 @@ class ClassSession:
             if self.phase != "ended":
                 self.phase = "playing"
                 self.round_started = time.monotonic()
-                self._changed()
+                self._changed(everyone=True)
 
     def pause(self) -> None:
         """Pause: no round runs on by itself until start."""
         with self.lock:
             if self.phase == "playing":
                 self.phase = "paused"
-                self._changed()
+                self._changed(everyone=True)
 
     def inject(self, kind: str) -> None:
         """A teacher moment at the start of the next month (funding ends, a key person
@@ -291,12 +304,12 @@ class ClassSession:
             self.round_started = time.monotonic()
             if not self.running:
                 self._end()
-            self._changed()
+            self._changed(everyone=True)
             return played
 
     def _end(self) -> None:
         self.phase = "ended"
-        self._changed()
+        self._changed(everyone=True)
 
     def end(self) -> None:
         """End the session now (the debrief compares what was played so far)."""

@@ -68,9 +68,21 @@ async function loadText() {
 }
 
 function listen(query, onChange) {
+  // one refresh at a time: changes that come in meanwhile make one more refresh, not a queue
   if (stream) stream.close();
   stream = new EventSource("/api/stream?" + query);
-  stream.onmessage = () => onChange().catch((e) => showError(e.message));
+  let busy = false, again = false;
+  stream.onmessage = async () => {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      do { again = false; await onChange(); } while (again);
+    } catch (e) {
+      showError(e.message);
+    } finally {
+      busy = false;
+    }
+  };
 }
 
 // ------------------------------------------------------------------ charts
