@@ -24,6 +24,7 @@ SEVERITY = {
     "tension_raised": "minor",
     "tension_resolved": "good",
     "tension_escalated": "bad",
+    "tension_let_go": "minor",
     "crisis": "bad",
     "liaison_left": "bad",
     "funding_started": "good",
@@ -48,6 +49,8 @@ _MESSAGES = {
     "tension_escalated": N_(
         "the tension between {who} and {other} escalates — trust {moves} from {a} to {b}"
     ),
+    "tension_let_go": N_("{who} lets its tension with {other} go and gives in"),
+    "tension_let_go_alone": N_("{who} lets a tension go and gives in"),
     "crisis": N_(
         "escalations pile up and the partnership breaks down — trust between the partners "
         "{moves} from {a} to {b}"
@@ -124,6 +127,8 @@ def narrate(event: Event, language: str = "en") -> str:
         text = t[key].format(who=who, other=other, **num)
     elif kind in ("tension_resolved", "tension_escalated"):
         text = (t[kind] if has_change else t["tension_raised"]).format(who=who, other=other, **num)
+    elif kind == "tension_let_go":
+        text = t[kind if other else "tension_let_go_alone"].format(who=who, other=other)
     elif kind == "tension_raised":
         text = t[kind].format(who=who, other=other)
     elif kind == "crisis":

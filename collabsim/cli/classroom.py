@@ -134,9 +134,59 @@ def register(app: typer.Typer) -> None:
                 "--lang", help="the page's start language, en or nl (switchable on the page)"
             ),
         ] = "en",
+        class_mode: Annotated[
+            bool,
+            typer.Option(
+                "--class",
+                help="class mode: student teams play the seats of a partnership, the teacher "
+                "runs the room (its own server; see docs/classroom.md)",
+            ),
+        ] = False,
+        lan: Annotated[
+            bool,
+            typer.Option(
+                "--lan", help="class mode: listen on the local network so students can join"
+            ),
+        ] = False,
+        preset: Annotated[
+            str, typer.Option(help="class mode: the preset scenario played (a name or a file)")
+        ] = "classroom_funding_cliff",
+        seed: Annotated[
+            int | None, typer.Option(help="class mode: the model's seed (default: the preset's)")
+        ] = None,
+        months_per_round: Annotated[
+            int, typer.Option(help="class mode: months the model runs each round (1 to 12)")
+        ] = 3,
+        round_seconds: Annotated[
+            float,
+            typer.Option(
+                help="class mode: seconds a playing round waits for decisions before it runs on"
+            ),
+        ] = 90.0,
     ) -> None:
-        """Start the classroom app: the partnership's bumpy road, live, in a browser (offline)."""
+        """Start the classroom app: the partnership's bumpy road, live, in a browser (offline).
+
+        With --class, a class session instead: student teams each play one organisation."""
         check_language(lang)
+        if class_mode:
+            from collabsim.cli.class_mode import serve_class
+
+            try:
+                serve_class(
+                    host=host,
+                    port=port,
+                    lan=lan,
+                    preset=preset,
+                    seed=seed,
+                    months_per_round=months_per_round,
+                    round_seconds=round_seconds,
+                    language=lang,
+                )
+            except CollabsimInputError as exc:
+                fail(str(exc))
+            return
+        if lan:
+            fail("--lan is for class mode (--class); the app itself takes --host")
         check_ready(host, port, scenarios)
         if host not in ("127.0.0.1", "localhost", "::1"):
             console.print(

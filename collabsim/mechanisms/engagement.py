@@ -96,12 +96,16 @@ def decide_engagement_kernel(
     gap + misfit · misfit + rules · rigidity · school + shortage · (1 − capacity) + extra ·
     (partnerships − 1) − relief · coordinator; target = capacity / √partnerships ·
     logistic((worth − cost) / temperature); engagement += adjust · (target − engagement);
-    shortfall = cost + outside option − worth."""
+    shortfall = cost + outside option − worth. A played seat (collabsim.model.seats): target =
+    capacity / √partnerships · the team's staff time, and cost + money_cost if it pays money."""
     prm = params[0]
     engagement = member_floats[MEMBER_FLOATS.engagement]
     urgency = member_floats[MEMBER_FLOATS.urgency]
     shared = member_floats[MEMBER_FLOATS.shared_interest]
     incentives = member_floats[MEMBER_FLOATS.incentives]
+    played = member_floats[MEMBER_FLOATS.played]
+    staff_time = member_floats[MEMBER_FLOATS.staff_time_choice]
+    contribution = member_floats[MEMBER_FLOATS.contribution_choice]
     member = member_flags[MEMBER_FLAGS.member]
     slot_org = member_slots[MEMBER_SLOTS.slot_org]
     culture_gap = member_pairs[MEMBER_PAIRS.culture_gap]
@@ -164,7 +168,12 @@ def decide_engagement_kernel(
                 - prm.coordinator_relief * coordinator[p]
             )
             available = capacity[o] / np.sqrt(hubs)
-            target = available * sigmoid((worth - cost) / prm.decision_temperature)
+            if played[p, s] > 0.0:  # a team plays this seat: its staff time, its money
+                if contribution[p, s] == 2.0:
+                    cost += prm.money_cost
+                target = available * staff_time[p, s]
+            else:
+                target = available * sigmoid((worth - cost) / prm.decision_temperature)
             engagement[p, s] += prm.engagement_adjust_per_month * (target - engagement[p, s])
             shortfall[p, s] = cost + prm.outside_option - worth
 

@@ -40,17 +40,21 @@ def leaving_chance(shortfall, binding, prm):
 
 @njit(cache=True)
 def decide_to_leave(
-    member, has_org, alive, binding, shortfall, rejoin_wait, draws, params, leaving
+    member, has_org, alive, binding, shortfall, rejoin_wait, draws, params, leaving, played, stay
 ):
-    """Who leaves this month (one draw per member); rejoining waits count down. Returns (any
-    leaving, any candidate to join)."""
+    """Who leaves this month (one draw per member; a played seat leaves when its team says so,
+    collabsim.model.seats); rejoining waits count down. Returns (any leaving, any candidate to
+    join)."""
     prm = params[0]
     p_n, s_n = member.shape
     any_leaving, any_candidate = False, False
     for p in range(p_n):
         for s in range(s_n):
             chance = leaving_chance(shortfall[p, s], binding[p], prm)
-            leaving[p, s] = member[p, s] and alive[p] and draws[p, s] < chance
+            if played[p, s] > 0.0:  # the team decides; the draw is drawn all the same
+                leaving[p, s] = member[p, s] and alive[p] and stay[p, s] <= 0.0
+            else:
+                leaving[p, s] = member[p, s] and alive[p] and draws[p, s] < chance
             any_leaving = any_leaving or leaving[p, s]
             rejoin_wait[p, s] = max(rejoin_wait[p, s] - 1, 0.0)
             if has_org[p, s] and not member[p, s] and rejoin_wait[p, s] == 0 and alive[p]:
@@ -91,8 +95,20 @@ def leave_and_join_kernel(
     leaving = scratch_member_flags[SCRATCH_MEMBER_FLAGS.leaving]
     joins = scratch_member_flags[SCRATCH_MEMBER_FLAGS.joins]
     shortfall = scratch_member_floats[SCRATCH_MEMBER_FLOATS.shortfall]
+    played = member_floats[MEMBER_FLOATS.played]
+    stay = member_floats[MEMBER_FLOATS.stay_choice]
     any_leaving, any_candidate = decide_to_leave(
-        member, has_org, alive, binding, shortfall, rejoin_wait, membership_draws, params, leaving
+        member,
+        has_org,
+        alive,
+        binding,
+        shortfall,
+        rejoin_wait,
+        membership_draws,
+        params,
+        leaving,
+        played,
+        stay,
     )
     if any_leaving:
         for p in range(member.shape[0]):
@@ -115,6 +131,8 @@ def leave_and_join_kernel(
         membership_draws,
         prm.join_per_month,
         joins,
+        played,
+        stay,
     ):
         for p in range(member.shape[0]):
             for s in range(member.shape[1]):
@@ -134,8 +152,11 @@ def leave_and_join_kernel(
 
 
 @njit(cache=True)
-def joiners(member, has_org, rejoin_wait, alive, shared, success_rate, draws, rate, joins):
-    """Which candidates join: chance = rate · shared interest · (0.5 + success rate)."""
+def joiners(
+    member, has_org, rejoin_wait, alive, shared, success_rate, draws, rate, joins, played, stay
+):
+    """Which candidates join: chance = rate · shared interest · (0.5 + success rate); a played
+    seat joins when its team says stay (collabsim.model.seats)."""
     any_join = False
     for p in range(member.shape[0]):
         n = 0
@@ -144,7 +165,10 @@ def joiners(member, has_org, rejoin_wait, alive, shared, success_rate, draws, ra
         for s in range(member.shape[1]):
             candidate = has_org[p, s] and not member[p, s] and rejoin_wait[p, s] == 0 and alive[p]
             chance = rate * shared[p, s] * (0.5 + success_rate[p]) if n >= 2 else 0.0
-            joins[p, s] = candidate and draws[p, s] < chance
+            if played[p, s] > 0.0:
+                joins[p, s] = candidate and n >= 2 and stay[p, s] > 0.0
+            else:
+                joins[p, s] = candidate and draws[p, s] < chance
             any_join = any_join or joins[p, s]
     return any_join
 

@@ -29,11 +29,13 @@ def update_shared_interest_kernel(
 ):
     """interest_k += engagement · (understanding · trust seen + from success · success rate) ·
     (agenda_k − interest_k);
-    overlap = Σ_k min(interest_k, agenda_k); shared = clip((overlap − 1/K) / (1 − 1/K), 0, 1)."""
+    overlap = Σ_k min(interest_k, agenda_k); shared = clip((overlap − 1/K) / (1 − 1/K) − given
+    up, 0, 1) (given up: what letting tensions go cost a played seat)."""
     interests = member_themes[MEMBER_THEMES.interests]
     agenda = theme_levels[THEME_LEVELS.agenda]
     engagement = member_floats[MEMBER_FLOATS.engagement]
     shared = member_floats[MEMBER_FLOATS.shared_interest]
+    given_up = member_floats[MEMBER_FLOATS.interest_given_up]
     has_org = member_flags[MEMBER_FLAGS.has_org]
     success_rate = partnership_floats[PARTNERSHIP_FLOATS.success_rate]
     trust_seen = scratch_member_floats[SCRATCH_MEMBER_FLOATS.trust_seen]
@@ -49,6 +51,7 @@ def update_shared_interest_kernel(
                 interests[p, s, k] += pull * (agenda[p, k] - interests[p, s, k])
                 overlap += min(interests[p, s, k], agenda[p, k])
             above_chance = (overlap - chance) / (1.0 - chance)
+            above_chance -= given_up[p, s]  # tensions a team let go (collabsim.model.seats)
             shared[p, s] = min(max(above_chance, 0.0), 1.0) if has_org[p, s] else 0.0
 
 

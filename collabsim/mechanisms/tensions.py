@@ -11,6 +11,7 @@ import numpy as np
 from collabsim.mechanisms.maths import poisson_from_uniform, sigmoid
 from collabsim.model.event_buffer import (
     TENSION_ESCALATED,
+    TENSION_LET_GO,
     TENSION_RAISED,
     TENSION_RESOLVED,
     EventBuffer,
@@ -338,8 +339,15 @@ def settle_tensions_kernel(
     count,
 ):
     """Each open tension is resolved (draw under its chance), escalates (too old: it adds to
-    the partnership's strain, mechanisms.crises) or ages."""
+    the partnership's strain, mechanisms.crises) or ages. A played seat's team
+    (collabsim.model.seats) may let it go (closed, no trust gained, the team's shared interest
+    falls by let_go_interest_loss) or raise it (logit + raise_tension_bonus; unresolved, it ages
+    two months); its draw is used either way."""
     prm = params[0]
+    played = member_floats[MEMBER_FLOATS.played]
+    choice = member_floats[MEMBER_FLOATS.tension_choice]
+    shared = member_floats[MEMBER_FLOATS.shared_interest]
+    given_up = member_floats[MEMBER_FLOATS.interest_given_up]
     personal = member_pairs[MEMBER_PAIRS.personal_trust]
     org = member_pairs[MEMBER_PAIRS.org_trust]
     engagement = member_floats[MEMBER_FLOATS.engagement]
@@ -367,6 +375,18 @@ def settle_tensions_kernel(
             tensions[n, TENSION.other],
         )
         age = tensions[n, TENSION.age_months]
+        mood = team_choice(played, choice, p, i, j)
+        if mood < 0:  # a team lets it go: one side gives in
+            quits = i if played[p, i] > 0.0 and choice[p, i] < 0.0 else j
+            given_up[p, quits] += prm.let_go_interest_loss
+            shared[p, quits] = max(shared[p, quits] - prm.let_go_interest_loss, 0.0)
+            trust = pair_trust_of(personal, org, p, i, j, prm.personal_trust_weight)
+            emit(rows, count, TENSION_LET_GO, p, quits, i + j - quits, trust, trust)
+            continue
+        if mood > 0:  # a team puts it on the table
+            c = min(max(chance[n], 1e-12), 1.0 - 1e-12)
+            chance[n] = sigmoid(np.log(c / (1.0 - c)) + prm.raise_tension_bonus)
+            age += 1  # unresolved, it ages twice as fast
         if tension_draws[n] < chance[n]:
             step, loss = prm.tension_trust_gain_resolved, 0.0
             before, after = settle(personal, org, engagement, p, i, j, step, loss, prm)
@@ -385,6 +405,17 @@ def settle_tensions_kernel(
             tensions[kept, TENSION.age_months] = age + 1
             kept += 1
     n_tensions[0] = kept
+
+
+@njit(cache=True)
+def team_choice(played, choice, p, i, j):
+    """What the teams of a tension's pair chose (collabsim.model.seats): -1 if either lets it
+    go, else +1 if either raises it, else 0 (the model's own way)."""
+    a = choice[p, i] if played[p, i] > 0.0 else 0.0
+    b = choice[p, j] if played[p, j] > 0.0 else 0.0
+    if a < 0.0 or b < 0.0:
+        return -1
+    return 1 if a > 0.0 or b > 0.0 else 0
 
 
 def pair_trust(st, p, i, j, prm) -> float:

@@ -20,6 +20,8 @@ FORMALISED, MEMBER_LEFT, MEMBER_JOINED, DISSOLVED_EVENT, CRISIS = 4, 5, 6, 7, 8
 # rows whose who/other columns are no member slots: a demand shock (who: the theme, other: +1
 # up or -1 down) and a funding scheme starting or ending (who: the scheme's index)
 DEMAND_SHOCK, FUNDING_STARTED, FUNDING_ENDED = 9, 10, 11
+# a played seat's team lets a tension go (collabsim.model.seats): closed, nobody gains trust
+TENSION_LET_GO = 12
 
 # kind, variable, detail (None: decided by the row), who is the partnership itself
 _DECODING = {
@@ -37,6 +39,7 @@ _DECODING = {
     MEMBER_JOINED: ("member_joined", "members", "joins through common partners", False),
     DISSOLVED_EVENT: ("dissolved", "members", "fewer than two members remain", True),
     CRISIS: ("crisis", "trust", "escalations pile up into a crisis: trust breaks down", True),
+    TENSION_LET_GO: ("tension_let_go", "trust", "let go: one side gives in", False),
 }
 _NAN = float("nan")
 _COLUMNS = 6  # kind, partnership, who slot, other slot (-1: none), before, after
@@ -103,7 +106,7 @@ class EventBuffer:
         rows = _as_lists(self.rows[: int(self.count[0])])
         for month, (kind, p, who, other, before, after) in zip(months, rows, strict=True):
             name = names[p]
-            if kind >= DEMAND_SHOCK:
+            if DEMAND_SHOCK <= kind <= FUNDING_ENDED:
                 made.append(self._region_event(month, name, kind, who, other, before, after))
                 continue
             kind_name, variable, detail, about_partnership = _DECODING[kind]

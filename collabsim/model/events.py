@@ -8,6 +8,7 @@ EVENT_KINDS = (
     "tension_raised",
     "tension_resolved",
     "tension_escalated",
+    "tension_let_go",
     "crisis",
     "liaison_left",
     "funding_started",

@@ -123,6 +123,11 @@ class MechanismParameters(StrictTable):
     # policy
     funding_reference_eur: float = _p(2000, 1, 1e6, "euros a member a month that give 63% pull")
     mandate_incentive: float = _p(0.3, 0, 1, "incentive a binding mandate adds")
+    # played seats (class mode): what a team's choices do
+    raise_tension_bonus: float = _p(1.5, 0, 10, "logit bonus of a tension a team raises")
+    let_go_interest_loss: float = _p(0.05, 0, 1, "shared interest lost per tension let go")
+    money_weight: float = _p(2.0, 1, 10, "weight of money in the partners' in-kind pull")
+    money_cost: float = _p(0.1, 0, 2, "extra cost to a member that contributes money")
 
 
 ParameterTuple = namedtuple("ParameterTuple", list(MechanismParameters.model_fields))

@@ -152,6 +152,16 @@ def build_organisations(
     return made
 
 
+# the member rows of played seats (collabsim.model.seats): zero, the model's own rule, at the start
+SEAT_ROWS = (
+    "played",
+    "staff_time_choice",
+    "tension_choice",
+    "contribution_choice",
+    "stay_choice",
+    "interest_given_up",
+)
+
 # the partnership arrays drawn for each region (build_partnerships); the rest are the same for
 # every seed (PartnershipsLayout)
 DRAWN = (
@@ -221,6 +231,7 @@ class PartnershipsLayout:
             shared_interest=np.zeros((n_part, width)),
             rejoin_wait=np.zeros((n_part, width)),
             backing=has_org.astype(float),
+            **{name: np.zeros((n_part, width)) for name in SEAT_ROWS},
             trust_before_crisis=np.zeros((n_part, width, width)),
             operational=np.full(n_part, design.kind == "operational"),
             formality=np.full(n_part, GOVERNANCE_FORMALITY[design.governance]),
