@@ -100,7 +100,6 @@ TEXT = {
     "moment_key_person_leaves": N_("A key person leaves"),
     "moment_demand_shock": N_("Demand shock"),
     "moment_conflict": N_("A conflict"),
-    "language": N_("Taal · Language"),
 }
 
 
