@@ -91,7 +91,7 @@ class ClassRecord:
 
 def record_of(session, language: str) -> ClassRecord:
     """The session's partnership as it stands, for the debrief."""
-    from collabsim.apps.class_session import PARTNERSHIP, _round_record
+    from collabsim.apps.class_session import PARTNERSHIP, round_record
 
     with session.lock:
         st = session.model.state
@@ -109,7 +109,7 @@ def record_of(session, language: str) -> ClassRecord:
             dissolved=dissolved,
             horizon=int(session.model.horizon_months),
             engagement=engagement,
-            rounds=[_round_record(r, language) for r in session.rounds],
+            rounds=[round_record(r, language) for r in session.rounds],
             seat_names={s.slot: org_name(s.name, language) for s in session.seats()},
         )
 

@@ -396,7 +396,7 @@ class ClassSession:
                 "series": self.driver_series(),
                 "network": self.network(language),
                 "timeline": self.timeline(language),
-                "rounds": [_round_record(r, language) for r in self.rounds],
+                "rounds": [round_record(r, language) for r in self.rounds],
             }
 
     def _seat_row(self, seat, now: float, language: str) -> dict[str, Any]:
@@ -505,7 +505,7 @@ def narrate_record(record: dict[str, Any], language: str) -> str:
     return narrate(record["event"], language)
 
 
-def _round_record(played: Round, language: str) -> dict[str, Any]:
+def round_record(played: Round, language: str) -> dict[str, Any]:
     """A round as the console's decision log shows it."""
     return {
         "round": played.number,
