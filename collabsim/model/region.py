@@ -231,7 +231,6 @@ class PartnershipsLayout:
             shared_interest=np.zeros((n_part, width)),
             rejoin_wait=np.zeros((n_part, width)),
             backing=has_org.astype(float),
-            **{name: np.zeros((n_part, width)) for name in SEAT_ROWS},
             trust_before_crisis=np.zeros((n_part, width, width)),
             operational=np.full(n_part, design.kind == "operational"),
             formality=np.full(n_part, GOVERNANCE_FORMALITY[design.governance]),
@@ -262,6 +261,7 @@ class PartnershipsLayout:
             strain=zeros.copy(),
             months_lived=izeros.copy(),
             crises=izeros.copy(),
+            **{name: np.zeros((n_part, width)) for name in SEAT_ROWS},
             **undrawn,
         )
         if set(undrawn) != set(DRAWN):

@@ -41,8 +41,6 @@ MEMBER_FLOATS = layout(
     "shared_interest",  # overlap of interests with the agenda
     "need_ref",  # need at the start, to scale urgency
     "tenure_months",  # liaison's months in post
-    "rejoin_wait",  # months before a leaver may rejoin
-    "backing",  # the member's board's backing, 0..1: it follows the partnership's results
     # played seats (class mode, collabsim.model.seats): a team's decisions replace the member's
     # own rule while `played` is 1; all 0 for a seat the model plays
     "played",  # 1: a team plays this seat
@@ -51,6 +49,8 @@ MEMBER_FLOATS = layout(
     "contribution_choice",  # 0 nothing, 1 in kind, 2 money
     "stay_choice",  # 1 stay (or rejoin when allowed), 0 leave
     "interest_given_up",  # shared interest lost by letting tensions go (kept)
+    "rejoin_wait",  # months before a leaver may rejoin
+    "backing",  # the member's board's backing, 0..1: it follows the partnership's results
 )
 MEMBER_FLAGS = layout("MemberFlags", "has_org", "member")  # a slot is filled; at the table now
 MEMBER_SLOTS = layout("MemberSlots", "slot_org")  # the organisation in each slot, -1 for none
