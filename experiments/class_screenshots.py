@@ -5,7 +5,7 @@ Writes docs/img/class_team.png, class_teacher.png, class_screen.png and class_de
 (with --lang nl: the same names with _nl), using Debian's Chromium, offline.
 
 It starts `collabsim app --class` (preset classroom_funding_cliff, its own seed, two months a
-round), lets three teams join (the mbo school, a firm and the vmbo school; the other seats stay
+round), lets three teams join (the mbo school, a vmbo school and a firm; the other seats stay
 with the model), plays eight rounds with the decisions below, lets the funding end in round 5
 (a teacher moment), and photographs the pages.
 """
@@ -29,7 +29,7 @@ ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background
 # slot: (team name, staff time, tension, contribution) each round
 TEAMS = {
     0: ("De Techniekschool", 0.8, "raise", "in_kind"),
-    2: ("Team Bouwbedrijf", 0.3, "none", "none"),
+    4: ("Team Bouwbedrijf", 0.3, "none", "none"),
     1: ("Vmbo Oost", 0.6, "let_go", "in_kind"),
 }
 
@@ -116,7 +116,7 @@ def main() -> None:
             screen = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
             screen.goto(f"{base}/screen?key={key}&lang={args.lang}")
             expect(screen.locator("#timeline li").first).to_be_visible()
-            screen.screenshot(path=str(IMG / f"class_screen{suffix}.png"))
+            screen.screenshot(path=str(IMG / f"class_screen{suffix}.png"), full_page=True)
             debrief = browser.new_context(viewport={"width": 1100, "height": 1400}).new_page()
             debrief.goto(f"{base}/debrief?key={key}&lang={args.lang}")
             debrief.screenshot(path=str(IMG / f"class_debrief{suffix}.png"))

@@ -43,7 +43,9 @@ THEME_LABEL = {
     "lifelong_learning": N_("lifelong learning"),
     "regional_innovation": N_("regional innovation"),
 }
-PHASES = ("lobby", "playing", "paused", "ended")
+# lobby: before the first round; playing: rounds run on by themselves; by_hand: the teacher runs
+# each round (Next round without Start); paused; ended
+PHASES = ("lobby", "playing", "by_hand", "paused", "ended")
 
 
 class SessionError(CollabsimInputError):
@@ -255,7 +257,7 @@ class ClassSession:
     def pause(self) -> None:
         """Pause: no round runs on by itself until start."""
         with self.lock:
-            if self.phase == "playing":
+            if self.phase in ("playing", "by_hand"):
                 self.phase = "paused"
                 self._changed(everyone=True)
 
@@ -283,6 +285,8 @@ class ClassSession:
                 self._end()
                 return None
             first = self.month + 1
+            if self.phase == "lobby":
+                self.phase = "by_hand"
             decisions = {
                 slot: {"team": t.name, **t.decision_dict()} for slot, t in self.teams.items()
             }

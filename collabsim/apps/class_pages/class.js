@@ -101,12 +101,17 @@ function svgEl(tag, attrs, text) {
 function drawDrivers(svg, series, horizon) {
   clear(svg);
   const W = 600, H = 260, L = 36, R = 120, B = 24, TOP = 10;
-  const x = (m) => L + (m / Math.max(horizon, 1)) * (W - L - R);
+  // the months so far, at least two years: a lesson plays a few years, not the whole horizon
+  const shown = Math.min(horizon, Math.max(24, 12 * Math.ceil(((series.trust || []).length) / 12)));
+  const x = (m) => L + (m / Math.max(shown, 1)) * (W - L - R);
   const y = (v) => TOP + (1 - Math.max(0, Math.min(1, v))) * (H - TOP - B);
   svg.appendChild(svgEl("line", {x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: "#999"}));
   svg.appendChild(svgEl("line", {x1: L, y1: y(0), x2: L, y2: y(1), stroke: "#999"}));
   for (const v of [0, 0.5, 1]) {
     svg.appendChild(svgEl("text", {x: 4, y: y(v) + 4, "font-size": 11}, String(v)));
+  }
+  for (let m = 0; m <= shown; m += 12) {
+    svg.appendChild(svgEl("text", {x: x(m) - 6, y: H - 6, "font-size": 11}, String(m)));
   }
   let row = 0;
   for (const [name, colour] of Object.entries(COLOURS)) {
@@ -172,8 +177,9 @@ async function refreshTeacher() {
   const seats = $("seats");
   seats.replaceChildren();
   const head = el("tr");
-  for (const k of ["seat", "team_col", "engagement", "decided"]) head.appendChild(el("th", T[k]));
-  head.appendChild(el("th", T.decide));
+  for (const k of ["seat", "team_col", "staff_time_col", "decided", "decision_col"]) {
+    head.appendChild(el("th", T[k]));
+  }
   seats.appendChild(head);
   for (const seat of s.seats) {
     const tr = el("tr", null, {"data-slot": seat.slot});
@@ -305,6 +311,7 @@ async function refreshSeat() {
   let status = fmt(T.round, {round: s.round, month: s.month});
   if (s.phase === "lobby") status += " · " + T.waiting;
   if (s.phase === "paused") status += " · " + T.paused;
+  if (s.phase === "by_hand") status += " · " + T.by_hand;
   if (s.phase === "ended") status += " · " + T.ended;
   if (s.seconds_left !== null) status += " · " + fmt(T.seconds_left, {seconds: Math.round(s.seconds_left)});
   $("status").textContent = status;
