@@ -20,7 +20,7 @@ from collabsim.apps.class_session import ClassSession, SessionError
 from collabsim.model.collaboration import CollaborationModel
 from collabsim.model.scenario import load_scenario
 
-from .conftest import ROOT
+from .conftest import ROOT, invoke
 
 PRESET = ROOT / "scenarios" / "classroom_funding_cliff.toml"
 
@@ -191,3 +191,63 @@ def test_wrong_codes_and_floods_are_rate_limited(server):
     assert statuses[:10] == [403] * 10 and statuses[-1] == 429
     flood = [_call(base + "/api/text")[0] for _ in range(40)]
     assert 429 in flood
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--months-per-round", "0"], "--months-per-round 0: choose 1 to 12"),
+        (["--round-seconds", "0"], "--round-seconds 0"),
+        (["--preset", "national"], "class mode plays a preset with one partnership"),
+        (["--preset", "no_such_preset"], "no such file and no shipped scenario"),
+        (["--port", "70000"], "--port 70000"),
+        (["--lang", "fr"], "--lang fr"),
+    ],
+)
+def test_class_mode_refuses_bad_input_in_one_line(args, says, monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("the server started"))
+    code, out = invoke("app", "--class", *args)
+    assert code == 2 and says in out, out
+    assert "Traceback" not in out and len(out.strip().splitlines()) == 1, out
+
+
+def test_lan_only_when_the_teacher_says_so(monkeypatch):
+    """Class mode listens on 127.0.0.1 by default and on the local network only with --lan."""
+    import uvicorn
+
+    hosts = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **k: hosts.append(host))
+    assert invoke("app", "--class", "--port", "0")[0] == 0
+    code, out = invoke("app", "--class", "--port", "0", "--lan")
+    assert code == 0 and "local network" in out
+    assert hosts == ["127.0.0.1", "0.0.0.0"]
+    code, out = invoke("app", "--lan")
+    assert code == 2 and "--lan is for class mode" in out
+
+
+def test_what_students_send_stays_in_memory():
+    """The class session and server modules open, write or delete no file: fails if one calls
+    open(), a Path's write/read or an os/shutil file function (student input could reach disk)."""
+    import ast
+
+    banned_calls = {"open", "write_text", "write_bytes", "read_text", "read_bytes", "unlink"}
+    banned_calls |= {"rmtree", "mkdir", "makedirs", "rename", "savefig", "to_csv", "to_parquet"}
+    banned_modules = {"os", "shutil", "pathlib", "tempfile", "io"}
+    for name in ("class_session.py", "class_server.py", "class_text.py"):
+        tree = ast.parse((ROOT / "collabsim" / "apps" / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                names.append(getattr(node, "module", None) or "")
+                assert not banned_modules & {n.split(".")[0] for n in names}, (name, names)
+            if isinstance(node, ast.Call):
+                f = node.func
+                called = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                if called == "read_text" and name == "class_server.py":
+                    continue  # the pages, read once from the package when the app is built
+                assert called not in banned_calls, f"{name}:{node.lineno} calls {called}"

@@ -130,6 +130,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
     """The class mode's Starlette application around one session."""
+    for name in PAGES:  # read now: after start the server reads no file
+        page(name)
     limit = RateLimit(RATE_PER_SECOND, RATE_BURST)
     wrong_codes = RateLimit(WRONG_CODES_PER_MINUTE / 60.0, WRONG_CODES_PER_MINUTE)
 
