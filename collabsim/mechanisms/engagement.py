@@ -168,12 +168,11 @@ def decide_engagement_kernel(
                 - prm.coordinator_relief * coordinator[p]
             )
             available = capacity[o] / np.sqrt(hubs)
+            target = available * sigmoid((worth - cost) / prm.decision_temperature)
             if played[p, s] > 0.0:  # a team plays this seat: its staff time, its money
+                target = available * staff_time[p, s]
                 if contribution[p, s] == 2.0:
                     cost += prm.money_cost
-                target = available * staff_time[p, s]
-            else:
-                target = available * sigmoid((worth - cost) / prm.decision_temperature)
             engagement[p, s] += prm.engagement_adjust_per_month * (target - engagement[p, s])
             shortfall[p, s] = cost + prm.outside_option - worth
 

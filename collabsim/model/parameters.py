@@ -130,6 +130,15 @@ class MechanismParameters(StrictTable):
     money_cost: float = _p(0.1, 0, 2, "extra cost to a member that contributes money")
 
 
+# the parameters that act only on a seat a team plays (class mode, collabsim.model.seats): no run
+# without played seats depends on them, so a screening of the model's own runs leaves them out
+CLASS_MODE_PARAMETERS = (
+    "raise_tension_bonus",
+    "let_go_interest_loss",
+    "money_weight",
+    "money_cost",
+)
+
 ParameterTuple = namedtuple("ParameterTuple", list(MechanismParameters.model_fields))
 
 
