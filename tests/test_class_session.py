@@ -251,3 +251,38 @@ def test_what_students_send_stays_in_memory():
                 if called == "read_text" and name == "class_server.py":
                     continue  # the pages, read once from the package when the app is built
                 assert called not in banned_calls, f"{name}:{node.lineno} calls {called}"
+
+
+def test_the_debrief_is_one_self_contained_page():
+    """The debrief sets the class beside 50 model runs of the preset, lists every round's
+    decisions and asks three questions, with nothing fetched from elsewhere; fails if the page
+    links a script, style or image it does not carry, or if the model's share is not the one its
+    runs give."""
+    import html
+    import re
+
+    from collabsim.apps.class_debrief import debrief_html, model_runs, record_of, share_going
+
+    session = _session(months_per_round=6)
+    team = session.join(session.join_code, 0, "De Techniekschool")
+    session.submit(
+        team.token, {"staff_time": 0.2, "tension": "let_go", "contribution": "none", "stay": True}
+    )
+    for _ in range(4):
+        session.next_round()
+    page = html.unescape(debrief_html(session, "en"))
+    assert page.startswith("<!doctype html>") and page.count("<svg") == 1
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
+    assert "<script" not in page and "<link" not in page
+    lifetimes, survived, _ = model_runs(record_of(session, "en"))
+    share = share_going(lifetimes, survived, session.month)
+    assert len(lifetimes) == 50
+    assert (
+        f"Of 50 runs of the same preset played by the model's own agents, {100 * share:.0f}%"
+        in page
+    )
+    assert "Your partnership was still going after 24 months." in page
+    assert page.count("De Techniekschool: staff time 20%") == 4  # one line per round
+    assert page.count("<li>") >= 3 + 4 * len(session.seats())
+    dutch = debrief_html(session, "nl")
+    assert "Drie vragen voor het nagesprek" in dutch and "personeelstijd 20%" in dutch
