@@ -4,6 +4,7 @@ Loading takes a second (numpy, numba, pandas, Mesa); Ctrl-C in that second exits
 130, as it does later, instead of printing the traceback of an interrupted import.
 """
 
+import signal
 import sys
 
 
@@ -16,7 +17,14 @@ def main() -> None:
         from collabsim.cli import main as run_cli
     except KeyboardInterrupt:
         sys.exit(130)
-    run_cli()
+    try:
+        run_cli()
+    finally:
+        # The command is done and has said so (run_cli always ends in SystemExit): a Ctrl-C
+        # from here on, while the interpreter shuts down, has nothing left to stop, so it is
+        # ignored rather than turning a finished command into one killed by the signal. Here,
+        # not in collabsim.cli.main, which tests call inside their own process.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

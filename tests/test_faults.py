@@ -366,3 +366,18 @@ def test_an_interrupt_inside_pydantic_schema_building_is_a_quiet_ctrl_c():
     )
     assert exit_code_for(disguised) == (130, None)
     assert exit_code_for(SchemaError("Error building `model` serializer"))[0] == 3
+
+
+def test_a_command_run_in_process_leaves_ctrl_c_alone():
+    """Ignoring a late Ctrl-C belongs to the `collabsim` process's last moments
+    (collabsim.__main__), not to collabsim.cli.main, which tests and notebooks call in their own
+    process: fails if main ignores SIGINT on its way out (every later child process would inherit
+    the ignored signal, and no Ctrl-C test could stop its command)."""
+    from .conftest import invoke as invoke_here
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        invoke_here("scenarios")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -10,7 +10,6 @@ that reaches the top to one line and an exit code (`collabsim.cli.exit_codes`).
 
 from __future__ import annotations
 
-import signal
 import sys
 
 import typer
@@ -68,16 +67,8 @@ def main(argv: list[str] | None = None) -> None:
         code, line = exit_code_for(exc)
         if line is not None:
             error_line(line)
-        _exit(code)
-    _exit(result if isinstance(result, int) else 0)
-
-
-def _exit(code: int) -> None:
-    """Exit with the command's code. The work is done and said: a Ctrl-C from here on (while
-    the interpreter shuts down) has nothing left to stop, so it is ignored rather than turning a
-    finished command into one killed by the signal."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.exit(code)
+        sys.exit(code)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":
