@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import signal
 import statistics
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import psutil
+
+from collabsim.apps.class_process import ClassProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -44,30 +41,6 @@ WATCH_JS = """([slot, percent]) => { window.__seen = new Promise((resolve) => {
   });
   observer.observe(document.body, {childList: true, subtree: true, characterData: true});
 }); }"""
-
-
-def start_server(port: int, log: Path):
-    """The class server as its own process; returns (process, teacher URL)."""
-    cli = Path(sys.executable).with_name("collabsim")
-    out = log.open("w")
-    proc = subprocess.Popen(
-        [str(cli), "app", "--class", "--port", str(port), "--round-seconds", "3600"],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    started = time.monotonic()
-    while time.monotonic() - started < 60:
-        found = re.search(r"teacher's console: (\S+)", log.read_text())
-        if found:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/text", timeout=2).close()
-                return proc, found.group(1)
-            except OSError:
-                pass
-        time.sleep(0.2)
-    raise SystemExit(f"class mode did not start: {log.read_text()}")
 
 
 def rss_mb(proc) -> float:
@@ -85,10 +58,8 @@ def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
     log = Path("/tmp/collabsim-bench-class.log")
-    proc, teacher_url = start_server(args.port, log)
-    base = f"http://127.0.0.1:{args.port}"
-    key = teacher_url.split("key=")[1]
-    try:
+    with ClassProcess(args.port, log, "--round-seconds", "3600") as server:
+        proc, teacher_url, base, key = server, server.teacher, server.base, server.key
         memory = {"started": rss_mb(proc)}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
@@ -151,9 +122,6 @@ def main() -> None:
             browser.close()
         for what, mb in memory.items():
             print(f"server memory {what}: {mb:.0f} MB")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
 
 
 if __name__ == "__main__":

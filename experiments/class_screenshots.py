@@ -13,14 +13,10 @@ with the model), plays eight rounds with the decisions below, lets the funding e
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
+
+from collabsim.apps.class_process import ClassProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 IMG = ROOT / "docs" / "img"
@@ -34,41 +30,6 @@ TEAMS = {
 }
 
 
-def start(port: int, lang: str, log: Path):
-    """The class server; returns (process, teacher URL)."""
-    cli = Path(sys.executable).with_name("collabsim")
-    proc = subprocess.Popen(
-        [
-            str(cli),
-            "app",
-            "--class",
-            "--port",
-            str(port),
-            "--months-per-round",
-            "2",
-            "--round-seconds",
-            "3600",
-            "--lang",
-            lang,
-        ],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    started = time.monotonic()
-    while time.monotonic() - started < 60:
-        found = re.search(r"teacher's console: (\S+)", log.read_text())
-        if found:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/text", timeout=2).close()
-                return proc, found.group(1)
-            except OSError:
-                pass
-        time.sleep(0.2)
-    raise SystemExit(f"class mode did not start: {log.read_text()}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lang", default="en", choices=["en", "nl"])
@@ -77,10 +38,10 @@ def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
     suffix = "" if args.lang == "en" else "_nl"
-    proc, teacher_url = start(args.port, args.lang, Path("/tmp/collabsim-class-shots.log"))
-    base = f"http://127.0.0.1:{args.port}"
-    key = teacher_url.split("key=")[1]
-    try:
+    log = Path("/tmp/collabsim-class-shots.log")
+    options = ("--months-per-round", "2", "--round-seconds", "3600", "--lang", args.lang)
+    with ClassProcess(args.port, log, *options) as server:
+        teacher_url, base, key = server.teacher, server.base, server.key
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             teacher = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
@@ -123,9 +84,6 @@ def main() -> None:
             browser.close()
         for name in ("team", "teacher", "screen", "debrief"):
             print(f"wrote {IMG / f'class_{name}{suffix}.png'}")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import socket
 
 from collabsim import shipped
 from collabsim.cli.console import console
+from collabsim.cli.listening import listening_port
 from collabsim.errors import CollabsimInputError
 from collabsim.model.scenario import load_scenario
 
@@ -28,26 +29,6 @@ def lan_address() -> str:
             return sock.getsockname()[0]
         except OSError:
             return "127.0.0.1"
-
-
-def free_or_given(bind: str, port: int) -> int:
-    """The port to listen on: the one given if it is free, any free one for 0; else one line."""
-    if not 0 <= port <= 65535:
-        raise CollabsimInputError(f"--port {port}: a port is 0..65535 (0: any free port)")
-    try:
-        infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, ValueError):
-        raise CollabsimInputError(f"--host {bind!r}: not a known address") from None
-    family, _, _, _, addr = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(addr)
-        except OSError as exc:
-            raise CollabsimInputError(
-                f"cannot listen on {bind}:{port} ({exc.strerror}); choose another --port"
-            ) from None
-        return sock.getsockname()[1]
 
 
 def class_session(
@@ -96,7 +77,7 @@ def serve_class(
     session = class_session(preset, seed, months_per_round, round_seconds, language)
     bind = "0.0.0.0" if lan else host
     shown = lan_address() if lan else host
-    port = free_or_given(bind, port)
+    port = listening_port(bind, port)
     session.address = f"http://{shown}:{port}/"
     if not lan and host not in LOCAL:
         console.print(f"[yellow]note:[/] listening on {host}: computers on the network can join")

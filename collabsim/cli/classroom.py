@@ -10,7 +10,6 @@ instead of a CDN.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import typer
 
 from collabsim.apps.presets import scenarios_dir
 from collabsim.cli.console import console, fail
+from collabsim.cli.listening import listening_port
 from collabsim.errors import CollabsimInputError
 from collabsim.locale import check_language
 
@@ -81,20 +81,7 @@ def check_ready(host: str, port: int, scenarios: Path | None) -> None:
     folder = scenarios if scenarios is not None else scenarios_dir()
     if not any(folder.glob("*.toml")):
         raise CollabsimInputError(f"{folder}: no scenario files (*.toml) to offer as presets")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, ValueError):
-        raise CollabsimInputError(f"--host {host!r}: not a known address") from None
-    if port:
-        family, _, _, _, addr = infos[0]
-        with socket.socket(family, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(addr)
-            except OSError as exc:
-                raise CollabsimInputError(
-                    f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
-                ) from None
+    listening_port(host, port)
 
 
 def serve(host: str, port: int, open_browser: bool = False) -> int:
