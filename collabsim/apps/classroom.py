@@ -155,6 +155,12 @@ def preset_text(name: str, key: str, lang: str = "en") -> str:
     return translator(lang)(text) if text else ""
 
 
+def show_preset_text(text: str, css_class: str, style: dict[str, str]) -> None:
+    """A preset's description or lesson text under the preset menu."""
+    base = {"display": "block", "font-size": "0.9em", "color": "#37474f"}
+    solara.Text(text, classes=[css_class], style=base | style)
+
+
 def preset_description(name: str, lang: str = "en") -> str:
     """The preset's one-line description (its file's scenario.description), in the language."""
     return preset_text(name, "description", lang)
@@ -650,28 +656,10 @@ def ScenarioControls(settings: solara.Reactive, model: solara.Reactive):
         solara.Select(t["preset"], value=values["preset"], values=names, on_value=choose_preset)
         description = preset_description(values["preset"], lang)
         if description:
-            solara.Text(
-                description,
-                classes=["collabsim-preset-text"],
-                style={
-                    "display": "block",
-                    "font-size": "0.9em",
-                    "color": "#37474f",
-                    "font-weight": "bold",
-                },
-            )
+            show_preset_text(description, "collabsim-preset-text", {"font-weight": "bold"})
         lesson = preset_lesson(values["preset"], lang)
         if lesson:
-            solara.Text(
-                lesson,
-                classes=["collabsim-lesson"],
-                style={
-                    "display": "block",
-                    "font-size": "0.9em",
-                    "color": "#37474f",
-                    "margin": "4px 0 8px",
-                },
-            )
+            show_preset_text(lesson, "collabsim-lesson", {"margin": "4px 0 8px"})
         for key, label in DRIVER_SLIDERS:
             solara.SliderFloat(
                 f"{_(label)}: {values[key]:.2f}",
