@@ -9,10 +9,11 @@ turn into failures once they pass (then the mark goes).
 
 A share over n runs has a standard error of at most 0.5/√n (0.05 for 100 runs, 0.065 for 60), a
 difference of two such shares about √2 times that. Numbers quoted as "today" are this model at
-root seed 2026. Not every bar holds with that margin: `experiments/pattern_seeds.py` computes each
-statistic at other root seeds (docs/results/pattern_seeds/seeds.md), and the funding drop, the
-agility contrast, the pattern-4 lead and the hub lead sit at or near their bars on average; they
-pass at 2026 by the seed's luck (docs/ODD.md §1.2, issue 13).
+root seed 2026. `experiments/pattern_seeds.py` computes each statistic at other root seeds
+(docs/results/pattern_seeds/seeds.md): the funding drop, agility's contrast and the pattern-4 lead
+met their bars over 100 runs at 2026 only by the seed's luck, so they are measured over
+PRECISE_REPS runs and are expected failures; the hub lead and the municipality's share pass at
+2026 with a thin margin (docs/ODD.md §1.2, issue 13).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from .conftest import scenario
 
 REPS = 100
 ROOT_SEED = 2026
+# The statistics that sit near their bars (the funding drop, agility's contrast, the pattern-4
+# lead) are measured over PRECISE_REPS runs: over 100 runs they met their bars at root seed 2026
+# and missed them at most others (experiments/pattern_seeds.py), a pass by the seed's luck.
+PRECISE_REPS = 500
 
 
 _RUNS: dict = {}
@@ -173,17 +178,19 @@ def test_the_drivers_interaction_comes_from_their_feedback():
 
 def funding_drop(*extra: str) -> float:
     """Mean engagement of live partnerships in months 43–48 minus months 52–57."""
-    ts = runs("baseline", *extra, series=True).timeseries
+    ts = runs("baseline", *extra, series=True, reps=PRECISE_REPS).timeseries
     alive = ts[ts["phase"] != "dissolved"]
     before = alive[alive["step"].between(43, 48)]["engagement"].mean()
     after = alive[alive["step"].between(52, 57)]["engagement"].mean()
     return float(before - after)
 
 
+@xfail_model2("the drop is 0.046 over 500 runs, below the bar of 0.06")
 def test_engagement_drops_when_funding_ends():
     """Fails when the money does not stop (`policy.funding.0.duration=120`): the drop was
-    −0.01. Model 2: 0.06 (bar 0.06; first round 0.10; Model 1 gave 0.30: its drivers added
-    up, so the incentive's fall weighed more)."""
+    −0.01 (100 runs). Model 2: 0.046 over PRECISE_REPS runs, below the bar (over 100 runs it was
+    0.062 at root seed 2026 and below 0.06 at 6 of 11 root seeds; first round 0.10; Model 1 gave
+    0.30: its drivers added up, so the incentive's fall weighed more)."""
     assert funding_drop() >= 0.06
 
 
@@ -210,7 +217,7 @@ def test_trust_built_while_funded_carries_past_the_end():
 
 # 3. Agility matters most when demand shifts ----------------------------------------------
 
-AGILITY_REPS = 150
+AGILITY_REPS = 750  # PRECISE_REPS' reason; the contrast's standard error is about 0.045
 
 
 def agility_effect(volatility: float, *extra: str) -> float:
@@ -221,13 +228,15 @@ def agility_effect(volatility: float, *extra: str) -> float:
     return high - low
 
 
+@xfail_model2("agility's effect is +0.22 under volatile and +0.11 under steady demand, 750 runs")
 def test_agility_matters_more_when_demand_is_volatile():
     """Pattern 3. Fails when agility does nothing (`parameters.agenda_adjust_per_month=0`,
-    `resolve_agility=0`: effects 0.00 and 0.00) and in Model 1 (+0.10 and −0.01). Model 2: +0.29
-    at volatility 0.9 and +0.10 at 0.1 (a calibration target: `resolve_agility` = 0.3 puts
-    agility's weight on the agenda rather than on working tensions through).
+    `resolve_agility=0`: effects 0.00 and 0.00) and in Model 1 (+0.10 and −0.01; 150 runs a
+    cell). Model 2: +0.22 at volatility 0.9 and +0.11 at 0.1 over 750 runs a cell, a contrast of
+    0.11 below the bar (over 150 runs: +0.29 and +0.10 at root seed 2026, a pass, but below the
+    bar at 7 of 11 root seeds; a candidate that meets it is on the branch `agility`, issue 13).
     Asserts that agility raises survival under volatile demand, and by at least 0.15 more than
-    under steady demand (the standard error of that contrast is about 0.1 at 150 runs a cell)."""
+    under steady demand (the contrast's standard error is about 0.045 at 750 runs a cell)."""
     volatile, steady = agility_effect(0.9), agility_effect(0.1)
     assert volatile >= 0.15
     assert volatile - steady >= 0.15
@@ -278,7 +287,7 @@ def _walk(start: np.ndarray, steps: np.ndarray) -> np.ndarray:
 
 def survivor_trust(*extra: str) -> np.ndarray:
     """Monthly trust of every surviving partnership (rows) of the baseline."""
-    res = runs("baseline", *extra, series=True)
+    res = runs("baseline", *extra, series=True, reps=PRECISE_REPS)
     alive = res.summary.loc[res.summary["survived"], "replicate"]
     ts = res.timeseries[res.timeseries["replicate"].isin(alive)].sort_values(["replicate", "step"])
     return ts["trust"].to_numpy().reshape(len(alive), -1)
@@ -313,19 +322,22 @@ def assert_bumpy_road(paths: np.ndarray) -> None:
 
 def test_a_random_walk_does_not_pass_the_bumpy_road():
     """The criterion can fail: driftless random walks of the survivors' own volatility, given
-    to it as if they were the model's paths, fail it (they recover 0.58 against 0.47 and 0.45 for
-    walks of those walks: a lead of 0.11, bar 0.15)."""
+    to it as if they were the model's paths, fail it (over PRECISE_REPS runs, 321 walks recover
+    0.52 against 0.51 and 0.49 for walks of those walks: a lead of 0.01, bar 0.15)."""
     walks = random_walks(survivor_trust(), seed=11)
     with pytest.raises(AssertionError):
         assert_bumpy_road(walks)
 
 
+@xfail_model2("0.65 of 321 survivors recover, a lead of 0.13 over random walks (bar 0.15)")
 def test_survivors_pass_through_a_crisis_and_recover():
     """Pattern 4. Fails for a driftless random walk of the same monthly sd (previous test), and
     fails without repair after a crisis (`structure.crisis_repair=false`: 0.31 of 35 survivors,
-    against 0.39 of Gaussian walks) or without crises (`structure.crises=false`: 0.13 of 85).
-    Today: 0.64 of 64 survivors, against 0.46 (Gaussian walks) and 0.39 (walks of the paths' own
-    steps). Pattern 4 was a calibration target for the crisis constants (docs/ODD.md §8)."""
+    against 0.39 of Gaussian walks; 100 runs) or without crises (`structure.crises=false`: 0.13
+    of 85). Today over PRECISE_REPS runs: 0.65 of 321 survivors, against 0.53 (Gaussian walks)
+    and 0.40 (walks of the paths' own steps), a lead of 0.13 below the bar (over 100 runs: 0.64
+    of 64 against 0.46 and 0.39 at root seed 2026, a pass, but below the bar at 8 of 11 root
+    seeds). Pattern 4 was a calibration target for the crisis constants (docs/ODD.md §8)."""
     assert_bumpy_road(survivor_trust())
 
 
