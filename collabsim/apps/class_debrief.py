@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from collabsim.analysis.narration import org_name
+from collabsim.apps.class_session import PARTNERSHIP, round_record
 from collabsim.locale import N_, check_language, decimal, translator
 from collabsim.model.collaboration import COLUMN
 from collabsim.runs.runner import run_replicates
@@ -91,8 +92,6 @@ class ClassRecord:
 
 def record_of(session, language: str) -> ClassRecord:
     """The session's partnership as it stands, for the debrief."""
-    from collabsim.apps.class_session import PARTNERSHIP, round_record
-
     with session.lock:
         st = session.model.state
         dissolved = not bool(st.alive[PARTNERSHIP])

@@ -21,13 +21,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
 from collabsim.analysis.narration import SEVERITY, narrate, org_name
 from collabsim.errors import CollabsimInputError
 from collabsim.locale import N_, check_language, translator
 from collabsim.mechanisms.trust_views import effective_trust
 from collabsim.model.collaboration import COLUMN, DRIVER_SERIES, CollaborationModel
+from collabsim.model.events import Event
 from collabsim.model.scenario import Scenario
 from collabsim.model.seats import SeatDecision, decide, release_seat, seat_view, seats, take_seat
 from collabsim.model.teacher_moments import MOMENTS
@@ -58,13 +57,12 @@ class SessionError(CollabsimInputError):
 
 @dataclass
 class Team:
-    """A student team at one seat: its name, secret token and seat key, and last contact."""
+    """A student team at one seat: its name, secret token and seat key, and its decisions."""
 
     slot: int
     name: str
     token: str
     seat_key: str
-    last_seen: float
     decision: SeatDecision = FIRST_DECISION
     decided_round: int = -1
     version: int = 0  # goes up when the team's own seat changes
@@ -82,8 +80,7 @@ class Round:
     first_month: int
     last_month: int
     decisions: dict[int, dict[str, Any]]
-    events: list[dict[str, Any]] = field(default_factory=list)
-    engagement_after: dict[int, float] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)  # the model's own, to tell in either language
 
 
 class ClassSession:
@@ -182,7 +179,6 @@ class ClassSession:
             if held is not None:
                 if seat_key and secrets.compare_digest(str(seat_key).strip(), held.seat_key):
                     held.token = secrets.token_urlsafe(18)  # the old laptop is out
-                    held.last_seen = time.monotonic()
                     self._changed(held)
                     return held
                 raise SessionError(
@@ -196,7 +192,6 @@ class ClassSession:
                 name=name,
                 token=secrets.token_urlsafe(18),
                 seat_key=f"{secrets.randbelow(10**4):04d}",
-                last_seen=time.monotonic(),
             )
             self.teams[slot] = team
             team.decision = take_seat(self.model, slot, PARTNERSHIP)  # keeps its course
@@ -208,7 +203,6 @@ class ClassSession:
         with self.lock:
             for team in self.teams.values():
                 if secrets.compare_digest(str(token), team.token):
-                    team.last_seen = time.monotonic()
                     return team
         raise SessionError("not at a seat (any more): join again with the code", 401)
 
@@ -290,19 +284,13 @@ class ClassSession:
             decisions = {
                 slot: {"team": t.name, **t.decision_dict()} for slot, t in self.teams.items()
             }
-            for slot, team in self.teams.items():
-                decide(self.model, slot, team.decision, PARTNERSHIP)
             seen = len(self.model.events)
             for _ in range(self.months_per_round):
                 if not self.model.running:
                     break
                 self.model.step()
-            played = Round(len(self.rounds) + 1, first, self.month, decisions)
-            played.events = [_event_record(e) for e in list(self.model.events)[seen:]]
-            played.engagement_after = {
-                s.slot: float(self.model.state.engagement[PARTNERSHIP, s.slot])
-                for s in self.seats()
-            }
+            events = list(self.model.events)[seen:]
+            played = Round(len(self.rounds) + 1, first, self.month, decisions, events)
             self.rounds.append(played)
             self.queued_moments.clear()
             self.round_started = time.monotonic()
@@ -355,7 +343,7 @@ class ClassSession:
     def _last_round_lines(self, language: str) -> list[str]:
         if not self.rounds:
             return []
-        return [narrate_record(e, language) for e in self.rounds[-1].events]
+        return [narrate(e, language) for e in self.rounds[-1].events]
 
     def lobby(self, language: str | None = None) -> dict[str, Any]:
         """What the join page shows before a team has a seat: the seats and who holds them."""
@@ -381,7 +369,6 @@ class ClassSession:
         language = check_language(language or self.language)
         with self.lock:
             model, st = self.model, self.model.state
-            now = time.monotonic()
             return {
                 "version": self.version,
                 "preset": self.preset,
@@ -396,14 +383,14 @@ class ClassSession:
                 "months_per_round": self.months_per_round,
                 "seconds_left": self.seconds_left(),
                 "queued": list(self.queued_moments),
-                "seats": [self._seat_row(s, now, language) for s in self.seats()],
+                "seats": [self._seat_row(s, language) for s in self.seats()],
                 "series": self.driver_series(),
                 "network": self.network(language),
                 "timeline": self.timeline(language),
                 "rounds": [round_record(r, language) for r in self.rounds],
             }
 
-    def _seat_row(self, seat, now: float, language: str) -> dict[str, Any]:
+    def _seat_row(self, seat, language: str) -> dict[str, Any]:
         team = self.teams.get(seat.slot)
         st = self.model.state
         row = {
@@ -417,7 +404,6 @@ class ClassSession:
         if team is not None:
             row.update(
                 team=team.name,
-                seen_seconds_ago=round(now - team.last_seen, 1),
                 decided=team.decided_round == len(self.rounds),
                 decision=team.decision_dict(),
             )
@@ -499,16 +485,6 @@ def team_view(view: dict[str, Any], language: str) -> dict[str, Any]:
     }
 
 
-def _event_record(event) -> dict[str, Any]:
-    """An event kept with its round (the model's own record, to narrate in either language)."""
-    return {"event": event, "month": event.step, "kind": event.kind}
-
-
-def narrate_record(record: dict[str, Any], language: str) -> str:
-    """One kept event as a sentence."""
-    return narrate(record["event"], language)
-
-
 def round_record(played: Round, language: str) -> dict[str, Any]:
     """A round as the console's decision log shows it."""
     return {
@@ -516,13 +492,6 @@ def round_record(played: Round, language: str) -> dict[str, Any]:
         "months": [played.first_month, played.last_month],
         "decisions": {str(k): v for k, v in played.decisions.items()},
         "events": [
-            {"month": e["month"], "kind": e["kind"], "text": narrate_record(e, language)}
-            for e in played.events
+            {"month": e.step, "kind": e.kind, "text": narrate(e, language)} for e in played.events
         ],
-        "engagement_after": {str(k): round(v, 3) for k, v in played.engagement_after.items()},
     }
-
-
-def class_series(session: ClassSession) -> np.ndarray:
-    """The class's partnership month by month (as the model's series, partnership 0)."""
-    return session.model.series()[:, PARTNERSHIP, :]
