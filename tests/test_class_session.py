@@ -189,6 +189,8 @@ def test_wrong_codes_and_floods_are_rate_limited(server):
         _call(base + "/api/join", {"code": wrong, "slot": 0, "team": "x"})[0] for _ in range(12)
     ]
     assert statuses[:10] == [403] * 10 and statuses[-1] == 429
+    # the seat list counts wrong codes in the same budget: no way round it
+    assert _call(base + "/api/lobby", {"code": wrong})[0] == 429
     flood = [_call(base + "/api/text")[0] for _ in range(40)]
     assert 429 in flood
 

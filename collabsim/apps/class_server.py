@@ -186,20 +186,24 @@ def build_app(session: ClassSession, *, tick: bool = True) -> Starlette:
     async def text(request: Request) -> Response:
         return JSONResponse(page_text(_language(request, session)))
 
+    def check_code(request: Request, code: str) -> None:
+        """Refuse a wrong join code, and an address's eleventh wrong code within a minute (on
+        the join page's seat list as on taking a seat)."""
+        if _same(code.strip(), session.join_code):
+            return
+        if not wrong_codes.allow(_client(request)):
+            raise SessionError("too many wrong codes: wait a minute", 429)
+        raise SessionError("wrong join code: ask your teacher for the code", 403)
+
     async def lobby(request: Request) -> Response:
         data = await _json_body(request)
-        _check_code(data.get("code", ""))
+        check_code(request, str(data.get("code", "")))
         return JSONResponse(session.lobby(_language(request, session)))
-
-    def _check_code(code: Any) -> None:
-        if not _same(str(code).strip(), session.join_code):
-            raise SessionError("wrong join code: ask your teacher for the code", 403)
 
     async def join(request: Request) -> Response:
         data = await _json_body(request)
         code = str(data.get("code", ""))
-        if not _same(code.strip(), session.join_code) and not wrong_codes.allow(_client(request)):
-            return _refuse("too many wrong codes: wait a minute", 429)
+        check_code(request, code)
         slot = data.get("slot")
         if not isinstance(slot, int) or isinstance(slot, bool):
             raise SessionError("choose a seat")
