@@ -49,6 +49,7 @@ TEXT = {
     "nothing_happened": N_("Nothing that made the news."),
     "decide": N_("Your decisions for this round"),
     "staff_time": N_("Staff time to invest (share of what you can spare)"),
+    "staff_percent": N_("staff time {percent}%"),
     "tension_choice": N_("A tension you see"),
     "tension_none": N_("leave it as it is"),
     "tension_raise": N_("raise it at the table"),

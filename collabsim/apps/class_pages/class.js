@@ -216,7 +216,7 @@ async function refreshTeacher() {
 
 function decisionText(d) {
   return [
-    `${T.staff_time.split(" (")[0]} ${Math.round(100 * d.staff_time)}%`,
+    fmt(T.staff_percent, {percent: Math.round(100 * d.staff_time)}),
     T["tension_" + d.tension],
     T["contribution_" + d.contribution],
     d.stay ? T.stay_yes : T.stay_no,
@@ -411,8 +411,8 @@ async function main() {
       localStorage.setItem(STORE + "-lang", lang);
       shownRound = -1;
       await loadText();
-      await (PAGE === "student" ? (token ? refreshSeat() : Promise.resolve()) : refreshTeacher());
-      if (PAGE === "teacher") setupTeacher();
+      // the teacher's pages listen again, so their links and stream carry the new language
+      await (PAGE === "student" ? (token ? refreshSeat() : Promise.resolve()) : setupTeacher());
     };
   }
   await loadText();
