@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from collabsim.errors import CollabsimInputError
+from collabsim.mechanisms.trust_views import effective_trust
 from collabsim.model.organisation_types import type_name
 from collabsim.model.region import THEMES
 
@@ -189,12 +190,8 @@ def seat_view(
     st, orgs, prm = model.state, model.orgs, model.prm
     names = [orgs.names[o] if o >= 0 else "" for o in st.slot_org[p]]
     at_table = bool(st.member[p, s])
-    w = prm.personal_trust_weight
-    trust = {
-        names[j]: float(w * st.personal_trust[p, s, j] + (1 - w) * st.org_trust[p, s, j])
-        for j in np.flatnonzero(st.member[p])
-        if j != s
-    }
+    seen = effective_trust(st, prm)[p, s]  # both layers blended, as in §7.10
+    trust = {names[j]: float(seen[j]) for j in np.flatnonzero(st.member[p]) if j != s}
     tensions = []
     for row in st.tensions[: int(st.n_tensions[0])].tolist():
         q, i, j, age = row
