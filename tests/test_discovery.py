@@ -114,6 +114,20 @@ def test_a_restriction_that_hardly_changes_the_density_is_lifted():
     assert [lim.factor for lim in kept.boxes[0].limits] == ["x1", "x3"]
 
 
+def test_a_box_whose_every_restriction_is_lifted_is_not_marked_chosen():
+    """Cases with no pattern at all: PRIM still peels a box, the rule lifts every restriction,
+    and no box is kept; the trajectory then marks no box as chosen (it did mark the whole
+    space before, which the report and the end-to-end check read as a box)."""
+    rng = np.random.default_rng(3)
+    n = 400
+    x = pd.DataFrame({f"x{i}": rng.uniform(0, 1, n) for i in range(1, 3)})
+    y = rng.random(n) < 0.3
+    result = discover(x, y, max_boxes=1)
+    assert result.boxes == []
+    assert (result.trajectory.dropped != "").any()
+    assert result.trajectory.chosen.sum() == 0
+
+
 def test_categories_and_whole_numbers():
     """A str factor and an int factor: PRIM keeps one category and cuts the ints between two
     whole numbers; the words say the category and the whole number (not 'at most 4.5')."""

@@ -315,10 +315,11 @@ def _next_box(prim, number: int, y: np.ndarray, remaining_cases: int, settings: 
             ignore_index=True,
         )
         table.loc[len(table) - 1, ["dropped", "why"]] = [worst.factor, why]
-    table["chosen"] = table.step == i
     table["candidate"] &= table.step < peeled
-    if not _limits(found, prim, i):
+    if not _limits(found, prim, i):  # every restriction lifted: the whole space, no box
+        table["chosen"] = False
         return table, None
+    table["chosen"] = table.step == i
     return table, _prim_box(found, prim, number, i, y)
 
 
