@@ -316,8 +316,7 @@ def _next_box(prim, number: int, y: np.ndarray, remaining_cases: int, settings: 
         )
         table.loc[len(table) - 1, ["dropped", "why"]] = [worst.factor, why]
     table["candidate"] &= table.step < peeled
-    if not _limits(found, prim, i):  # every restriction lifted: the whole space, no box
-        table["chosen"] = False
+    if not _limits(found, prim, i):  # every restriction lifted: the whole space, no box chosen
         return table, None
     table["chosen"] = table.step == i
     return table, _prim_box(found, prim, number, i, y)
