@@ -62,7 +62,7 @@ def statistics(extra: tuple[str, ...]) -> dict[str, float]:
         out[f"value without the {party}"] = tp.value_without(party, *extra)
     coordinated = tp.survival("baseline", "partnership.coordinator=true", *extra)
     out["coordinator gain"] = coordinated - base
-    out["turnover loss"] = base - tp.survival("baseline", "conditions.staff_turnover=0.4", *extra)
+    out["turnover loss"] = tp.turnover_loss(*extra)
     hub, own = tp.hub_penalty(*extra)
     out["hub lead"] = own - hub
     return out

@@ -63,12 +63,15 @@ def trial_trust_carry():
 
 
 AGILITY_OFF = ("parameters.agenda_adjust_per_month=0", "parameters.resolve_agility=0")
+AGILITY_LINEAR = ("parameters.agility_exponent=1",)
 
 
 def trial_agility():
     print("agility effect today (vol 0.9, 0.1):", tp.agility_effect(0.9), tp.agility_effect(0.1))
     off = tp.agility_effect(0.9, *AGILITY_OFF), tp.agility_effect(0.1, *AGILITY_OFF)
     print("agility effect, agility without effect:", off)
+    linear = tp.agility_effect(0.9, *AGILITY_LINEAR), tp.agility_effect(0.1, *AGILITY_LINEAR)
+    print("agility effect, pull linear in agility:", linear)
 
 
 NO_CHAIN = ("parameters.missing_role_loss=0", "parameters.weight_chain=0")
@@ -140,11 +143,7 @@ def trial_pattern7():
     finally:
         region.MEETING_CONTACT["weekly"] = saved
     for extra in ((), ("structure.liaison_turnover=false",)):
-        print(
-            f"turnover loss {extra}:",
-            tp.survival("baseline", *extra)
-            - tp.survival("baseline", "conditions.staff_turnover=0.4", *extra),
-        )
+        print(f"turnover loss {extra}:", tp.turnover_loss(*extra))
 
 
 NO_HUB = """

@@ -22,7 +22,8 @@ def follow_demand_kernel(
     theme_levels, partnership_floats, effect_floats, scratch_floats, agility, params
 ):
     """Effective agility = agility · (1 − formal loss · formality) · (1 − rules loss · rigidity);
-    agenda_k += rate · effective agility · (demand share_k − agenda_k);
+    agenda_k += rate · effective agility^exponent · (demand share_k − agenda_k), so a
+    partnership at half agility re-aligns an eighth as fast at the default exponent 3;
     relevance = 1 − half the total distance between agenda shares and demand shares."""
     prm = params[0]
     agenda = theme_levels[THEME_LEVELS.agenda]
@@ -40,6 +41,7 @@ def follow_demand_kernel(
             * (1.0 - prm.rules_agility_loss * rigidity[p])
         )
         agility_eff[p] = a
+        pull = rate * a**prm.agility_exponent
         total = 0.0
         for k in range(k_n):
             total += demand[p, k]
@@ -47,7 +49,7 @@ def follow_demand_kernel(
         gap = 0.0
         for k in range(k_n):
             target = demand[p, k] / total
-            agenda[p, k] += rate * a * (target - agenda[p, k])
+            agenda[p, k] += pull * (target - agenda[p, k])
             gap += abs(agenda[p, k] - target)
         relevance[p] = 1.0 - 0.5 * gap
 

@@ -89,7 +89,7 @@ def decide_engagement_kernel(
 ):
     """drivers = (1 − c) · Σ w_k·x_k + c · (Σ w_k) · Π x_k^(w_k / Σ w_k) over urgency,
     shared interest, incentives and trust seen (c: complementarity; at c = 1 each driver is
-    necessary); worth = drivers · (1 − weight_relevance · (1 − relevance)) · (1 −
+    necessary); worth = drivers · max(0, 1 − weight_relevance · (1 − relevance)) · (1 −
     weight_chain · (1 − chain)) + w_results · results + w_eco · eco (chain: the share of the
     agenda's results the links of the chain at the table allow,
     joint_action.chain_at_table); cost = base + own offset + per partner · partners + culture ·
@@ -134,7 +134,7 @@ def decide_engagement_kernel(
         chain = chain_at_table(
             needed, holds_role, slot_org[p], member[p], agenda[p], present, prm.missing_role_loss
         )
-        deliverable = (1.0 - prm.weight_relevance * (1.0 - relevance[p])) * (
+        deliverable = max(0.0, 1.0 - prm.weight_relevance * (1.0 - relevance[p])) * (
             1.0 - prm.weight_chain * (1.0 - chain)
         )
         for s in range(s_n):
