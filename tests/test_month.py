@@ -38,7 +38,8 @@ CASES = [
     ("learning_region", *RARE_EVENTS, "conditions.culture_distance=1.0"),
     ("policies/challenge_fund", *RARE_EVENTS),
     ("policies/mandated_collaboration",),
-    ("policies/relaxed_rules", "drivers.trust=0.3"),  # low trust: partnerships dissolve
+    # low trust and members quick to leave: the partnership dissolves within the 36 months
+    ("policies/relaxed_rules", "drivers.trust=0.3", "parameters.leave_per_month=0.2"),
 ]
 
 

@@ -43,7 +43,10 @@ from .conftest import ROOT
 
 Q = load_questionnaire()
 SCORED = [i for i in Q.items if i.direction != "descriptive"]
-TEST_REPLICATES = 40  # enough for a stable top three in the worked examples, quick on 2 cores
+# The scan's own default (apps.scan.run): with Model 2's third round the at-risk example's second
+# lever leads the third by about 0.1, which 40 runs do not resolve (coordinator first at root
+# seeds 1-3, then trust, incentives or incentives); at 100 the top two agree at all three.
+TEST_REPLICATES = 100
 
 
 def collabsim(*args, stdin: str | None = None):
@@ -205,7 +208,7 @@ def test_at_risk_projects_clearly_lower_survival(examples):
 
 def test_lever_ranking_is_stable_across_seeds(examples):
     """The at-risk example's two leading levers are the same with both root seeds (Model 2:
-    coordinator and incentives, +0.53 to +0.65 and +0.43 to +0.55); the healthy example is near
+    coordinator and incentives, +0.33 to +0.41 and +0.19 to +0.21); the healthy example is near
     the ceiling, so no lever moves its five-year survival by more than 0.2 with either seed."""
     tops = [[r["lever"] for r in examples["at_risk", seed][2][:2]] for seed in (1, 2)]
     assert set(tops[0]) == set(tops[1]), tops

@@ -161,7 +161,9 @@ def _closed(choice: str, seeds) -> tuple[int, int]:
 
 
 def test_raising_tensions_resolves_more_of_them_than_leaving_them():
-    seeds = range(20)
+    """Over 40 runs: with fewer leavers (Model 2's third round) 20 runs gave z = 1.9 (57 of 63
+    resolved against 47 of 60), 40 give z = 3.2 (113 of 125 against 99 of 132)."""
+    seeds = range(40)
     r_raise, e_raise = _closed("raise", seeds)
     r_none, e_none = _closed("none", seeds)
     assert r_raise > r_none
