@@ -13,7 +13,6 @@ from collabsim.model.structure import LOOPS, effective_conditions, effective_par
 
 from .conftest import ROOT, scenario
 
-
 # An agenda only lags where demand moves and the partnership is slow to follow: without this case
 # the lagging-agenda switch changed no run (its tensions' monthly counts came out the same).
 VOLATILE_AND_RIGID = ("conditions.demand_volatility=0.9", "conditions.agility=0.2")
