@@ -72,6 +72,9 @@ def trial_agility():
     print("agility effect, agility without effect:", off)
     linear = tp.agility_effect(0.9, *AGILITY_LINEAR), tp.agility_effect(0.1, *AGILITY_LINEAR)
     print("agility effect, pull linear in agility:", linear)
+    both = (*AGILITY_LINEAR, "parameters.weight_relevance=1")
+    cheap = tp.agility_effect(0.9, *both), tp.agility_effect(0.1, *both)
+    print("agility effect, linear pull and relevance weight 1:", cheap)
 
 
 NO_CHAIN = ("parameters.missing_role_loss=0", "parameters.weight_chain=0")
