@@ -22,8 +22,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-CRISIS = {30: ["key_person_leaves", "conflict"], 31: ["demand_shock"], 32: ["conflict"],
-          33: ["key_person_leaves"]}  # fmt: skip
+# The teacher-moment buttons, keyed by the month the step lands in: step_to presses them at the
+# month before (the buttons for 31 at month 30, as docs/classroom.md tells teachers), and each
+# moment is applied in the month that step lands in (31-34).
+CRISIS = {31: ["key_person_leaves", "conflict"], 32: ["demand_shock"], 33: ["conflict"],
+          34: ["key_person_leaves"]}  # fmt: skip
 MOMENT_BUTTON = {
     "key_person_leaves": "A key person leaves",
     "conflict": "A conflict",
