@@ -4,9 +4,10 @@
 
 For each scenario of docs/classroom.md it runs the seeds and prints the share still alive after
 ten years, the mean engagement at a few months, and when partnerships dissolved; for the crisis
-scenario it applies the lesson's crisis (teacher moments in months 30-33) with trust at 0.8 and at
-0.2. It also prints, per scenario, the first seeds whose single run shows the typical story, to
-choose the preset's seed from.
+scenario it applies the lesson's crisis (CRISIS: the teacher-moment buttons pressed at months 30-33,
+applied in months 31-34, as docs/classroom.md part 3 tells teachers; the screenshot script presses
+the same) with trust at 0.8 and at 0.2. It also prints, per scenario, the first seeds whose single
+run shows the typical story, to choose the preset's seed from.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from collabsim import CollaborationModel, load_scenario
 from collabsim.model.collaboration import COLUMN
 
+# (month at which the button is pressed, moment): it takes effect in the month the next step makes
 CRISIS = (
     (30, "key_person_leaves"),
     (30, "conflict"),

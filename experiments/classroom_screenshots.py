@@ -20,13 +20,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from classroom_check import CRISIS as LESSON_CRISIS  # this script's folder; the lesson's moments
 from playwright.sync_api import Page, expect, sync_playwright
 
-# The teacher-moment buttons, keyed by the month the step lands in: step_to presses them at the
-# month before (the buttons for 31 at month 30, as docs/classroom.md tells teachers), and each
-# moment is applied in the month that step lands in (31-34).
-CRISIS = {31: ["key_person_leaves", "conflict"], 32: ["demand_shock"], 33: ["conflict"],
-          34: ["key_person_leaves"]}  # fmt: skip
 MOMENT_BUTTON = {
     "key_person_leaves": "A key person leaves",
     "conflict": "A conflict",
@@ -71,15 +67,16 @@ def choose_preset(page: Page, name: str) -> None:
     expect(page.locator(".collabsim-month")).to_have_text("Month 0")
 
 
-def step_to(page: Page, month: int, moments: dict[int, list[str]] | None = None) -> None:
+def step_to(page: Page, month: int, moments=()) -> None:
     """Press Step until the month, pressing the teacher-moment buttons on the way (Step, not
     Play: the screenshots show the same months every time)."""
     shown = page.locator(".collabsim-month")
     step = page.get_by_role("button", name="Step", exact=True)
     current = int(shown.inner_text().split()[1])
     while current < month:
-        for kind in (moments or {}).get(current + 1, []):
-            page.get_by_role("button", name=MOMENT_BUTTON[kind]).click()
+        for pressed_at, kind in moments:
+            if pressed_at == current:
+                page.get_by_role("button", name=MOMENT_BUTTON[kind]).click()
         if not step.is_enabled():
             break  # the partnership dissolved: the run has ended
         step.click()
@@ -130,13 +127,13 @@ def main() -> None:
             shot("classroom_2_funding_cliff.png")
 
             choose_preset(page, "classroom_crisis_trust")
-            step_to(page, 60, CRISIS)
+            step_to(page, 60, LESSON_CRISIS)
             shot("classroom_3_crisis_high_trust.png")
             set_slider(page, "Trust", -12)  # 0.80 -> 0.20
             expect(page.locator(".v-input").filter(has_text="Trust: 0.20")).to_be_visible()
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(page.locator(".collabsim-month")).to_have_text("Month 0")
-            step_to(page, 60, CRISIS)
+            step_to(page, 60, LESSON_CRISIS)
             shot("classroom_3_crisis_low_trust.png")
 
             page.get_by_role("button", name="Nederlands", exact=True).click()
